@@ -1,0 +1,45 @@
+package io.herald.node;
+
+import io.herald.node.api.ApiRoutes;
+import io.herald.node.api.HttpServer;
+import io.herald.node.connection.ConnectionServices;
+import io.herald.node.connection.LocalConnections;
+import io.herald.node.edge.PekkoHttpEdge;
+import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.topic.TopicRegistry;
+import io.herald.protocol.v1.NodeStatus;
+import java.lang.management.ManagementFactory;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/** The root of a node: starts the per-node actors and the HTTP server. */
+public final class Guardian {
+
+  private Guardian() {}
+
+  public static Behavior<Void> create(NodeSettings settings) {
+    return Behaviors.setup(context -> {
+      long startedAtMillis = System.currentTimeMillis();
+      NodeMetrics metrics = new NodeMetrics();
+      ActorRef<TopicRegistry.Command> topics = context.spawn(TopicRegistry.create(settings.topic(), metrics), "topics");
+      LocalConnections connections = new LocalConnections(settings.connection().maxConnections());
+      ConnectionServices services = new ConnectionServices(settings.nodeId(), settings.connection(),
+          settings.topic().maxLength(), topics, connections, metrics, System::nanoTime);
+
+      var deviceEdge = new PekkoHttpEdge(context.getSystem(), services);
+      var api = new ApiRoutes(topics, context.getSystem().scheduler(), settings.api(), settings.topic().maxLength(),
+          () -> NodeStatus.newBuilder()
+              .setNodeId(settings.nodeId())
+              .setUptimeMs(System.currentTimeMillis() - startedAtMillis)
+              .setConnectionsOpen(connections.open())
+              .setTopicsActive(metrics.activeTopics())
+              .putAllCounters(metrics.snapshot())
+              .setHeapUsedBytes(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed())
+              .setDraining(connections.isDraining())
+              .build());
+      HttpServer.start(context.getSystem(), settings, HttpServer.routes(deviceEdge.route(), api.route()), connections);
+      return Behaviors.empty();
+    });
+  }
+}

@@ -1,0 +1,40 @@
+package io.herald.node;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import sun.misc.Signal;
+
+/**
+ * Starts a Herald node. Configuration, lowest precedence first: the node's
+ * {@code reference.conf}, the profile named by {@code HERALD_PROFILE} (default
+ * {@code single}), {@code application.conf} if present, then {@code -D} system properties.
+ */
+public final class Main {
+
+  /** Why the node is stopping, when a signal asked it to. */
+  private enum StopReason implements CoordinatedShutdown.Reason {
+    STOP_SIGNAL
+  }
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    Config config = loadConfig(System.getenv().getOrDefault("HERALD_PROFILE", "single"));
+    NodeSettings settings = NodeSettings.from(config);
+    ActorSystem<Void> system = ActorSystem.create(Guardian.create(settings), "herald", config);
+    // SIGTERM and SIGINT drain the node and exit 0 once coordinated shutdown is done.
+    Signal.handle(new Signal("TERM"), signal -> CoordinatedShutdown.get(system).runAll(StopReason.STOP_SIGNAL));
+    Signal.handle(new Signal("INT"), signal -> CoordinatedShutdown.get(system).runAll(StopReason.STOP_SIGNAL));
+  }
+
+  static Config loadConfig(String profile) {
+    String resource = "herald/profiles/" + profile + ".conf";
+    if (Main.class.getClassLoader().getResource(resource) == null) {
+      throw new IllegalArgumentException("unknown HERALD_PROFILE '" + profile + "': no " + resource);
+    }
+    Config profileConfig = ConfigFactory.parseResources(resource);
+    return ConfigFactory.load(ConfigFactory.defaultApplication().withFallback(profileConfig));
+  }
+}

@@ -1,0 +1,48 @@
+package io.herald.node;
+
+import com.typesafe.config.Config;
+import io.herald.node.api.ApiSettings;
+import io.herald.node.connection.ConnectionSettings;
+import io.herald.node.topic.TopicSettings;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+
+/** The node's settings, read once from the {@code herald} block of the configuration. */
+public record NodeSettings(
+    String nodeId,
+    String httpInterface,
+    int httpPort,
+    ConnectionSettings connection,
+    TopicSettings topic,
+    ApiSettings api,
+    Duration drainTimeout,
+    Duration reconnectAfter) {
+
+  public static NodeSettings from(Config config) {
+    Config herald = config.getConfig("herald");
+    String httpInterface = herald.getString("http.interface");
+    int httpPort = herald.getInt("http.port");
+    String nodeId = herald.getString("node-id");
+    if (nodeId.isBlank()) {
+      nodeId = hostName() + ":" + httpPort;
+    }
+    return new NodeSettings(
+        nodeId,
+        httpInterface,
+        httpPort,
+        ConnectionSettings.from(herald.getConfig("connection")),
+        TopicSettings.from(herald.getConfig("topic")),
+        ApiSettings.from(herald.getConfig("api")),
+        herald.getDuration("shutdown.drain-timeout"),
+        herald.getDuration("shutdown.reconnect-after"));
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
+  }
+}

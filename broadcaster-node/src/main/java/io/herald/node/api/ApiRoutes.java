@@ -1,0 +1,203 @@
+package io.herald.node.api;
+
+import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.extractMaterializer;
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
+import static org.apache.pekko.http.javadsl.server.Directives.extractUnmatchedPath;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.post;
+import static org.apache.pekko.http.javadsl.server.Directives.reject;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.herald.node.topic.TopicRegistry;
+import io.herald.protocol.Topics;
+import io.herald.protocol.v1.BroadcastRequest;
+import io.herald.protocol.v1.BroadcastResponse;
+import io.herald.protocol.v1.Error;
+import io.herald.protocol.v1.ErrorCode;
+import io.herald.protocol.v1.PublishRequest;
+import io.herald.protocol.v1.PublishResponse;
+import io.herald.protocol.v1.TopicResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Accept;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.stream.Materializer;
+
+/**
+ * The backend API: publish to one topic, broadcast one payload to many, and read what the
+ * node holds. Bodies are Protobuf or JSON by Content-Type; answers follow the request.
+ */
+public final class ApiRoutes {
+
+  private static final String MESSAGES_SUFFIX = "/messages";
+
+  private final ActorRef<TopicRegistry.Command> topics;
+  private final Scheduler scheduler;
+  private final ApiSettings settings;
+  private final int maxTopicLength;
+  private final Supplier<Message> nodeStatus;
+
+  public ApiRoutes(ActorRef<TopicRegistry.Command> topics, Scheduler scheduler, ApiSettings settings,
+      int maxTopicLength, Supplier<Message> nodeStatus) {
+    this.topics = topics;
+    this.scheduler = scheduler;
+    this.settings = settings;
+    this.maxTopicLength = maxTopicLength;
+    this.nodeStatus = nodeStatus;
+  }
+
+  public Route route() {
+    return pathPrefix("v1", () -> concat(
+        pathPrefix("topics", () -> post(() -> extractUnmatchedPath(this::publishRoute))),
+        path("broadcast", () -> post(() -> withBody(BroadcastRequest.newBuilder(), this::broadcast))),
+        path("node", () -> get(() -> extractRequest(request ->
+            completeWithFuture(CompletableFuture.completedFuture(
+                ApiResponses.ok(nodeStatus.get(), BodyFormat.accepted(acceptHeader(request))))))))));
+  }
+
+  private Route publishRoute(String unmatchedPath) {
+    if (!unmatchedPath.startsWith("/") || !unmatchedPath.endsWith(MESSAGES_SUFFIX)
+        || unmatchedPath.length() <= 1 + MESSAGES_SUFFIX.length()) {
+      return reject();
+    }
+    String topic = unmatchedPath.substring(1, unmatchedPath.length() - MESSAGES_SUFFIX.length());
+    return withBody(PublishRequest.newBuilder(), (request, format) -> publish(topic, request.build(), format));
+  }
+
+  private CompletionStage<HttpResponse> publish(String topic, PublishRequest request, BodyFormat format) {
+    Optional<Error> invalid = checkTopic(topic);
+    if (invalid.isPresent()) {
+      return CompletableFuture.completedFuture(
+          ApiResponses.error(StatusCodes.BAD_REQUEST, invalid.get().getCode(), invalid.get().getMessage(), format));
+    }
+    return askPublish(topic, request.getPayload())
+        .thenApply(published -> ApiResponses.ok(PublishResponse.newBuilder()
+            .setTopic(topic)
+            .setSequence(published.sequence())
+            .build(), format))
+        .exceptionally(failure -> overloaded(format));
+  }
+
+  private CompletionStage<HttpResponse> broadcast(BroadcastRequest.Builder request, BodyFormat format) {
+    if (request.getTopicsCount() == 0 || request.getTopicsCount() > settings.maxBroadcastTopics()) {
+      return CompletableFuture.completedFuture(ApiResponses.error(StatusCodes.BAD_REQUEST, ErrorCode.INVALID_REQUEST,
+          "a broadcast names 1 to " + settings.maxBroadcastTopics() + " topics", format));
+    }
+    List<CompletableFuture<TopicResult>> results = new ArrayList<>(request.getTopicsCount());
+    for (String topic : request.getTopicsList()) {
+      Optional<Error> invalid = checkTopic(topic);
+      if (invalid.isPresent()) {
+        results.add(CompletableFuture.completedFuture(
+            TopicResult.newBuilder().setTopic(topic).setAccepted(false).setError(invalid.get()).build()));
+      } else {
+        results.add(askPublish(topic, request.getPayload())
+            .thenApply(published -> TopicResult.newBuilder()
+                .setTopic(topic).setAccepted(true).setSequence(published.sequence()).build())
+            .toCompletableFuture());
+      }
+    }
+    return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
+        .thenApply(done -> {
+          BroadcastResponse.Builder response = BroadcastResponse.newBuilder();
+          for (CompletableFuture<TopicResult> result : results) {
+            TopicResult topicResult = result.join(); // all are complete here
+            response.addResults(topicResult);
+            if (topicResult.getAccepted()) {
+              response.setAccepted(response.getAccepted() + 1);
+            } else {
+              response.setRejected(response.getRejected() + 1);
+            }
+          }
+          return ApiResponses.ok(response.build(), format);
+        })
+        .exceptionally(failure -> overloaded(format));
+  }
+
+  private CompletionStage<TopicRegistry.Published> askPublish(String topic, ByteString payload) {
+    return AskPattern.ask(topics,
+        replyTo -> new TopicRegistry.Publish(topic, payload, 0, replyTo),
+        settings.publishTimeout(), scheduler);
+  }
+
+  private Optional<Error> checkTopic(String topic) {
+    Topics.Verdict verdict = Topics.check(topic, maxTopicLength);
+    if (verdict == Topics.Verdict.VALID) {
+      return Optional.empty();
+    }
+    ErrorCode code = verdict == Topics.Verdict.RESERVED ? ErrorCode.RESERVED_TOPIC : ErrorCode.INVALID_TOPIC;
+    return Optional.of(Error.newBuilder().setCode(code).setMessage(Topics.explain(topic, verdict, maxTopicLength)).build());
+  }
+
+  private HttpResponse overloaded(BodyFormat format) {
+    return ApiResponses.unavailable(ErrorCode.UNAVAILABLE,
+        "the node did not accept the publish within " + settings.publishTimeout().toMillis() + " ms; retry later",
+        settings.retryAfter(), format);
+  }
+
+  /** Reads and parses a bounded request body, answering 413, 415 or 400 when it cannot. */
+  private <B extends Message.Builder> Route withBody(B builder,
+      BiFunction<B, BodyFormat, CompletionStage<HttpResponse>> handler) {
+    return extractRequest(request -> extractMaterializer(materializer ->
+        completeWithFuture(readBody(request, materializer, builder, handler))));
+  }
+
+  private <B extends Message.Builder> CompletionStage<HttpResponse> readBody(HttpRequest request,
+      Materializer materializer, B builder, BiFunction<B, BodyFormat, CompletionStage<HttpResponse>> handler) {
+    Optional<BodyFormat> declared = BodyFormat.of(request.entity().getContentType());
+    if (declared.isEmpty()) {
+      return CompletableFuture.completedFuture(ApiResponses.error(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
+          ErrorCode.INVALID_REQUEST, "Content-Type must be application/json or application/x-protobuf", BodyFormat.JSON));
+    }
+    BodyFormat format = declared.get();
+    return request.entity()
+        .toStrict(settings.publishTimeout().toMillis(), settings.maxBodyBytes(), materializer)
+        .handle((strict, failure) -> {
+          if (failure != null) {
+            return CompletableFuture.completedFuture(bodyFailure(failure, format));
+          }
+          try {
+            return handler.apply(format.parse(strict.getData(), builder), format);
+          } catch (InvalidProtocolBufferException e) {
+            return CompletableFuture.completedFuture(ApiResponses.error(StatusCodes.BAD_REQUEST,
+                ErrorCode.INVALID_REQUEST, "body is not a valid " + builder.getDescriptorForType().getName()
+                    + ": " + e.getMessage(), format));
+          }
+        })
+        .thenCompose(response -> response);
+  }
+
+  private HttpResponse bodyFailure(Throwable failure, BodyFormat format) {
+    Throwable cause = failure;
+    while (cause.getCause() != null && !(cause instanceof EntityStreamSizeException)) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof EntityStreamSizeException) {
+      return ApiResponses.error(StatusCodes.PAYLOAD_TOO_LARGE, ErrorCode.PAYLOAD_TOO_LARGE,
+          "request body is larger than " + settings.maxBodyBytes() + " bytes", format);
+    }
+    return ApiResponses.error(StatusCodes.BAD_REQUEST, ErrorCode.INVALID_REQUEST,
+        "request body could not be read: " + failure.getMessage(), format);
+  }
+
+  private static Optional<String> acceptHeader(HttpRequest request) {
+    return request.getHeader(Accept.class).map(Accept::value);
+  }
+}

@@ -1,0 +1,16 @@
+package io.herald.node.api;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/** Limits and timeouts of the backend HTTP API. */
+public record ApiSettings(Duration publishTimeout, long maxBodyBytes, int maxBroadcastTopics, Duration retryAfter) {
+
+  public static ApiSettings from(Config config) {
+    return new ApiSettings(
+        config.getDuration("publish-timeout"),
+        config.getBytes("max-body-bytes"),
+        config.getInt("max-broadcast-topics"),
+        config.getDuration("retry-after"));
+  }
+}

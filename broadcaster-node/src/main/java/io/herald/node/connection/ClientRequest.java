@@ -1,0 +1,23 @@
+package io.herald.node.connection;
+
+import com.google.protobuf.ByteString;
+import io.herald.protocol.v1.ErrorCode;
+
+/** A frame from a device, decoded at the edge into what the connection actor acts on. */
+public sealed interface ClientRequest {
+
+  long requestId();
+
+  record Subscribe(long requestId, String topic) implements ClientRequest {}
+
+  record Unsubscribe(long requestId, String topic) implements ClientRequest {}
+
+  record Publish(long requestId, String topic, ByteString payload) implements ClientRequest {}
+
+  record Ping(long requestId) implements ClientRequest {}
+
+  record Pong(long requestId) implements ClientRequest {}
+
+  /** A frame that could not be accepted: answered with an error frame. */
+  record Invalid(long requestId, ErrorCode code, String message) implements ClientRequest {}
+}

@@ -1,0 +1,268 @@
+package io.herald.node.connection;
+
+import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.topic.Subscriber;
+import io.herald.node.topic.TopicRegistry;
+import io.herald.protocol.Topics;
+import io.herald.protocol.v1.DisconnectReason;
+import io.herald.protocol.v1.ErrorCode;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * Stands in for one device connection: answers its frames, holds its subscriptions,
+ * limits its publish rate, keeps it alive with heartbeats and closes it with a reason.
+ * It sees the transport only as an {@link OutboundPort} and a stream of decoded frames,
+ * each acknowledged once handled so a fast sender is held back by the transport.
+ */
+public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Command> {
+
+  public interface Command {}
+
+  /** The inbound stream started; frames follow, each to be acknowledged to {@code ackTo}. */
+  public record InboundStarted(ActorRef<InboundAck> ackTo) implements Command {}
+
+  public record Inbound(ActorRef<InboundAck> ackTo, ClientRequest request) implements Command {}
+
+  public enum InboundCompleted implements Command {
+    INSTANCE
+  }
+
+  public record InboundFailed(Throwable cause) implements Command {}
+
+  /** Acknowledges an inbound frame: the transport may pass on the next one. */
+  public enum InboundAck {
+    INSTANCE
+  }
+
+  /** The node is shutting down or draining: tell the device to reconnect elsewhere. */
+  public record Leave(Duration reconnectAfter) implements Command {}
+
+  private enum HeartbeatTick implements Command {
+    INSTANCE
+  }
+
+  private enum CloseDeadline implements Command {
+    INSTANCE
+  }
+
+  private record PublishAccepted(TopicRegistry.Published published) implements Command {}
+
+  public static Behavior<Command> create(String sessionId, OutboundPort port, ConnectionServices services) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+        new ConnectionActor(context, timers, sessionId, port, services)));
+  }
+
+  private final TimerScheduler<Command> timers;
+  private final OutboundPort port;
+  private final ConnectionServices services;
+  private final ConnectionSettings settings;
+  private final NodeMetrics metrics;
+  private final Subscriber asSubscriber;
+  private final ActorRef<TopicRegistry.Published> publishAcks;
+  private final Set<String> subscriptions = new HashSet<>();
+  private final TokenBucket publishAllowance;
+  private final TokenBucket errorAllowance;
+  private final long heartbeatIntervalNanos;
+  private final long heartbeatTimeoutNanos;
+  private long lastHeardNanos;
+  private boolean pingedSinceHeard;
+  private boolean closing;
+
+  private ConnectionActor(ActorContext<Command> context, TimerScheduler<Command> timers, String sessionId,
+      OutboundPort port, ConnectionServices services) {
+    super(context);
+    this.timers = timers;
+    this.port = port;
+    this.services = services;
+    this.settings = services.settings();
+    this.metrics = services.metrics();
+    this.asSubscriber = new Subscriber(context.getSelf(), port);
+    this.publishAcks = context.messageAdapter(TopicRegistry.Published.class, PublishAccepted::new);
+    this.publishAllowance = new TokenBucket(settings.publishRate(), settings.publishBurst(), services.nanoClock());
+    this.errorAllowance = new TokenBucket(1, settings.maxProtocolErrors(), services.nanoClock());
+    this.heartbeatIntervalNanos = settings.heartbeatInterval().toNanos();
+    this.heartbeatTimeoutNanos = settings.heartbeatTimeout().toNanos();
+    this.lastHeardNanos = services.nanoClock().getAsLong();
+
+    if (services.connections().tryOpen(context.getSelf())) {
+      metrics.connectionOpened();
+      port.offer(ServerFrames.welcome(sessionId, services.nodeId(), settings, services.maxTopicLength()));
+      timers.startTimerWithFixedDelay(HeartbeatTick.INSTANCE, settings.heartbeatInterval().dividedBy(2));
+    } else {
+      metrics.connectionRefused(ErrorCode.TOO_MANY_CONNECTIONS);
+      port.offer(ServerFrames.error(0, ErrorCode.TOO_MANY_CONNECTIONS, "this node is full or draining"));
+      beginClose(ServerFrames.disconnect(DisconnectReason.SHUTDOWN, "this node is full or draining",
+          Duration.ofSeconds(1)));
+    }
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(InboundStarted.class, this::onInboundStarted)
+        .onMessage(Inbound.class, this::onInbound)
+        .onMessage(InboundCompleted.class, completed -> Behaviors.stopped())
+        .onMessage(InboundFailed.class, failed -> Behaviors.stopped())
+        .onMessage(PublishAccepted.class, this::onPublishAccepted)
+        .onMessage(HeartbeatTick.class, this::onHeartbeatTick)
+        .onMessage(Leave.class, this::onLeave)
+        .onMessage(CloseDeadline.class, deadline -> Behaviors.stopped())
+        .onSignal(PostStop.class, this::onPostStop)
+        .build();
+  }
+
+  private Behavior<Command> onInboundStarted(InboundStarted started) {
+    started.ackTo().tell(InboundAck.INSTANCE);
+    return this;
+  }
+
+  private Behavior<Command> onInbound(Inbound inbound) {
+    metrics.frameIn();
+    lastHeardNanos = services.nanoClock().getAsLong();
+    pingedSinceHeard = false;
+    if (!closing) {
+      handle(inbound.request());
+    }
+    inbound.ackTo().tell(InboundAck.INSTANCE);
+    return this;
+  }
+
+  private void handle(ClientRequest request) {
+    if (request instanceof ClientRequest.Subscribe subscribe) {
+      subscribe(subscribe);
+    } else if (request instanceof ClientRequest.Unsubscribe unsubscribe) {
+      unsubscribe(unsubscribe);
+    } else if (request instanceof ClientRequest.Publish publish) {
+      publish(publish);
+    } else if (request instanceof ClientRequest.Ping ping) {
+      send(ServerFrames.pong(ping.requestId()));
+    } else if (request instanceof ClientRequest.Invalid invalid) {
+      refuse(invalid.requestId(), invalid.code(), invalid.message());
+    }
+    // A Pong only proves the device is alive, which receiving it already recorded.
+  }
+
+  private void subscribe(ClientRequest.Subscribe subscribe) {
+    String topic = subscribe.topic();
+    if (!isUsableTopic(subscribe.requestId(), topic)) {
+      return;
+    }
+    if (subscriptions.contains(topic)) {
+      send(ServerFrames.subscribed(subscribe.requestId(), topic));
+    } else if (subscriptions.size() >= settings.maxSubscriptions()) {
+      refuse(subscribe.requestId(), ErrorCode.TOO_MANY_SUBSCRIPTIONS,
+          "a connection may hold at most " + settings.maxSubscriptions() + " subscriptions");
+    } else {
+      subscriptions.add(topic);
+      services.topics().tell(new TopicRegistry.Subscribe(topic, asSubscriber, subscribe.requestId()));
+    }
+  }
+
+  private void unsubscribe(ClientRequest.Unsubscribe unsubscribe) {
+    if (subscriptions.remove(unsubscribe.topic())) {
+      services.topics().tell(new TopicRegistry.Unsubscribe(unsubscribe.topic(), asSubscriber, unsubscribe.requestId()));
+    } else {
+      send(ServerFrames.unsubscribed(unsubscribe.requestId(), unsubscribe.topic()));
+    }
+  }
+
+  private void publish(ClientRequest.Publish publish) {
+    if (!isUsableTopic(publish.requestId(), publish.topic())) {
+      return;
+    }
+    if (!publishAllowance.tryTake()) {
+      metrics.dropped(NodeMetrics.DropReason.RATE_LIMITED);
+      metrics.error(ErrorCode.RATE_LIMITED);
+      send(ServerFrames.error(publish.requestId(), ErrorCode.RATE_LIMITED,
+          "publish rate over " + settings.publishRate() + "/s (burst " + settings.publishBurst() + "); message dropped"));
+      return;
+    }
+    ActorRef<TopicRegistry.Published> replyTo =
+        publish.requestId() == 0 ? getContext().getSystem().ignoreRef() : publishAcks;
+    services.topics().tell(new TopicRegistry.Publish(publish.topic(), publish.payload(), publish.requestId(), replyTo));
+  }
+
+  private boolean isUsableTopic(long requestId, String topic) {
+    Topics.Verdict verdict = Topics.check(topic, services.maxTopicLength());
+    if (verdict == Topics.Verdict.VALID) {
+      return true;
+    }
+    ErrorCode code = verdict == Topics.Verdict.RESERVED ? ErrorCode.RESERVED_TOPIC : ErrorCode.INVALID_TOPIC;
+    refuse(requestId, code, Topics.explain(topic, verdict, services.maxTopicLength()));
+    return false;
+  }
+
+  private Behavior<Command> onPublishAccepted(PublishAccepted accepted) {
+    TopicRegistry.Published published = accepted.published();
+    send(ServerFrames.published(published.correlationId(), published.topic(), published.sequence()));
+    return this;
+  }
+
+  private Behavior<Command> onHeartbeatTick(HeartbeatTick tick) {
+    long silentNanos = services.nanoClock().getAsLong() - lastHeardNanos;
+    if (silentNanos >= heartbeatTimeoutNanos) {
+      closeFor(DisconnectReason.HEARTBEAT_TIMEOUT, "nothing received for " + settings.heartbeatTimeout().toSeconds() + " s");
+    } else if (silentNanos >= heartbeatIntervalNanos && !pingedSinceHeard) {
+      pingedSinceHeard = true;
+      send(ServerFrames.ping());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onLeave(Leave leave) {
+    if (!closing) {
+      metrics.connectionClosed(DisconnectReason.SHUTDOWN);
+      beginClose(ServerFrames.disconnect(DisconnectReason.SHUTDOWN, "node is shutting down; reconnect",
+          leave.reconnectAfter()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onPostStop(PostStop stop) {
+    services.connections().closed(getContext().getSelf());
+    if (!closing && !port.isClosed()) {
+      metrics.connectionClosed("by_device");
+    }
+    // Ends the transport too, should the actor stop before its stream.
+    port.close(ServerFrames.disconnect(DisconnectReason.SHUTDOWN, "connection closed", Duration.ZERO));
+    return this;
+  }
+
+  /** Answers a request with an error; too many invalid frames close the connection. */
+  private void refuse(long requestId, ErrorCode code, String message) {
+    metrics.error(code);
+    send(ServerFrames.error(requestId, code, message));
+    if (!errorAllowance.tryTake()) {
+      closeFor(DisconnectReason.PROTOCOL_VIOLATION, "too many invalid frames");
+    }
+  }
+
+  private void closeFor(DisconnectReason reason, String message) {
+    if (!closing) {
+      metrics.connectionClosed(reason);
+      beginClose(ServerFrames.disconnect(reason, message, Duration.ZERO));
+    }
+  }
+
+  private void beginClose(OutboundFrame lastFrame) {
+    closing = true;
+    timers.cancel(HeartbeatTick.INSTANCE);
+    port.close(lastFrame);
+    // The transport ends the stream once the last frame is out; this is the backstop.
+    timers.startSingleTimer(CloseDeadline.INSTANCE, settings.closeTimeout().multipliedBy(2));
+  }
+
+  private void send(OutboundFrame frame) {
+    port.offer(frame);
+  }
+}

@@ -1,0 +1,48 @@
+package io.herald.node.connection;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.Locale;
+
+/** How the node treats each device connection: queues, limits, heartbeats. */
+public record ConnectionSettings(
+    int outboundQueueSize,
+    SlowConsumerPolicy slowConsumerPolicy,
+    int maxBatchMessages,
+    int maxBatchBytes,
+    Duration closeTimeout,
+    int maxFrameBytes,
+    int maxSubscriptions,
+    int maxConnections,
+    Duration heartbeatInterval,
+    Duration heartbeatTimeout,
+    int publishRate,
+    int publishBurst,
+    int maxProtocolErrors) {
+
+  public ConnectionSettings {
+    if (outboundQueueSize < 1 || maxBatchMessages < 1 || maxFrameBytes < 1 || maxConnections < 1) {
+      throw new IllegalArgumentException("queue sizes and limits must be positive");
+    }
+    if (heartbeatTimeout.compareTo(heartbeatInterval) <= 0) {
+      throw new IllegalArgumentException("herald.connection.heartbeat-timeout must exceed heartbeat-interval");
+    }
+  }
+
+  public static ConnectionSettings from(Config config) {
+    return new ConnectionSettings(
+        config.getInt("outbound-queue-size"),
+        SlowConsumerPolicy.valueOf(config.getString("slow-consumer-policy").toUpperCase(Locale.ROOT).replace('-', '_')),
+        config.getInt("max-batch-messages"),
+        config.getBytes("max-batch-bytes").intValue(),
+        config.getDuration("close-timeout"),
+        config.getBytes("max-frame-bytes").intValue(),
+        config.getInt("max-subscriptions"),
+        config.getInt("max-connections"),
+        config.getDuration("heartbeat-interval"),
+        config.getDuration("heartbeat-timeout"),
+        config.getInt("publish-rate"),
+        config.getInt("publish-burst"),
+        config.getInt("max-protocol-errors"));
+  }
+}

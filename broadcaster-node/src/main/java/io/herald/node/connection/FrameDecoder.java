@@ -1,0 +1,49 @@
+package io.herald.node.connection;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.herald.protocol.Json;
+import io.herald.protocol.v1.ClientFrame;
+import io.herald.protocol.v1.ErrorCode;
+import java.nio.ByteBuffer;
+
+/** Decodes device frames of either wire format into {@link ClientRequest}s; never throws. */
+public final class FrameDecoder {
+
+  private FrameDecoder() {}
+
+  public static ClientRequest decodeBinary(ByteBuffer frame) {
+    try {
+      return toRequest(ClientFrame.parseFrom(frame));
+    } catch (InvalidProtocolBufferException e) {
+      return new ClientRequest.Invalid(0, ErrorCode.MALFORMED_FRAME, "binary frame is not a ClientFrame: " + e.getMessage());
+    }
+  }
+
+  public static ClientRequest decodeJson(String frame) {
+    try {
+      return toRequest(Json.parse(frame, ClientFrame.newBuilder()).build());
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      // JsonFormat reports some malformed input as unchecked exceptions.
+      return new ClientRequest.Invalid(0, ErrorCode.MALFORMED_FRAME, "text frame is not a ClientFrame in JSON: " + e.getMessage());
+    }
+  }
+
+  /** The answer to a frame larger than the limit, which is discarded unread. */
+  public static ClientRequest tooLarge(long size, int limit) {
+    return new ClientRequest.Invalid(0, ErrorCode.FRAME_TOO_LARGE,
+        "frame of " + size + " bytes or more exceeds the limit of " + limit + " bytes");
+  }
+
+  private static ClientRequest toRequest(ClientFrame frame) {
+    long id = frame.getRequestId();
+    return switch (frame.getKindCase()) {
+      case SUBSCRIBE -> new ClientRequest.Subscribe(id, frame.getSubscribe().getTopic());
+      case UNSUBSCRIBE -> new ClientRequest.Unsubscribe(id, frame.getUnsubscribe().getTopic());
+      case PUBLISH -> new ClientRequest.Publish(id, frame.getPublish().getTopic(), frame.getPublish().getPayload());
+      case PING -> new ClientRequest.Ping(id);
+      case PONG -> new ClientRequest.Pong(id);
+      case KIND_NOT_SET -> new ClientRequest.Invalid(id, ErrorCode.UNKNOWN_FRAME,
+          "frame has no kind this node knows (subscribe, unsubscribe, publish, ping, pong)");
+    };
+  }
+}

@@ -1,0 +1,163 @@
+package io.herald.node.topic;
+
+import com.google.protobuf.ByteString;
+import io.herald.node.connection.OutboundFrame;
+import io.herald.node.connection.OutboundPort;
+import io.herald.node.connection.ServerFrames;
+import io.herald.node.connection.TopicMessageFrame;
+import io.herald.node.metrics.NodeMetrics;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.Routers;
+
+/**
+ * One topic's subscribers on this node. Stamps each message with the topic's next
+ * sequence, encodes it once, and offers it to every subscriber's outbound port: directly
+ * while the topic is small, through a pool of {@link FanoutWorker}s once it is large.
+ */
+public final class TopicActor extends AbstractBehavior<TopicActor.Command> {
+
+  public interface Command {}
+
+  public record AddSubscriber(Subscriber subscriber, long requestId) implements Command {}
+
+  public record RemoveSubscriber(Subscriber subscriber, long requestId) implements Command {}
+
+  public record Publish(ByteString payload, long correlationId, ActorRef<TopicRegistry.Published> replyTo)
+      implements Command {}
+
+  /** Sent by the registry once the topic is idle; queued work is finished first. */
+  enum Stop implements Command {
+    INSTANCE
+  }
+
+  private record SubscriberTerminated(ActorRef<?> owner) implements Command {}
+
+  private record WorkersStopped() implements Command {}
+
+  public static Behavior<Command> create(String topic, ActorRef<TopicRegistry.Command> registry,
+      TopicSettings settings, NodeMetrics metrics) {
+    return Behaviors.setup(context -> new TopicActor(context, topic, registry, settings, metrics));
+  }
+
+  private final String topic;
+  private final ActorRef<TopicRegistry.Command> registry;
+  private final TopicSettings settings;
+  private final NodeMetrics metrics;
+  private final Map<ActorRef<?>, Subscriber> subscribers = new HashMap<>();
+  private long sequence;
+  private long subscribesReceived;
+  /** Null while the topic delivers directly; once set, the topic stays pooled. */
+  private ActorRef<FanoutWorker.Command> workers;
+
+  private TopicActor(ActorContext<Command> context, String topic, ActorRef<TopicRegistry.Command> registry,
+      TopicSettings settings, NodeMetrics metrics) {
+    super(context);
+    this.topic = topic;
+    this.registry = registry;
+    this.settings = settings;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(AddSubscriber.class, this::onAddSubscriber)
+        .onMessage(RemoveSubscriber.class, this::onRemoveSubscriber)
+        .onMessage(SubscriberTerminated.class, this::onSubscriberTerminated)
+        .onMessage(Publish.class, this::onPublish)
+        .onMessage(Stop.class, this::onStop)
+        .onMessage(WorkersStopped.class, stopped -> Behaviors.stopped())
+        .build();
+  }
+
+  private Behavior<Command> onAddSubscriber(AddSubscriber add) {
+    subscribesReceived++;
+    Subscriber subscriber = add.subscriber();
+    if (subscribers.put(subscriber.owner(), subscriber) == null) {
+      getContext().watchWith(subscriber.owner(), new SubscriberTerminated(subscriber.owner()));
+    }
+    // Confirmed by whoever delivers to the subscriber, so no message overtakes the confirmation.
+    var confirmation = ServerFrames.subscribed(add.requestId(), topic);
+    if (workers != null) {
+      workers.tell(new FanoutWorker.Add(subscriber, confirmation));
+    } else {
+      subscriber.port().offer(confirmation);
+      if (subscribers.size() > settings.fanoutParallelThreshold()) {
+        startWorkers();
+      }
+    }
+    return this;
+  }
+
+  private Behavior<Command> onRemoveSubscriber(RemoveSubscriber remove) {
+    var confirmation = ServerFrames.unsubscribed(remove.requestId(), topic);
+    removeSubscriber(remove.subscriber().owner(), remove.subscriber().port(), confirmation);
+    return this;
+  }
+
+  private Behavior<Command> onSubscriberTerminated(SubscriberTerminated terminated) {
+    Subscriber subscriber = subscribers.get(terminated.owner());
+    if (subscriber != null) {
+      removeSubscriber(terminated.owner(), subscriber.port(), null);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onPublish(Publish publish) {
+    sequence++;
+    TopicMessageFrame message = TopicMessageFrame.of(topic, sequence, publish.payload(), Instant.now());
+    if (workers != null) {
+      workers.tell(new FanoutWorker.Deliver(message));
+    } else {
+      metrics.delivered(FanoutWorker.offerToAll(subscribers.values(), message));
+    }
+    publish.replyTo().tell(new TopicRegistry.Published(topic, sequence, publish.correlationId()));
+    return this;
+  }
+
+  private Behavior<Command> onStop(Stop stop) {
+    if (workers == null) {
+      return Behaviors.stopped();
+    }
+    // Workers finish what is queued for them (an unsubscribe confirmation, say) first.
+    getContext().watchWith(workers, new WorkersStopped());
+    workers.tell(FanoutWorker.Stop.INSTANCE);
+    return this;
+  }
+
+  /** Removes a subscriber and sends {@code confirmation} (if any) after its last message. */
+  private void removeSubscriber(ActorRef<?> owner, OutboundPort port, OutboundFrame confirmation) {
+    if (subscribers.remove(owner) != null) {
+      getContext().unwatch(owner);
+    }
+    if (workers != null) {
+      workers.tell(new FanoutWorker.Remove(owner, port, confirmation));
+    } else if (confirmation != null) {
+      port.offer(confirmation);
+    }
+    if (subscribers.isEmpty()) {
+      registry.tell(new TopicRegistry.TopicIdle(topic, getContext().getSelf(), subscribesReceived));
+    }
+  }
+
+  private void startWorkers() {
+    workers = getContext().spawn(
+        Routers.pool(settings.fanoutWorkers(),
+                Behaviors.supervise(FanoutWorker.create(metrics)).onFailure(SupervisorStrategy.resume()))
+            .withConsistentHashingRouting(10, FanoutWorker::partitionKey)
+            .withBroadcastPredicate(FanoutWorker::isForEveryWorker),
+        "fanout");
+    for (Subscriber subscriber : subscribers.values()) {
+      workers.tell(new FanoutWorker.Add(subscriber, null));
+    }
+  }
+}
