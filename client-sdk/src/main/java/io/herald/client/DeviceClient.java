@@ -1,0 +1,256 @@
+package io.herald.client;
+
+import io.herald.client.impl.WebSocketDeviceClient;
+import io.herald.protocol.WireFormat;
+import io.herald.protocol.v1.DisconnectReason;
+import io.herald.protocol.v1.ErrorCode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * A device's connection to a Herald node over WebSocket: subscribe to topics, publish,
+ * and stay connected. Thread-safe.
+ *
+ * <p>After the first connection succeeds, a lost connection is reopened with backoff (or
+ * after the delay a node's {@code disconnect} frame asks for) and every subscription is
+ * made again; requests in flight when the connection drops fail with a
+ * {@link HeraldException}. Message handlers run one at a time, in topic order, on the
+ * client's I/O thread: they must not block.
+ *
+ * <pre>{@code
+ * DeviceClient device = DeviceClient.connect(DeviceClient.Options.builder()
+ *     .uri(URI.create("ws://127.0.0.1:8080/v1/ws"))
+ *     .build()).join();
+ * device.subscribe("sensors/room-1", message -> System.out.println(message.sequence())).join();
+ * }</pre>
+ */
+public interface DeviceClient extends AutoCloseable {
+
+  /** Opens a connection; the future completes once the node's welcome has arrived. */
+  static CompletableFuture<DeviceClient> connect(Options options) {
+    return WebSocketDeviceClient.connect(options);
+  }
+
+  /**
+   * Subscribes to a topic; completes when the node confirms. Messages published after the
+   * confirmation reach {@code handler}. Fails at once when not connected.
+   */
+  CompletableFuture<Void> subscribe(String topic, Consumer<TopicMessage> handler);
+
+  /** Unsubscribes; completes when the node confirms that no further message will come. */
+  CompletableFuture<Void> unsubscribe(String topic);
+
+  /** Publishes and completes with the node's acknowledgement. */
+  CompletableFuture<PublishResult> publish(String topic, byte[] payload);
+
+  /**
+   * Publishes without asking for an acknowledgement; completes once the frame is written.
+   * A refusal (such as {@code RATE_LIMITED}) reaches {@link Listener#onError}.
+   */
+  CompletableFuture<Void> publishUnacknowledged(String topic, byte[] payload);
+
+  /** Round trip to the node; completes when its pong arrives. */
+  CompletableFuture<Void> ping();
+
+  /** The node's session id for the current connection, if connected. */
+  Optional<String> sessionId();
+
+  /** Whether a connection is open and welcomed now. */
+  boolean isConnected();
+
+  /** Closes the connection for good; completes when the node has closed it too. */
+  CompletableFuture<Void> closeAsync();
+
+  /** Closes the connection for good without waiting for the node. */
+  @Override
+  void close();
+
+  /** What happens to the connection, for logging and tests. Every method has a no-op default. */
+  interface Listener {
+
+    /** A connection was opened and welcomed. */
+    default void onConnected(String sessionId, String nodeId) {}
+
+    /**
+     * The connection was lost or closed.
+     *
+     * @param reason the node's reason when it sent one before closing
+     * @param message the node's message, or what failed
+     * @param willReconnect whether the client will reconnect
+     */
+    default void onDisconnected(Optional<DisconnectReason> reason, String message, boolean willReconnect) {}
+
+    /** The node answered a frame that expected no reply with an error (an unacknowledged publish, say). */
+    default void onError(ErrorCode code, String message) {}
+  }
+
+  /** How a {@link DeviceClient} connects. Build with {@link #builder()}. */
+  final class Options {
+    private final URI uri;
+    private final WireFormat format;
+    private final boolean reconnect;
+    private final Backoff backoff;
+    private final Duration requestTimeout;
+    private final Duration connectTimeout;
+    private final int maxPendingSends;
+    private final Listener listener;
+    private final HttpClient httpClient;
+
+    private Options(Builder builder) {
+      this.uri = builder.uri;
+      this.format = builder.format;
+      this.reconnect = builder.reconnect;
+      this.backoff = new Backoff(builder.initialBackoff, builder.maxBackoff);
+      this.requestTimeout = builder.requestTimeout;
+      this.connectTimeout = builder.connectTimeout;
+      this.maxPendingSends = builder.maxPendingSends;
+      this.listener = builder.listener;
+      this.httpClient = builder.httpClient;
+    }
+
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** The node's WebSocket address, such as {@code ws://127.0.0.1:8080/v1/ws}. */
+    public URI uri() {
+      return uri;
+    }
+
+    /** Binary Protobuf frames or JSON text frames. */
+    public WireFormat format() {
+      return format;
+    }
+
+    /** Whether a lost connection is reopened. */
+    public boolean reconnect() {
+      return reconnect;
+    }
+
+    /** The wait between reconnection attempts. */
+    public Backoff backoff() {
+      return backoff;
+    }
+
+    /** How long a request (subscribe, publish, ping) waits for its answer. */
+    public Duration requestTimeout() {
+      return requestTimeout;
+    }
+
+    /** How long opening a connection may take. */
+    public Duration connectTimeout() {
+      return connectTimeout;
+    }
+
+    /** Frames that may wait to be written; one more fails its call at once. */
+    public int maxPendingSends() {
+      return maxPendingSends;
+    }
+
+    /** Told of connections, disconnections and unsolicited errors. */
+    public Listener listener() {
+      return listener;
+    }
+
+    /** The HTTP client the WebSocket is opened with (shared by default). */
+    public HttpClient httpClient() {
+      return httpClient;
+    }
+
+    /** Builds validated {@link Options}. */
+    public static final class Builder {
+      private URI uri = URI.create("ws://127.0.0.1:8080/v1/ws");
+      private WireFormat format = WireFormat.PROTOBUF;
+      private boolean reconnect = true;
+      private Duration initialBackoff = Duration.ofMillis(200);
+      private Duration maxBackoff = Duration.ofSeconds(10);
+      private Duration requestTimeout = Duration.ofSeconds(10);
+      private Duration connectTimeout = Duration.ofSeconds(5);
+      private int maxPendingSends = 1024;
+      private Listener listener = new Listener() {};
+      private HttpClient httpClient;
+
+      private Builder() {}
+
+      /** The node's WebSocket address; default {@code ws://127.0.0.1:8080/v1/ws}. */
+      public Builder uri(URI uri) {
+        this.uri = Objects.requireNonNull(uri, "uri");
+        return this;
+      }
+
+      /** Binary Protobuf (default) or JSON text frames. */
+      public Builder format(WireFormat format) {
+        this.format = Objects.requireNonNull(format, "format");
+        return this;
+      }
+
+      /** Whether to reopen a lost connection; default true. */
+      public Builder reconnect(boolean reconnect) {
+        this.reconnect = reconnect;
+        return this;
+      }
+
+      /** The first and the longest wait between reconnection attempts; default 200 ms and 10 s. */
+      public Builder backoff(Duration initial, Duration max) {
+        this.initialBackoff = Objects.requireNonNull(initial, "initial");
+        this.maxBackoff = Objects.requireNonNull(max, "max");
+        return this;
+      }
+
+      /** How long a request waits for its answer; default 10 s. */
+      public Builder requestTimeout(Duration requestTimeout) {
+        this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
+        return this;
+      }
+
+      /** How long opening a connection may take; default 5 s. */
+      public Builder connectTimeout(Duration connectTimeout) {
+        this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+        return this;
+      }
+
+      /** Frames that may wait to be written; default 1024. */
+      public Builder maxPendingSends(int maxPendingSends) {
+        this.maxPendingSends = maxPendingSends;
+        return this;
+      }
+
+      /** Told of connections, disconnections and unsolicited errors. */
+      public Builder listener(Listener listener) {
+        this.listener = Objects.requireNonNull(listener, "listener");
+        return this;
+      }
+
+      /** The HTTP client to open WebSockets with; by default one client shared by all devices. */
+      public Builder httpClient(HttpClient httpClient) {
+        this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+        return this;
+      }
+
+      /**
+       * The options.
+       *
+       * @throws IllegalArgumentException if a value is out of range
+       */
+      public Options build() {
+        String scheme = uri.getScheme();
+        if (!"ws".equals(scheme) && !"wss".equals(scheme)) {
+          throw new IllegalArgumentException("uri must be ws or wss: " + uri);
+        }
+        if (maxPendingSends < 1) {
+          throw new IllegalArgumentException("maxPendingSends must be positive");
+        }
+        if (requestTimeout.isNegative() || requestTimeout.isZero()
+            || connectTimeout.isNegative() || connectTimeout.isZero()) {
+          throw new IllegalArgumentException("timeouts must be positive");
+        }
+        return new Options(this);
+      }
+    }
+  }
+}

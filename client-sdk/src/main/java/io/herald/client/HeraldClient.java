@@ -1,0 +1,156 @@
+package io.herald.client;
+
+import io.herald.client.impl.HttpHeraldClient;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The backend's client for a Herald node's HTTP API. Thread-safe; share one per process.
+ *
+ * <p>Every call returns at once with a future. A call whose connection fails, or that the
+ * node answers with 503, is retried with backoff (honouring {@code Retry-After}) up to
+ * {@link Options#maxRetries()} times; the future then fails with a {@link HeraldException}
+ * ({@link HeraldApiException.UnavailableException} for 503). 4xx answers fail at once with
+ * the {@link HeraldApiException} subclass of their status. A publish retried after a lost
+ * connection may be delivered twice: publishes are at-least-once.
+ *
+ * <pre>{@code
+ * HeraldClient herald = HeraldClient.create(HeraldClient.Options.builder()
+ *     .baseUri(URI.create("http://127.0.0.1:8080"))
+ *     .build());
+ * herald.publish("sensors/room-1", payload).thenAccept(r -> log.info("sequence {}", r.sequence()));
+ * }</pre>
+ */
+public interface HeraldClient extends AutoCloseable {
+
+  /** A client with these options. */
+  static HeraldClient create(Options options) {
+    return new HttpHeraldClient(options);
+  }
+
+  /** Publishes {@code payload} to every subscriber of {@code topic}. */
+  CompletableFuture<PublishResult> publish(String topic, byte[] payload);
+
+  /** Publishes one {@code payload} to each of {@code topics}; invalid topics are reported, not fatal. */
+  CompletableFuture<BroadcastResult> broadcast(Collection<String> topics, byte[] payload);
+
+  /** Releases the client's resources; calls in flight may still complete. */
+  @Override
+  void close();
+
+  /** How a {@link HeraldClient} reaches a node and retries. Build with {@link #builder()}. */
+  final class Options {
+    private final URI baseUri;
+    private final Duration requestTimeout;
+    private final Duration connectTimeout;
+    private final int maxRetries;
+    private final Backoff backoff;
+
+    private Options(Builder builder) {
+      this.baseUri = builder.baseUri;
+      this.requestTimeout = builder.requestTimeout;
+      this.connectTimeout = builder.connectTimeout;
+      this.maxRetries = builder.maxRetries;
+      this.backoff = new Backoff(builder.initialBackoff, builder.maxBackoff);
+    }
+
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** The node's HTTP address, such as {@code http://127.0.0.1:8080}. */
+    public URI baseUri() {
+      return baseUri;
+    }
+
+    /** How long one attempt may take. */
+    public Duration requestTimeout() {
+      return requestTimeout;
+    }
+
+    /** How long opening a connection may take. */
+    public Duration connectTimeout() {
+      return connectTimeout;
+    }
+
+    /** Retries after the first attempt for connection failures and 503 answers. */
+    public int maxRetries() {
+      return maxRetries;
+    }
+
+    /** The wait between retries. */
+    public Backoff backoff() {
+      return backoff;
+    }
+
+    /** Builds validated {@link Options}. */
+    public static final class Builder {
+      private URI baseUri = URI.create("http://127.0.0.1:8080");
+      private Duration requestTimeout = Duration.ofSeconds(10);
+      private Duration connectTimeout = Duration.ofSeconds(5);
+      private int maxRetries = 5;
+      private Duration initialBackoff = Duration.ofMillis(100);
+      private Duration maxBackoff = Duration.ofSeconds(5);
+
+      private Builder() {}
+
+      /** The node's HTTP address; default {@code http://127.0.0.1:8080}. */
+      public Builder baseUri(URI baseUri) {
+        this.baseUri = Objects.requireNonNull(baseUri, "baseUri");
+        return this;
+      }
+
+      /** How long one attempt may take; default 10 s. */
+      public Builder requestTimeout(Duration requestTimeout) {
+        this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
+        return this;
+      }
+
+      /** How long opening a connection may take; default 5 s. */
+      public Builder connectTimeout(Duration connectTimeout) {
+        this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+        return this;
+      }
+
+      /** Retries for connection failures and 503 answers; default 5, 0 disables retrying. */
+      public Builder maxRetries(int maxRetries) {
+        this.maxRetries = maxRetries;
+        return this;
+      }
+
+      /** The first and the longest wait between retries; default 100 ms and 5 s. */
+      public Builder backoff(Duration initial, Duration max) {
+        this.initialBackoff = Objects.requireNonNull(initial, "initial");
+        this.maxBackoff = Objects.requireNonNull(max, "max");
+        return this;
+      }
+
+      /**
+       * The options.
+       *
+       * @throws IllegalArgumentException if a value is out of range
+       */
+      public Options build() {
+        String scheme = baseUri.getScheme();
+        if (!"http".equals(scheme) && !"https".equals(scheme)) {
+          throw new IllegalArgumentException("baseUri must be http or https: " + baseUri);
+        }
+        if (maxRetries < 0) {
+          throw new IllegalArgumentException("maxRetries must not be negative");
+        }
+        requirePositive(requestTimeout, "requestTimeout");
+        requirePositive(connectTimeout, "connectTimeout");
+        return new Options(this);
+      }
+    }
+  }
+
+  private static void requirePositive(Duration duration, String name) {
+    if (duration.isNegative() || duration.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive");
+    }
+  }
+}

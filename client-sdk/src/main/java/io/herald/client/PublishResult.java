@@ -1,0 +1,10 @@
+package io.herald.client;
+
+/**
+ * A message the node accepted for a topic.
+ *
+ * @param topic the topic published to
+ * @param sequence the sequence the message was given in its topic, or 0 when the topic had
+ *     no subscribers on the node
+ */
+public record PublishResult(String topic, long sequence) {}

@@ -1,0 +1,15 @@
+package io.herald.client;
+
+import java.time.Instant;
+
+/**
+ * A message received on a subscribed topic. Messages of a topic arrive in sequence
+ * order; a gap in sequence means the node dropped messages for this device because it
+ * read too slowly.
+ *
+ * @param topic the topic
+ * @param sequence the message's place in the topic
+ * @param payload the bytes published (not copied: do not modify)
+ * @param publishTime when the node accepted the message
+ */
+public record TopicMessage(String topic, long sequence, byte[] payload, Instant publishTime) {}

@@ -1,0 +1,182 @@
+package io.herald.client.impl;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.herald.client.BroadcastResult;
+import io.herald.client.HeraldApiException;
+import io.herald.client.HeraldClient;
+import io.herald.client.HeraldException;
+import io.herald.client.PublishResult;
+import io.herald.protocol.v1.BroadcastRequest;
+import io.herald.protocol.v1.BroadcastResponse;
+import io.herald.protocol.v1.ErrorCode;
+import io.herald.protocol.v1.ErrorResponse;
+import io.herald.protocol.v1.PublishRequest;
+import io.herald.protocol.v1.PublishResponse;
+import io.herald.protocol.v1.TopicResult;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/** {@link HeraldClient} over the JDK's HTTP client with Protobuf bodies. */
+public final class HttpHeraldClient implements HeraldClient {
+
+  private static final String PROTOBUF = "application/x-protobuf";
+
+  private final Options options;
+  private final HttpClient http;
+
+  public HttpHeraldClient(Options options) {
+    this.options = options;
+    this.http = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(options.connectTimeout())
+        .build();
+  }
+
+  @Override
+  public CompletableFuture<PublishResult> publish(String topic, byte[] payload) {
+    PublishRequest body = PublishRequest.newBuilder().setPayload(ByteString.copyFrom(payload)).build();
+    return post("/v1/topics/" + encodePath(topic) + "/messages", body, PublishResponse::parseFrom)
+        .thenApply(response -> new PublishResult(response.getTopic(), response.getSequence()));
+  }
+
+  @Override
+  public CompletableFuture<BroadcastResult> broadcast(Collection<String> topics, byte[] payload) {
+    BroadcastRequest body = BroadcastRequest.newBuilder()
+        .addAllTopics(topics)
+        .setPayload(ByteString.copyFrom(payload))
+        .build();
+    return post("/v1/broadcast", body, BroadcastResponse::parseFrom).thenApply(HttpHeraldClient::toResult);
+  }
+
+  @Override
+  public void close() {
+    // The JDK client of Java 17 has no close; its threads end when it is unreachable.
+  }
+
+  private <T> CompletableFuture<T> post(String path, Message body, ResponseParser<T> parser) {
+    HttpRequest request = HttpRequest.newBuilder(options.baseUri().resolve(path))
+        .timeout(options.requestTimeout())
+        .header("Content-Type", PROTOBUF)
+        .header("Accept", PROTOBUF)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
+        .build();
+    return attempt(request, 0).thenApply(response -> parse(response, parser));
+  }
+
+  /** Sends, and on a connection failure or 503 retries after a backoff, without blocking. */
+  private CompletableFuture<HttpResponse<byte[]>> attempt(HttpRequest request, int retry) {
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+        .handle((response, failure) -> {
+          boolean retryable = failure != null || response.statusCode() == 503;
+          if (!retryable) {
+            return CompletableFuture.completedFuture(response);
+          }
+          if (retry >= options.maxRetries()) {
+            return CompletableFuture.<HttpResponse<byte[]>>failedFuture(failure != null
+                ? new HeraldException(ErrorCode.ERROR_CODE_UNSPECIFIED,
+                    "request to " + request.uri() + " failed after " + (retry + 1) + " attempts", unwrap(failure))
+                : errorFor(response));
+          }
+          Duration wait = options.backoff().delay(retry);
+          if (response != null) {
+            wait = max(wait, retryAfter(response));
+          }
+          return CompletableFuture.supplyAsync(() -> null,
+                  CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS))
+              .thenCompose(ignored -> attempt(request, retry + 1));
+        })
+        .thenCompose(Function.identity());
+  }
+
+  private static <T> T parse(HttpResponse<byte[]> response, ResponseParser<T> parser) {
+    if (response.statusCode() / 100 != 2) {
+      throw errorFor(response);
+    }
+    try {
+      return parser.parse(response.body());
+    } catch (InvalidProtocolBufferException e) {
+      throw new HeraldException(ErrorCode.ERROR_CODE_UNSPECIFIED, "the node's answer could not be read", e);
+    }
+  }
+
+  private static HeraldApiException errorFor(HttpResponse<byte[]> response) {
+    ErrorCode code = ErrorCode.ERROR_CODE_UNSPECIFIED;
+    String message = "HTTP " + response.statusCode();
+    boolean isProtobuf = response.headers().firstValue("Content-Type").orElse("").contains("protobuf");
+    if (isProtobuf) {
+      try {
+        ErrorResponse error = ErrorResponse.parseFrom(response.body());
+        code = error.getError().getCode();
+        message = error.getError().getMessage();
+      } catch (InvalidProtocolBufferException e) {
+        // Keep the bare status: the body was not ours.
+      }
+    }
+    return HeraldApiException.of(response.statusCode(), code, message);
+  }
+
+  private static BroadcastResult toResult(BroadcastResponse response) {
+    List<BroadcastResult.Outcome> outcomes = response.getResultsList().stream()
+        .map(HttpHeraldClient::toOutcome)
+        .toList();
+    return new BroadcastResult(outcomes, response.getAccepted(), response.getRejected());
+  }
+
+  private static BroadcastResult.Outcome toOutcome(TopicResult result) {
+    return new BroadcastResult.Outcome(result.getTopic(), result.getAccepted(), result.getSequence(),
+        result.hasError() ? Optional.of(result.getError().getCode()) : Optional.empty(),
+        result.getError().getMessage());
+  }
+
+  private static Duration retryAfter(HttpResponse<?> response) {
+    return response.headers().firstValue("Retry-After")
+        .flatMap(value -> {
+          try {
+            return Optional.of(Duration.ofSeconds(Long.parseLong(value.trim())));
+          } catch (NumberFormatException e) {
+            return Optional.empty();
+          }
+        })
+        .orElse(Duration.ZERO);
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+  }
+
+  /** Percent-encodes each '/'-separated segment of a topic, keeping the slashes. */
+  private static String encodePath(String topic) {
+    StringBuilder path = new StringBuilder();
+    for (String segment : topic.split("/", -1)) {
+      if (path.length() > 0) {
+        path.append('/');
+      }
+      path.append(URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20"));
+    }
+    return path.toString();
+  }
+
+  @FunctionalInterface
+  private interface ResponseParser<T> {
+    T parse(byte[] body) throws InvalidProtocolBufferException;
+  }
+
+}

@@ -1,0 +1,367 @@
+package io.herald.client.impl;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.herald.client.DeviceClient;
+import io.herald.client.HeraldException;
+import io.herald.client.PublishResult;
+import io.herald.client.TopicMessage;
+import io.herald.protocol.Json;
+import io.herald.protocol.WireFormat;
+import io.herald.protocol.v1.ClientFrame;
+import io.herald.protocol.v1.Disconnect;
+import io.herald.protocol.v1.ErrorCode;
+import io.herald.protocol.v1.Message;
+import io.herald.protocol.v1.Ping;
+import io.herald.protocol.v1.Pong;
+import io.herald.protocol.v1.Publish;
+import io.herald.protocol.v1.ServerFrame;
+import io.herald.protocol.v1.Subscribe;
+import io.herald.protocol.v1.Unsubscribe;
+import io.herald.protocol.v1.Welcome;
+import java.io.ByteArrayOutputStream;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/** {@link DeviceClient} over the JDK's WebSocket client. */
+public final class WebSocketDeviceClient implements DeviceClient {
+
+  /** One client and one timer thread serve every device in the process. */
+  private static final class Shared {
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "herald-device-timer");
+      thread.setDaemon(true);
+      return thread;
+    });
+  }
+
+  /** One open WebSocket; a reconnect makes a new one and stale callbacks are ignored. */
+  private record Session(WebSocket socket, FrameSender sender, Welcome welcome) {}
+
+  private final Options options;
+  private final HttpClient http;
+  private final AtomicLong requestIds = new AtomicLong();
+  private final Map<Long, CompletableFuture<ServerFrame>> pending = new ConcurrentHashMap<>();
+  private final Map<String, Consumer<TopicMessage>> subscriptions = new ConcurrentHashMap<>();
+  private final CompletableFuture<DeviceClient> firstConnection = new CompletableFuture<>();
+  private final CompletableFuture<Void> closed = new CompletableFuture<>();
+  private volatile Session session;
+  private volatile boolean closing;
+  private volatile long lastHeardNanos = System.nanoTime();
+  private volatile ScheduledFuture<?> heartbeat;
+  /** The node's disconnect frame, kept until its close arrives. */
+  private volatile Disconnect lastDisconnect;
+  private int reconnectAttempt;
+
+  private WebSocketDeviceClient(Options options) {
+    this.options = options;
+    this.http = options.httpClient() != null ? options.httpClient() : Shared.HTTP;
+  }
+
+  public static CompletableFuture<DeviceClient> connect(Options options) {
+    WebSocketDeviceClient client = new WebSocketDeviceClient(options);
+    client.open();
+    return client.firstConnection;
+  }
+
+  @Override
+  public CompletableFuture<Void> subscribe(String topic, Consumer<TopicMessage> handler) {
+    subscriptions.put(topic, handler);
+    return request(ClientFrame.newBuilder().setSubscribe(Subscribe.newBuilder().setTopic(topic)))
+        .whenComplete((frame, failure) -> {
+          if (failure != null) {
+            subscriptions.remove(topic, handler);
+          }
+        })
+        .thenApply(frame -> null);
+  }
+
+  @Override
+  public CompletableFuture<Void> unsubscribe(String topic) {
+    return request(ClientFrame.newBuilder().setUnsubscribe(Unsubscribe.newBuilder().setTopic(topic)))
+        .thenApply(frame -> {
+          subscriptions.remove(topic);
+          return null;
+        });
+  }
+
+  @Override
+  public CompletableFuture<PublishResult> publish(String topic, byte[] payload) {
+    return request(ClientFrame.newBuilder().setPublish(publishOf(topic, payload)))
+        .thenApply(frame -> new PublishResult(frame.getPublished().getTopic(), frame.getPublished().getSequence()));
+  }
+
+  @Override
+  public CompletableFuture<Void> publishUnacknowledged(String topic, byte[] payload) {
+    return send(ClientFrame.newBuilder().setPublish(publishOf(topic, payload)).build());
+  }
+
+  @Override
+  public CompletableFuture<Void> ping() {
+    return request(ClientFrame.newBuilder().setPing(Ping.getDefaultInstance())).thenApply(frame -> null);
+  }
+
+  @Override
+  public Optional<String> sessionId() {
+    Session current = session;
+    return current == null ? Optional.empty() : Optional.of(current.welcome().getSessionId());
+  }
+
+  @Override
+  public boolean isConnected() {
+    return session != null;
+  }
+
+  @Override
+  public CompletableFuture<Void> closeAsync() {
+    closing = true;
+    Session current = session;
+    if (current == null) {
+      closed.complete(null);
+    } else {
+      current.sender().sendClose();
+      // A node that does not answer the close is not waited for long.
+      Shared.TIMER.schedule(() -> current.socket().abort(), options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+    return closed;
+  }
+
+  @Override
+  public void close() {
+    closeAsync();
+  }
+
+  // ---- connection lifecycle ----
+
+  private void open() {
+    http.newWebSocketBuilder()
+        .subprotocols(options.format().subprotocol())
+        .connectTimeout(options.connectTimeout())
+        .buildAsync(options.uri(), new SocketListener())
+        .whenComplete((socket, failure) -> {
+          if (failure != null) {
+            connectionLost(Optional.empty(), "could not connect: " + failure.getMessage(), null);
+          }
+        });
+  }
+
+  private void welcomed(WebSocket socket, Welcome welcome) {
+    Session opened = new Session(socket, new FrameSender(socket, options.maxPendingSends()), welcome);
+    session = opened;
+    synchronized (this) {
+      reconnectAttempt = 0;
+    }
+    startHeartbeat(welcome);
+    options.listener().onConnected(welcome.getSessionId(), welcome.getNodeId());
+    subscriptions.keySet().forEach(topic ->
+        request(ClientFrame.newBuilder().setSubscribe(Subscribe.newBuilder().setTopic(topic))));
+    firstConnection.complete(this);
+  }
+
+  private void connectionLost(Optional<Disconnect> disconnect, String message, WebSocket socket) {
+    Session lost = session;
+    if (socket != null && lost != null && lost.socket() != socket) {
+      return; // a callback of an earlier connection
+    }
+    session = null;
+    ScheduledFuture<?> beat = heartbeat;
+    if (beat != null) {
+      beat.cancel(false);
+    }
+    HeraldException failure = new HeraldException(ErrorCode.ERROR_CODE_UNSPECIFIED, "connection lost: " + message);
+    pending.values().forEach(request -> request.completeExceptionally(failure));
+    pending.clear();
+
+    boolean everConnected = firstConnection.isDone();
+    boolean willReconnect = options.reconnect() && !closing && everConnected;
+    options.listener().onDisconnected(disconnect.map(Disconnect::getReason), message, willReconnect);
+    if (!everConnected) {
+      firstConnection.completeExceptionally(failure);
+    }
+    if (willReconnect) {
+      scheduleReconnect(disconnect);
+    } else {
+      closed.complete(null);
+    }
+  }
+
+  private void scheduleReconnect(Optional<Disconnect> disconnect) {
+    Duration wait;
+    synchronized (this) {
+      wait = options.backoff().delay(reconnectAttempt++);
+    }
+    Duration asked = Duration.ofMillis(disconnect.map(Disconnect::getReconnectAfterMs).orElse(0));
+    if (asked.compareTo(wait) > 0) {
+      wait = asked;
+    }
+    Shared.TIMER.schedule(() -> {
+      if (!closing) {
+        open();
+      }
+    }, wait.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Pings a quiet node and drops a connection silent past the node's heartbeat timeout. */
+  private void startHeartbeat(Welcome welcome) {
+    long intervalMillis = Math.max(100, welcome.getHeartbeatIntervalMs());
+    long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(intervalMillis * 2, welcome.getHeartbeatTimeoutMs()));
+    heartbeat = Shared.TIMER.scheduleAtFixedRate(() -> {
+      Session current = session;
+      if (current == null) {
+        return;
+      }
+      long silentNanos = System.nanoTime() - lastHeardNanos;
+      if (silentNanos > timeoutNanos) {
+        current.socket().abort();
+        connectionLost(Optional.empty(), "node silent past the heartbeat timeout", current.socket());
+      } else if (silentNanos > TimeUnit.MILLISECONDS.toNanos(intervalMillis)) {
+        send(ClientFrame.newBuilder().setPing(Ping.getDefaultInstance()).build());
+      }
+    }, intervalMillis / 2, intervalMillis / 2, TimeUnit.MILLISECONDS);
+  }
+
+  // ---- frames ----
+
+  private CompletableFuture<ServerFrame> request(ClientFrame.Builder frame) {
+    long id = requestIds.incrementAndGet();
+    CompletableFuture<ServerFrame> answer = new CompletableFuture<>();
+    pending.put(id, answer);
+    answer.orTimeout(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete((ignored, failure) -> pending.remove(id));
+    send(frame.setRequestId(id).build()).whenComplete((ignored, failure) -> {
+      if (failure != null) {
+        answer.completeExceptionally(failure);
+      }
+    });
+    return answer;
+  }
+
+  private CompletableFuture<Void> send(ClientFrame frame) {
+    Session current = session;
+    if (current == null) {
+      return CompletableFuture.failedFuture(new HeraldException(ErrorCode.ERROR_CODE_UNSPECIFIED, "not connected"));
+    }
+    return options.format() == WireFormat.PROTOBUF
+        ? current.sender().sendBinary(frame.toByteArray())
+        : current.sender().sendText(Json.print(frame));
+  }
+
+  private void handle(WebSocket socket, ServerFrame frame) {
+    lastHeardNanos = System.nanoTime();
+    switch (frame.getKindCase()) {
+      case WELCOME -> welcomed(socket, frame.getWelcome());
+      case MESSAGE -> deliver(frame.getMessage());
+      case BATCH -> frame.getBatch().getMessagesList().forEach(this::deliver);
+      case SUBSCRIBED, UNSUBSCRIBED, PUBLISHED, PONG -> answer(frame);
+      case ERROR -> {
+        CompletableFuture<ServerFrame> request = frame.getRequestId() == 0 ? null : pending.remove(frame.getRequestId());
+        HeraldException failure = new HeraldException(frame.getError().getCode(), frame.getError().getMessage());
+        if (request != null) {
+          request.completeExceptionally(failure);
+        } else {
+          options.listener().onError(frame.getError().getCode(), frame.getError().getMessage());
+        }
+      }
+      case PING -> send(ClientFrame.newBuilder().setPong(Pong.getDefaultInstance()).build());
+      case DISCONNECT -> lastDisconnect = frame.getDisconnect();
+      case KIND_NOT_SET -> {
+        // A newer node's frame kind: ignore it.
+      }
+    }
+  }
+
+  private void answer(ServerFrame frame) {
+    CompletableFuture<ServerFrame> request = pending.remove(frame.getRequestId());
+    if (request != null) {
+      request.complete(frame);
+    }
+  }
+
+  private void deliver(Message message) {
+    Consumer<TopicMessage> handler = subscriptions.get(message.getTopic());
+    if (handler == null) {
+      return;
+    }
+    handler.accept(new TopicMessage(message.getTopic(), message.getSequence(), message.getPayload().toByteArray(),
+        Instant.ofEpochSecond(message.getPublishTime().getSeconds(), message.getPublishTime().getNanos())));
+  }
+
+  private static Publish publishOf(String topic, byte[] payload) {
+    return Publish.newBuilder().setTopic(topic).setPayload(ByteString.copyFrom(payload)).build();
+  }
+
+  /** Reassembles frames from the JDK's partial messages and hands them over one at a time. */
+  private final class SocketListener implements WebSocket.Listener {
+    private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
+    private final StringBuilder text = new StringBuilder();
+
+    @Override
+    public void onOpen(WebSocket socket) {
+      socket.request(1);
+    }
+
+    @Override
+    public CompletionStage<?> onBinary(WebSocket socket, ByteBuffer data, boolean last) {
+      byte[] chunk = new byte[data.remaining()];
+      data.get(chunk);
+      binary.writeBytes(chunk);
+      if (last) {
+        byte[] frame = binary.toByteArray();
+        binary.reset();
+        try {
+          handle(socket, ServerFrame.parseFrom(frame));
+        } catch (InvalidProtocolBufferException e) {
+          options.listener().onError(ErrorCode.MALFORMED_FRAME, "node sent an unreadable frame: " + e.getMessage());
+        }
+      }
+      socket.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+      text.append(data);
+      if (last) {
+        String frame = text.toString();
+        text.setLength(0);
+        try {
+          handle(socket, Json.parse(frame, ServerFrame.newBuilder()).build());
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
+          options.listener().onError(ErrorCode.MALFORMED_FRAME, "node sent an unreadable frame: " + e.getMessage());
+        }
+      }
+      socket.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket socket, int statusCode, String reason) {
+      Disconnect disconnect = lastDisconnect;
+      lastDisconnect = null;
+      connectionLost(Optional.ofNullable(disconnect), "closed by node (" + statusCode + " " + reason + ")", socket);
+      return null;
+    }
+
+    @Override
+    public void onError(WebSocket socket, Throwable error) {
+      Disconnect disconnect = lastDisconnect;
+      lastDisconnect = null;
+      connectionLost(Optional.ofNullable(disconnect), String.valueOf(error.getMessage()), socket);
+    }
+  }
+}

@@ -1,0 +1,156 @@
+package io.herald.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.herald.client.DeviceClient;
+import io.herald.client.HeraldClient;
+import io.herald.client.PublishResult;
+import io.herald.client.TopicMessage;
+import io.herald.it.support.Await;
+import io.herald.it.support.NodeProcess;
+import io.herald.protocol.WireFormat;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** One node fans a hot topic out to thousands of devices, and quiet topics to a few. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FanOutTest {
+
+  private static final int HOT_SUBSCRIBERS = 2_000;
+  private static final int QUIET_TOPICS = 4;
+  private static final int MESSAGES = 1_000;
+  private static final String HOT_TOPIC = "fleet/all";
+  private static final int PUBLISH_WINDOW = 32;
+
+  private NodeProcess node;
+  private HeraldClient herald;
+  private final List<DeviceClient> devices = new ArrayList<>();
+
+  @BeforeAll
+  void startNode() {
+    // Below the default threshold the topic would deliver directly; this test wants the worker pool.
+    node = NodeProcess.start("fanout", Map.of("herald.topic.fanout-parallel-threshold", "500"));
+    herald = HeraldClient.create(HeraldClient.Options.builder().baseUri(node.httpUri()).build());
+  }
+
+  @AfterAll
+  void stopNode() {
+    devices.forEach(DeviceClient::close);
+    node.close();
+  }
+
+  @Test
+  void everySubscriberReceivesExactlyItsTopicsMessagesInOrder() {
+    List<Receiver> hot = new ArrayList<>();
+    for (int i = 0; i < HOT_SUBSCRIBERS; i += 200) {
+      List<CompletableFuture<Void>> batch = new ArrayList<>();
+      for (int j = i; j < i + 200; j++) {
+        Receiver receiver = new Receiver(HOT_TOPIC, j % 10 == 0 ? WireFormat.JSON : WireFormat.PROTOBUF);
+        hot.add(receiver);
+        batch.add(receiver.subscribe());
+      }
+      CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)).join();
+    }
+    List<Receiver> quiet = new ArrayList<>();
+    for (int t = 0; t < QUIET_TOPICS; t++) {
+      for (WireFormat format : WireFormat.values()) {
+        Receiver receiver = new Receiver("fleet/quiet-" + t, format);
+        quiet.add(receiver);
+        receiver.subscribe().join();
+      }
+    }
+
+    // Publishes go out with a window in flight, as a busy backend sends them; the node's
+    // sequences say the order every subscriber must see.
+    List<CompletableFuture<PublishResult>> hotPublishes = new ArrayList<>();
+    List<List<CompletableFuture<PublishResult>>> quietPublishes = new ArrayList<>();
+    for (int t = 0; t < QUIET_TOPICS; t++) {
+      quietPublishes.add(new ArrayList<>());
+    }
+    for (int m = 0; m < MESSAGES; m++) {
+      if (m >= PUBLISH_WINDOW) {
+        hotPublishes.get(m - PUBLISH_WINDOW).join();
+      }
+      hotPublishes.add(herald.publish(HOT_TOPIC, payload(HOT_TOPIC, m)));
+      if (m % 10 == 0) {
+        int t = (m / 10) % QUIET_TOPICS;
+        String topic = "fleet/quiet-" + t;
+        quietPublishes.get(t).add(herald.publish(topic, payload(topic, m)));
+      }
+    }
+    List<Long> hotSequences = sequencesOf(hotPublishes);
+    List<List<Long>> quietSequences = quietPublishes.stream().map(FanOutTest::sequencesOf).toList();
+    Await.until(Duration.ofSeconds(90), () -> "hot subscribers still waiting: " + hot.stream()
+            .filter(r -> r.received.size() < MESSAGES).count(),
+        () -> hot.stream().allMatch(r -> r.received.size() >= MESSAGES));
+    for (Receiver receiver : hot) {
+      receiver.assertReceivedExactly(hotSequences);
+    }
+    Await.until(Duration.ofSeconds(30), "quiet subscribers",
+        () -> quiet.stream().allMatch(r -> r.received.size() >= MESSAGES / 10 / QUIET_TOPICS));
+    for (Receiver receiver : quiet) {
+      int t = Integer.parseInt(receiver.topic.substring(receiver.topic.length() - 1));
+      receiver.assertReceivedExactly(quietSequences.get(t));
+    }
+    assertEquals(0, node.counter("drops.slow_consumer"), "nothing may be dropped at this rate");
+  }
+
+  /** The sequences the node gave, ascending: the order in which subscribers must receive them. */
+  private static List<Long> sequencesOf(List<CompletableFuture<PublishResult>> publishes) {
+    return publishes.stream().map(CompletableFuture::join).map(PublishResult::sequence).sorted().toList();
+  }
+
+  /** The payload names its topic and publish index, so a misrouted message is caught. */
+  private static byte[] payload(String topic, int index) {
+    byte[] name = topic.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(name.length + 4).put(name).putInt(index).array();
+  }
+
+  private final class Receiver {
+    final String topic;
+    final WireFormat format;
+    final ConcurrentLinkedQueue<TopicMessage> received = new ConcurrentLinkedQueue<>();
+
+    Receiver(String topic, WireFormat format) {
+      this.topic = topic;
+      this.format = format;
+    }
+
+    CompletableFuture<Void> subscribe() {
+      return DeviceClient.connect(DeviceClient.Options.builder()
+              .uri(node.webSocketUri())
+              .format(format)
+              .build())
+          .thenCompose(device -> {
+            synchronized (devices) {
+              devices.add(device);
+            }
+            return device.subscribe(topic, received::add);
+          });
+    }
+
+    void assertReceivedExactly(List<Long> sequences) {
+      List<TopicMessage> messages = new ArrayList<>(received);
+      assertEquals(sequences.size(), messages.size(), topic + " (" + format + ") message count");
+      for (int i = 0; i < sequences.size(); i++) {
+        TopicMessage message = messages.get(i);
+        assertEquals(topic, message.topic());
+        assertEquals(sequences.get(i), message.sequence(), topic + " (" + format + ") order at " + i);
+        String payloadTopic = new String(message.payload(), 0, message.payload().length - 4,
+            java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(topic, payloadTopic, "payload published to another topic");
+      }
+      assertTrue(messages.stream().map(TopicMessage::sequence).distinct().count() == messages.size(), "duplicates");
+    }
+  }
+}

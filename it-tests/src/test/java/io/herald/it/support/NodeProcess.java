@@ -1,0 +1,161 @@
+package io.herald.it.support;
+
+import io.herald.protocol.v1.NodeStatus;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Herald node in its own JVM on a free loopback port, started from the test
+ * classpath with {@code -D} overrides, its output kept in a log file under target/.
+ */
+public final class NodeProcess implements AutoCloseable {
+
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  private final Process process;
+  private final int port;
+  private final Path log;
+
+  private NodeProcess(Process process, int port, Path log) {
+    this.process = process;
+    this.port = port;
+    this.log = log;
+  }
+
+  /** Starts a node with these {@code herald.*} (or other) settings and waits until it serves. */
+  public static NodeProcess start(String name, Map<String, String> settings, String... jvmOptions) {
+    return start(name, freePort(), settings, jvmOptions);
+  }
+
+  /** Starts a node on a given port. */
+  public static NodeProcess start(String name, int port, Map<String, String> settings, String... jvmOptions) {
+    try {
+      Path log = Files.createDirectories(Path.of("target", "node-logs")).resolve(name + "-" + port + ".log");
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.add("-Xmx512m");
+      command.addAll(List.of(jvmOptions));
+      command.add("-Dherald.http.port=" + port);
+      command.add("-Dherald.node-id=" + name);
+      settings.forEach((key, value) -> command.add("-D" + key + "=" + value));
+      command.add("-cp");
+      command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+      command.add("io.herald.node.Main");
+      Process process = new ProcessBuilder(command)
+          .redirectErrorStream(true)
+          .redirectOutput(log.toFile())
+          .start();
+      NodeProcess node = new NodeProcess(process, port, log);
+      node.awaitServing(Duration.ofSeconds(30));
+      return node;
+    } catch (IOException e) {
+      throw new IllegalStateException("could not start a node", e);
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public URI httpUri() {
+    return URI.create("http://127.0.0.1:" + port);
+  }
+
+  public URI webSocketUri() {
+    return URI.create("ws://127.0.0.1:" + port + "/v1/ws");
+  }
+
+  public Process process() {
+    return process;
+  }
+
+  /** The node's own account of what it holds and has counted. */
+  public NodeStatus status() {
+    try {
+      HttpResponse<byte[]> response = HTTP.send(
+          HttpRequest.newBuilder(httpUri().resolve("/v1/node"))
+              .header("Accept", "application/x-protobuf")
+              .timeout(Duration.ofSeconds(5))
+              .build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      return NodeStatus.parseFrom(response.body());
+    } catch (IOException e) {
+      throw new IllegalStateException("node status unavailable", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A counter of the node's status, 0 when not counted yet. */
+  public long counter(String name) {
+    return status().getCountersOrDefault(name, 0);
+  }
+
+  /** Sends SIGTERM. */
+  public void terminate() {
+    process.destroy();
+  }
+
+  /** Waits for the process to exit; returns its exit code, or -1 if it is still running. */
+  public int awaitExit(Duration deadline) throws InterruptedException {
+    return process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+  }
+
+  public String log() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void awaitServing(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("node exited with " + process.exitValue() + ":\n" + log());
+      }
+      try {
+        status();
+        return;
+      } catch (RuntimeException notYet) {
+        Await.pause();
+      }
+    }
+    close();
+    throw new IllegalStateException("node did not serve within " + timeout + ":\n" + log());
+  }
+
+  /** A loopback port no one listens on right now. */
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
