@@ -167,6 +167,10 @@ public final class ApiRoutes {
           ErrorCode.INVALID_REQUEST, "Content-Type must be application/json or application/x-protobuf", BodyFormat.JSON));
     }
     BodyFormat format = declared.get();
+    if (request.entity().getContentLengthOption().orElse(0L) > settings.maxBodyBytes()) {
+      return CompletableFuture.completedFuture(bodyTooLarge(format));
+    }
+    // A body of unknown length is cut off at the limit while it streams in.
     return request.entity()
         .toStrict(settings.publishTimeout().toMillis(), settings.maxBodyBytes(), materializer)
         .handle((strict, failure) -> {
@@ -190,11 +194,15 @@ public final class ApiRoutes {
       cause = cause.getCause();
     }
     if (cause instanceof EntityStreamSizeException) {
-      return ApiResponses.error(StatusCodes.PAYLOAD_TOO_LARGE, ErrorCode.PAYLOAD_TOO_LARGE,
-          "request body is larger than " + settings.maxBodyBytes() + " bytes", format);
+      return bodyTooLarge(format);
     }
     return ApiResponses.error(StatusCodes.BAD_REQUEST, ErrorCode.INVALID_REQUEST,
         "request body could not be read: " + failure.getMessage(), format);
+  }
+
+  private HttpResponse bodyTooLarge(BodyFormat format) {
+    return ApiResponses.error(StatusCodes.PAYLOAD_TOO_LARGE, ErrorCode.PAYLOAD_TOO_LARGE,
+        "request body is larger than " + settings.maxBodyBytes() + " bytes", format);
   }
 
   private static Optional<String> acceptHeader(HttpRequest request) {
