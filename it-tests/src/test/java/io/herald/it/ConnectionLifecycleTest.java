@@ -1,0 +1,156 @@
+package io.herald.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.herald.client.DeviceClient;
+import io.herald.client.HeraldClient;
+import io.herald.client.TopicMessage;
+import io.herald.it.support.Await;
+import io.herald.it.support.NodeProcess;
+import io.herald.it.support.RawSocket;
+import io.herald.protocol.v1.DisconnectReason;
+import io.herald.protocol.v1.ServerFrame;
+import java.net.http.WebSocketHandshakeException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.junit.jupiter.api.Test;
+
+/** Heartbeats, the connection limit and SIGTERM, each on a node of its own. */
+class ConnectionLifecycleTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(5);
+
+  @Test
+  void silentDevicesArePingedThenClosedWhileAnsweringDevicesStay() {
+    try (NodeProcess node = NodeProcess.start("heartbeat", Map.of(
+        "herald.connection.heartbeat-interval", "1s",
+        "herald.connection.heartbeat-timeout", "3s"))) {
+      DeviceClient answering = DeviceClient.connect(DeviceClient.Options.builder().uri(node.webSocketUri()).build()).join();
+      String session = answering.sessionId().orElseThrow();
+      try (RawSocket silent = RawSocket.connect(node.webSocketUri())) {
+        assertTrue(silent.next(WAIT).hasWelcome());
+        assertTrue(silent.next(WAIT).hasPing(), "the node pings a quiet connection");
+        ServerFrame disconnect = silent.nextMatching(WAIT, ServerFrame::hasDisconnect);
+        assertEquals(DisconnectReason.HEARTBEAT_TIMEOUT, disconnect.getDisconnect().getReason());
+        Await.until(WAIT, "the silent connection is closed", silent::isClosed);
+      }
+      assertTrue(answering.isConnected());
+      assertEquals(session, answering.sessionId().orElseThrow(), "the answering device was never dropped");
+      assertTrue(node.counter("connections_closed.heartbeat_timeout") >= 1);
+      answering.close();
+    }
+  }
+
+  @Test
+  void connectionsOverTheLimitAreRefusedBeforeTheUpgrade() {
+    try (NodeProcess node = NodeProcess.start("limit", Map.of("herald.connection.max-connections", "5"))) {
+      List<RawSocket> open = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        RawSocket socket = RawSocket.connect(node.webSocketUri());
+        assertTrue(socket.next(WAIT).hasWelcome());
+        open.add(socket);
+      }
+      CompletionException refused = assertThrows(CompletionException.class,
+          () -> RawSocket.connect(node.webSocketUri()).close());
+      WebSocketHandshakeException handshake = assertInstanceOf(WebSocketHandshakeException.class, refused.getCause());
+      assertEquals(503, handshake.getResponse().statusCode());
+      assertTrue(node.counter("connections_refused.too_many_connections") >= 1);
+
+      open.remove(0).close();
+      Await.until(WAIT, "a place frees up", () -> node.status().getConnectionsOpen() == 4);
+      try (RawSocket again = RawSocket.connect(node.webSocketUri())) {
+        assertTrue(again.next(WAIT).hasWelcome());
+      }
+      open.forEach(RawSocket::close);
+    }
+  }
+
+  @Test
+  void sigtermDisconnectsEveryDeviceAndExitsZeroWithinTheDeadline() throws Exception {
+    NodeProcess node = NodeProcess.start("sigterm", Map.of("herald.shutdown.drain-timeout", "5s"));
+    try {
+      List<RawSocket> devices = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        RawSocket device = RawSocket.connect(node.webSocketUri());
+        assertTrue(device.next(WAIT).hasWelcome());
+        devices.add(device);
+      }
+      long started = System.nanoTime();
+      node.terminate();
+      for (RawSocket device : devices) {
+        ServerFrame disconnect = device.nextMatching(WAIT, ServerFrame::hasDisconnect);
+        assertEquals(DisconnectReason.SHUTDOWN, disconnect.getDisconnect().getReason());
+        assertTrue(disconnect.getDisconnect().getReconnect(), "devices are told to reconnect elsewhere");
+        device.close();
+      }
+      assertEquals(0, node.awaitExit(Duration.ofSeconds(20)), node::log);
+      assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofSeconds(20)) < 0);
+    } finally {
+      node.close();
+    }
+  }
+
+  @Test
+  void deviceClientReconnectsAndResubscribesWhenItsNodeComesBack() {
+    int port = NodeProcess.freePort();
+    ConcurrentLinkedQueue<TopicMessage> received = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<String> events = new ConcurrentLinkedQueue<>();
+    DeviceClient device;
+    try (NodeProcess first = NodeProcess.start("restart-a", port, Map.of())) {
+      device = DeviceClient.connect(DeviceClient.Options.builder()
+          .uri(first.webSocketUri())
+          .backoff(Duration.ofMillis(100), Duration.ofMillis(500))
+          .listener(new DeviceClient.Listener() {
+            @Override
+            public void onConnected(String sessionId, String nodeId) {
+              events.add("connected to " + nodeId);
+            }
+
+            @Override
+            public void onDisconnected(java.util.Optional<DisconnectReason> reason, String message, boolean willReconnect) {
+              events.add("disconnected " + reason.map(Enum::name).orElse("-") + " reconnect=" + willReconnect);
+            }
+          })
+          .build()).join();
+      device.subscribe("restart/t", received::add).join();
+      first.terminate();
+      Await.until(Duration.ofSeconds(20), "the device is told of the shutdown",
+          () -> events.contains("disconnected SHUTDOWN reconnect=true"));
+      Await.until(Duration.ofSeconds(20), "the first node exits", () -> !first.process().isAlive());
+    }
+    try (NodeProcess second = NodeProcess.start("restart-b", port, Map.of())) {
+      Await.until(Duration.ofSeconds(20), "the device reconnects", () -> events.contains("connected to restart-b"));
+      HeraldClient herald = HeraldClient.create(HeraldClient.Options.builder().baseUri(second.httpUri()).build());
+      // The resubscription races this publish, so publish until one arrives.
+      Await.until(Duration.ofSeconds(10), "a message on the resubscribed topic", () -> {
+        herald.publish("restart/t", new byte[] {42}).join();
+        return !received.isEmpty();
+      });
+      assertEquals(42, received.peek().payload()[0]);
+      device.close();
+    }
+  }
+
+  @Test
+  void heraldClientRetriesUntilANodeAnswers() throws Exception {
+    int port = NodeProcess.freePort();
+    HeraldClient herald = HeraldClient.create(HeraldClient.Options.builder()
+        .baseUri(java.net.URI.create("http://127.0.0.1:" + port))
+        .maxRetries(60)
+        .backoff(Duration.ofMillis(100), Duration.ofMillis(500))
+        .build());
+    var publish = herald.publish("retry/t", new byte[] {1});
+    assertTrue(!publish.isDone(), "no node yet: the client keeps trying");
+    try (NodeProcess node = NodeProcess.start("late", port, Map.of())) {
+      assertEquals("retry/t", publish.get(30, java.util.concurrent.TimeUnit.SECONDS).topic());
+      assertTrue(node.counter("messages_published") >= 1);
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package io.herald.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.herald.it.support.NodeProcess;
+import io.herald.it.support.RawSocket;
+import io.herald.protocol.WireFormat;
+import io.herald.protocol.v1.ClientFrame;
+import io.herald.protocol.v1.Publish;
+import io.herald.protocol.v1.ServerFrame;
+import io.herald.protocol.v1.Subscribe;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The protocol as the README documents it, spoken by hand without the SDK. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RawProtocolTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(5);
+
+  private NodeProcess node;
+
+  @BeforeAll
+  void startNode() {
+    node = NodeProcess.start("raw-protocol", Map.of());
+  }
+
+  @AfterAll
+  void stopNode() {
+    node.close();
+  }
+
+  @Test
+  void jsonWalkthroughFromTheReadme() throws Exception {
+    // No subprotocol offered: the node speaks JSON.
+    try (RawSocket device = RawSocket.connect(node.webSocketUri())) {
+      ServerFrame welcome = device.next(WAIT);
+      assertTrue(welcome.hasWelcome());
+      assertEquals("raw-protocol", welcome.getWelcome().getNodeId());
+      assertTrue(welcome.getWelcome().getHeartbeatIntervalMs() > 0);
+      assertTrue(welcome.getWelcome().getLimits().getMaxFrameBytes() > 0);
+
+      device.sendText("{\"requestId\": \"1\", \"subscribe\": {\"topic\": \"sensors/room-1\"}}");
+      ServerFrame subscribed = device.next(WAIT);
+      assertEquals("sensors/room-1", subscribed.getSubscribed().getTopic());
+      assertEquals(1, subscribed.getRequestId());
+
+      HttpResponse<String> published = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(node.httpUri().resolve("/v1/topics/sensors/room-1/messages"))
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString("{\"payload\": \"aGVsbG8=\"}"))
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, published.statusCode());
+      assertEquals("{\"topic\":\"sensors/room-1\",\"sequence\":\"1\"}", published.body());
+
+      ServerFrame message = device.next(WAIT);
+      assertEquals("sensors/room-1", message.getMessage().getTopic());
+      assertEquals(1, message.getMessage().getSequence());
+      assertEquals("hello", message.getMessage().getPayload().toString(StandardCharsets.UTF_8));
+      assertTrue(message.getMessage().hasPublishTime());
+
+      device.sendText("{\"requestId\": \"2\", \"ping\": {}}");
+      ServerFrame pong = device.next(WAIT);
+      assertTrue(pong.hasPong());
+      assertEquals(2, pong.getRequestId());
+
+      device.sendText("{\"requestId\": \"3\", \"publish\": {\"topic\": \"sensors/room-1\", \"payload\": \""
+          + Base64.getEncoder().encodeToString("from a device".getBytes(StandardCharsets.UTF_8)) + "\"}}");
+      ServerFrame first = device.next(WAIT);
+      ServerFrame second = device.next(WAIT);
+      ServerFrame ack = first.hasPublished() ? first : second;
+      ServerFrame echoed = first.hasPublished() ? second : first;
+      assertEquals(3, ack.getRequestId());
+      assertEquals(2, ack.getPublished().getSequence());
+      assertEquals("from a device", echoed.getMessage().getPayload().toString(StandardCharsets.UTF_8));
+
+      device.sendText("{\"requestId\": \"4\", \"unsubscribe\": {\"topic\": \"sensors/room-1\"}}");
+      ServerFrame unsubscribed = device.next(WAIT);
+      assertEquals("sensors/room-1", unsubscribed.getUnsubscribed().getTopic());
+      assertEquals(4, unsubscribed.getRequestId());
+    }
+  }
+
+  @Test
+  void binaryProtobufFramesWithTheProtoSubprotocol() {
+    try (RawSocket subscriber = RawSocket.connect(node.webSocketUri(), WireFormat.PROTOBUF.subprotocol());
+        RawSocket publisher = RawSocket.connect(node.webSocketUri(), WireFormat.PROTOBUF.subprotocol())) {
+      assertTrue(subscriber.next(WAIT).hasWelcome());
+      assertTrue(publisher.next(WAIT).hasWelcome());
+
+      subscriber.sendBinary(ClientFrame.newBuilder().setRequestId(10)
+          .setSubscribe(Subscribe.newBuilder().setTopic("bin/t")).build().toByteArray());
+      assertEquals(10, subscriber.next(WAIT).getRequestId());
+
+      for (int i = 0; i < 3; i++) {
+        publisher.sendBinary(ClientFrame.newBuilder()
+            .setPublish(Publish.newBuilder().setTopic("bin/t")
+                .setPayload(com.google.protobuf.ByteString.copyFrom(new byte[] {(byte) i})))
+            .build().toByteArray());
+      }
+      long expected = 1;
+      while (expected <= 3) {
+        ServerFrame frame = subscriber.next(WAIT);
+        for (var message : frame.hasBatch() ? frame.getBatch().getMessagesList() : java.util.List.of(frame.getMessage())) {
+          assertEquals(expected, message.getSequence());
+          assertEquals(expected - 1, message.getPayload().byteAt(0));
+          expected++;
+        }
+      }
+    }
+  }
+}
