@@ -35,6 +35,8 @@ public final class Main {
       throw new IllegalArgumentException("unknown HERALD_PROFILE '" + profile + "': no " + resource);
     }
     Config profileConfig = ConfigFactory.parseResources(resource);
-    return ConfigFactory.load(ConfigFactory.defaultApplication().withFallback(profileConfig));
+    // The process ends with its actor system; an embedding (a test) decides that for itself.
+    Config processOwner = ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on");
+    return ConfigFactory.load(processOwner.withFallback(ConfigFactory.defaultApplication()).withFallback(profileConfig));
   }
 }

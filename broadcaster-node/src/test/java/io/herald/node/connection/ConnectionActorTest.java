@@ -1,0 +1,150 @@
+package io.herald.node.connection;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.topic.TopicRegistry;
+import io.herald.protocol.v1.DisconnectReason;
+import io.herald.protocol.v1.ErrorCode;
+import io.herald.protocol.v1.ServerFrame;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+class ConnectionActorTest {
+
+  private static final ActorTestKit testKit = ActorTestKit.create();
+
+  private final AtomicLong nanos = new AtomicLong();
+  private final RecordingPort port = new RecordingPort();
+  private final TestProbe<TopicRegistry.Command> topics = testKit.createTestProbe();
+  private final TestProbe<ConnectionActor.InboundAck> acks = testKit.createTestProbe();
+  private final NodeMetrics metrics = new NodeMetrics();
+  private final LocalConnections connections = new LocalConnections(10);
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void welcomesTheDeviceWithItsLimits() {
+    start(settings(Duration.ofSeconds(10)));
+    awaitFrames(1);
+    ServerFrame welcome = port.frames().get(0);
+    assertEquals("session-1", welcome.getWelcome().getSessionId());
+    assertEquals(3, welcome.getWelcome().getLimits().getMaxSubscriptions());
+    assertEquals(1, connections.open());
+  }
+
+  @Test
+  void subscribesThroughTheRegistryAndAcknowledgesEveryFrame() {
+    ActorRef<ConnectionActor.Command> connection = start(settings(Duration.ofSeconds(10)));
+    connection.tell(new ConnectionActor.Inbound(acks.getRef(), new ClientRequest.Subscribe(4, "a/b")));
+
+    TopicRegistry.Subscribe subscribe = topics.expectMessageClass(TopicRegistry.Subscribe.class);
+    assertEquals("a/b", subscribe.topic());
+    assertEquals(4, subscribe.requestId());
+    acks.expectMessage(ConnectionActor.InboundAck.INSTANCE);
+  }
+
+  @Test
+  void refusesBadTopicsAndTheSubscriptionOverTheLimit() {
+    ActorRef<ConnectionActor.Command> connection = start(settings(Duration.ofSeconds(10)));
+    for (int i = 1; i <= 4; i++) {
+      connection.tell(new ConnectionActor.Inbound(acks.getRef(), new ClientRequest.Subscribe(i, "t/" + i)));
+    }
+    connection.tell(new ConnectionActor.Inbound(acks.getRef(), new ClientRequest.Subscribe(5, "bad topic")));
+
+    awaitFrames(3);
+    List<ServerFrame> errors = port.frames().stream().filter(ServerFrame::hasError).toList();
+    assertEquals(ErrorCode.TOO_MANY_SUBSCRIPTIONS, errors.get(0).getError().getCode());
+    assertEquals(4, errors.get(0).getRequestId());
+    assertEquals(ErrorCode.INVALID_TOPIC, errors.get(1).getError().getCode());
+  }
+
+  @Test
+  void publishesOverTheRateAreRefusedWithRateLimited() {
+    ActorRef<ConnectionActor.Command> connection = start(settings(Duration.ofSeconds(10)));
+    for (int i = 1; i <= 3; i++) {
+      connection.tell(new ConnectionActor.Inbound(acks.getRef(), new ClientRequest.Publish(i, "t", ByteString.EMPTY)));
+    }
+
+    topics.expectMessageClass(TopicRegistry.Publish.class);
+    topics.expectMessageClass(TopicRegistry.Publish.class);
+    awaitFrames(2);
+    ServerFrame limited = port.frames().get(1);
+    assertEquals(ErrorCode.RATE_LIMITED, limited.getError().getCode());
+    assertEquals(3, limited.getRequestId());
+    assertEquals(1L, metrics.snapshot().get("drops.rate_limited"));
+  }
+
+  @Test
+  void aSilentDeviceIsPingedThenDisconnected() {
+    start(settings(Duration.ofMillis(200)));
+    awaitFrames(1);
+
+    nanos.addAndGet(Duration.ofMillis(250).toNanos());
+    awaitFrames(2);
+    assertTrue(port.frames().get(1).hasPing());
+
+    nanos.addAndGet(Duration.ofSeconds(1).toNanos());
+    acks.awaitAssert(Duration.ofSeconds(3), () -> {
+      assertEquals(DisconnectReason.HEARTBEAT_TIMEOUT, port.lastFrame().getDisconnect().getReason());
+      return null;
+    });
+  }
+
+  @Test
+  void leavingTellsTheDeviceToReconnectElsewhere() {
+    ActorRef<ConnectionActor.Command> connection = start(settings(Duration.ofSeconds(10)));
+    connection.tell(new ConnectionActor.Leave(Duration.ofSeconds(2)));
+
+    acks.awaitAssert(() -> {
+      ServerFrame last = port.lastFrame();
+      assertEquals(DisconnectReason.SHUTDOWN, last.getDisconnect().getReason());
+      assertEquals(2000, last.getDisconnect().getReconnectAfterMs());
+      return null;
+    });
+  }
+
+  @Test
+  void theConnectionLimitIsEnforcedWhenTheActorStarts() {
+    LocalConnections full = new LocalConnections(0);
+    testKit.spawn(ConnectionActor.create("session-x", port, services(settings(Duration.ofSeconds(10)), full)));
+    acks.awaitAssert(() -> {
+      assertEquals(ErrorCode.TOO_MANY_CONNECTIONS, port.frames().get(0).getError().getCode());
+      assertInstanceOf(ServerFrame.class, port.lastFrame());
+      return null;
+    });
+  }
+
+  private ActorRef<ConnectionActor.Command> start(ConnectionSettings settings) {
+    return testKit.spawn(ConnectionActor.create("session-1", port, services(settings, connections)));
+  }
+
+  private ConnectionServices services(ConnectionSettings settings, LocalConnections live) {
+    return new ConnectionServices("node-1", settings, 64, topics.getRef(), live, metrics, nanos::get);
+  }
+
+  /** Three subscriptions, two publishes a burst (and almost no refill), the given heartbeat. */
+  private static ConnectionSettings settings(Duration heartbeatInterval) {
+    return new ConnectionSettings(64, SlowConsumerPolicy.DROP_OLDEST, 8, 65536, Duration.ofSeconds(1), 4096, 3, 10,
+        heartbeatInterval, heartbeatInterval.multipliedBy(3), 1, 2, 10);
+  }
+
+  private void awaitFrames(int count) {
+    acks.awaitAssert(() -> {
+      assertTrue(port.frames().size() >= count, "frames so far: " + port.frames());
+      return null;
+    });
+  }
+}

@@ -1,0 +1,115 @@
+package io.herald.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import io.herald.protocol.v1.Error;
+import io.herald.protocol.v1.ErrorCode;
+import io.herald.protocol.v1.ErrorResponse;
+import io.herald.protocol.v1.PublishResponse;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How {@link HeraldClient} treats a node's answers, against a real HTTP server on loopback
+ * that answers with scripted statuses (a real node cannot be made to answer 503 on cue).
+ */
+class HeraldClientRetryTest {
+
+  private record Answer(int status, byte[] body, String retryAfter) {}
+
+  private final Deque<Answer> script = new ArrayDeque<>();
+  private final AtomicInteger requests = new AtomicInteger();
+  private HttpServer server;
+  private HeraldClient client;
+
+  @BeforeEach
+  void start() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/", exchange -> {
+      requests.incrementAndGet();
+      Answer answer;
+      synchronized (script) {
+        answer = script.size() > 1 ? script.poll() : script.peek();
+      }
+      exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+      if (answer.retryAfter() != null) {
+        exchange.getResponseHeaders().add("Retry-After", answer.retryAfter());
+      }
+      exchange.sendResponseHeaders(answer.status(), answer.body().length);
+      exchange.getResponseBody().write(answer.body());
+      exchange.close();
+    });
+    server.start();
+    client = HeraldClient.create(HeraldClient.Options.builder()
+        .baseUri(URI.create("http://127.0.0.1:" + server.getAddress().getPort()))
+        .maxRetries(3)
+        .backoff(Duration.ofMillis(10), Duration.ofMillis(50))
+        .build());
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop(0);
+  }
+
+  @Test
+  void retriesA503AfterItsRetryAfterAndSucceeds() {
+    script.add(new Answer(503, error(ErrorCode.UNAVAILABLE), "1"));
+    script.add(new Answer(200, PublishResponse.newBuilder().setTopic("t").setSequence(9).build().toByteArray(), null));
+
+    long started = System.nanoTime();
+    PublishResult result = client.publish("t", new byte[] {1}).join();
+
+    assertEquals(new PublishResult("t", 9), result);
+    assertEquals(2, requests.get());
+    assertTrue(Duration.ofNanos(System.nanoTime() - started).toMillis() >= 1000, "Retry-After: 1 is honoured");
+  }
+
+  @Test
+  void givesUpAfterMaxRetriesWithUnavailable() {
+    script.add(new Answer(503, error(ErrorCode.UNAVAILABLE), "0"));
+
+    CompletionException failure = assertThrows(CompletionException.class, () -> client.publish("t", new byte[0]).join());
+
+    assertInstanceOf(HeraldApiException.UnavailableException.class, failure.getCause());
+    assertEquals(4, requests.get(), "one attempt and three retries");
+  }
+
+  @Test
+  void fourHundredsFailAtOnceWithTheirTypedException() {
+    script.add(new Answer(400, error(ErrorCode.INVALID_TOPIC), null));
+
+    CompletionException failure = assertThrows(CompletionException.class, () -> client.publish("t", new byte[0]).join());
+
+    HeraldApiException.InvalidRequestException invalid =
+        assertInstanceOf(HeraldApiException.InvalidRequestException.class, failure.getCause());
+    assertEquals(ErrorCode.INVALID_TOPIC, invalid.code());
+    assertEquals(1, requests.get(), "a 4xx is not retried");
+  }
+
+  @Test
+  void statusesMapToTheirExceptions() {
+    assertInstanceOf(HeraldApiException.UnauthorizedException.class, HeraldApiException.of(401, ErrorCode.UNAUTHORIZED, ""));
+    assertInstanceOf(HeraldApiException.ForbiddenException.class, HeraldApiException.of(403, ErrorCode.FORBIDDEN, ""));
+    assertInstanceOf(HeraldApiException.NotFoundException.class, HeraldApiException.of(404, ErrorCode.NOT_FOUND, ""));
+    assertInstanceOf(HeraldApiException.ConflictException.class, HeraldApiException.of(409, ErrorCode.INVALID_REQUEST, ""));
+    assertInstanceOf(HeraldApiException.InvalidRequestException.class, HeraldApiException.of(413, ErrorCode.PAYLOAD_TOO_LARGE, ""));
+  }
+
+  private static byte[] error(ErrorCode code) {
+    return ErrorResponse.newBuilder().setError(Error.newBuilder().setCode(code).setMessage(code.name())).build().toByteArray();
+  }
+}
