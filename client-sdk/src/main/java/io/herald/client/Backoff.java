@@ -12,6 +12,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public record Backoff(Duration initial, Duration max) {
 
+  /** Checks that {@code 0 < initial <= max}. */
   public Backoff {
     if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0) {
       throw new IllegalArgumentException("backoff needs 0 < initial <= max");

@@ -113,6 +113,7 @@ public interface DeviceClient extends AutoCloseable {
       this.httpClient = builder.httpClient;
     }
 
+    /** A builder with every option at its default. */
     public static Builder builder() {
       return new Builder();
     }

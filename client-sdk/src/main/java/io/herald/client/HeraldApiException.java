@@ -13,6 +13,7 @@ public class HeraldApiException extends HeraldException {
 
   private final int status;
 
+  /** An answer with this status, and the error code and message of its body. */
   public HeraldApiException(int status, ErrorCode code, String message) {
     super(code, message + " (HTTP " + status + ", " + code + ")");
     this.status = status;
@@ -27,6 +28,7 @@ public class HeraldApiException extends HeraldException {
   public static final class InvalidRequestException extends HeraldApiException {
     private static final long serialVersionUID = 1L;
 
+    /** An answer with this status, code and message. */
     public InvalidRequestException(int status, ErrorCode code, String message) {
       super(status, code, message);
     }
@@ -36,6 +38,7 @@ public class HeraldApiException extends HeraldException {
   public static final class UnauthorizedException extends HeraldApiException {
     private static final long serialVersionUID = 1L;
 
+    /** An answer with this status, code and message. */
     public UnauthorizedException(int status, ErrorCode code, String message) {
       super(status, code, message);
     }
@@ -45,6 +48,7 @@ public class HeraldApiException extends HeraldException {
   public static final class ForbiddenException extends HeraldApiException {
     private static final long serialVersionUID = 1L;
 
+    /** An answer with this status, code and message. */
     public ForbiddenException(int status, ErrorCode code, String message) {
       super(status, code, message);
     }
@@ -54,6 +58,7 @@ public class HeraldApiException extends HeraldException {
   public static final class NotFoundException extends HeraldApiException {
     private static final long serialVersionUID = 1L;
 
+    /** An answer with this status, code and message. */
     public NotFoundException(int status, ErrorCode code, String message) {
       super(status, code, message);
     }
@@ -63,6 +68,7 @@ public class HeraldApiException extends HeraldException {
   public static final class ConflictException extends HeraldApiException {
     private static final long serialVersionUID = 1L;
 
+    /** An answer with this status, code and message. */
     public ConflictException(int status, ErrorCode code, String message) {
       super(status, code, message);
     }
@@ -72,6 +78,7 @@ public class HeraldApiException extends HeraldException {
   public static final class UnavailableException extends HeraldApiException {
     private static final long serialVersionUID = 1L;
 
+    /** An answer with this status, code and message. */
     public UnavailableException(int status, ErrorCode code, String message) {
       super(status, code, message);
     }

@@ -57,6 +57,7 @@ public interface HeraldClient extends AutoCloseable {
       this.backoff = new Backoff(builder.initialBackoff, builder.maxBackoff);
     }
 
+    /** A builder with every option at its default. */
     public static Builder builder() {
       return new Builder();
     }

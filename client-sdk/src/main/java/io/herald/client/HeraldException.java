@@ -10,13 +10,16 @@ public class HeraldException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
+  /** The node's error code, or {@code ERROR_CODE_UNSPECIFIED}. */
   private final ErrorCode code;
 
+  /** A failure with the node's error code (or none), what happened, and its cause. */
   public HeraldException(ErrorCode code, String message, Throwable cause) {
     super(message, cause);
     this.code = code;
   }
 
+  /** A failure with the node's error code (or none) and what happened. */
   public HeraldException(ErrorCode code, String message) {
     this(code, message, null);
   }

@@ -1,0 +1,34 @@
+package io.herald.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class ReferenceConfTest {
+
+  @Test
+  void everyHeraldKeyIsDocumentedInReferenceConf() {
+    Config reference = ConfigFactory.parseResources("reference.conf").getConfig("herald");
+    List<String> undocumented = reference.entrySet().stream()
+        .filter(entry -> entry.getValue().origin().comments().isEmpty())
+        .map(Map.Entry::getKey)
+        .sorted()
+        .collect(Collectors.toList());
+    assertEquals(List.of(), undocumented, "keys without a comment in reference.conf");
+  }
+
+  @Test
+  void theDefaultProfileYieldsValidSettings() {
+    NodeSettings settings = NodeSettings.from(Main.loadConfig("single"));
+    assertEquals("127.0.0.1", settings.httpInterface());
+    assertTrue(settings.drainTimeout().toMillis() > 0);
+    assertTrue(Main.loadConfig("single").getBoolean("pekko.coordinated-shutdown.exit-jvm"),
+        "a node process exits once coordinated shutdown is done");
+  }
+}
