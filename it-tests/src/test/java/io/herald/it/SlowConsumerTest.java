@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.herald.client.DeviceClient;
 import io.herald.client.HeraldClient;
 import io.herald.client.PublishResult;
-import io.herald.client.TopicMessage;
 import io.herald.it.support.Await;
 import io.herald.it.support.NodeProcess;
 import io.herald.it.support.RawSocket;
@@ -37,15 +36,17 @@ class SlowConsumerTest {
   void dropOldestDropsForStuckDevicesOnlyAndTheNodeStaysWithinItsHeap() throws Exception {
     try (NodeProcess node = NodeProcess.start("slow-drop", settings("drop-oldest"), "-Xmx256m")) {
       List<RawSocket> stuck = stuckDevices(node);
-      List<ConcurrentLinkedQueue<TopicMessage>> healthy = healthyDevices(node);
+      List<DeviceClient> devices = new ArrayList<>();
+      List<ConcurrentLinkedQueue<Long>> healthy = healthyDevices(node, devices);
 
       List<Long> sequences = publishAll(node);
 
       Await.until(Duration.ofSeconds(120), "healthy devices receive everything",
           () -> healthy.stream().allMatch(received -> received.size() >= MESSAGES));
-      for (ConcurrentLinkedQueue<TopicMessage> received : healthy) {
-        assertEquals(sequences, received.stream().map(TopicMessage::sequence).toList());
+      for (ConcurrentLinkedQueue<Long> received : healthy) {
+        assertEquals(sequences, List.copyOf(received));
       }
+      devices.forEach(DeviceClient::close);
       assertTrue(node.counter("drops.slow_consumer") > 0, "drops are counted");
       assertEquals(0, node.counter("connections_closed.slow_consumer"));
       assertTrue(node.process().isAlive());
@@ -64,19 +65,21 @@ class SlowConsumerTest {
   void disconnectPolicyClosesStuckDevicesAndOthersKeepReceiving() throws Exception {
     try (NodeProcess node = NodeProcess.start("slow-disconnect", settings("disconnect"), "-Xmx256m")) {
       List<RawSocket> stuck = stuckDevices(node);
-      List<ConcurrentLinkedQueue<TopicMessage>> healthy = healthyDevices(node);
+      List<DeviceClient> devices = new ArrayList<>();
+      List<ConcurrentLinkedQueue<Long>> healthy = healthyDevices(node, devices);
 
       List<Long> sequences = publishAll(node);
 
       Await.until(Duration.ofSeconds(120), "healthy devices receive everything",
           () -> healthy.stream().allMatch(received -> received.size() >= MESSAGES));
-      for (ConcurrentLinkedQueue<TopicMessage> received : healthy) {
-        assertEquals(sequences, received.stream().map(TopicMessage::sequence).toList());
+      for (ConcurrentLinkedQueue<Long> received : healthy) {
+        assertEquals(sequences, List.copyOf(received));
       }
       Await.until(Duration.ofSeconds(30), "stuck devices are disconnected",
           () -> node.counter("connections_closed.slow_consumer") == STUCK_DEVICES);
       Await.until(Duration.ofSeconds(30), "only healthy devices stay connected",
           () -> node.status().getConnectionsOpen() == HEALTHY_DEVICES);
+      devices.forEach(DeviceClient::close);
       stuck.forEach(RawSocket::close);
     }
   }
@@ -101,13 +104,15 @@ class SlowConsumerTest {
     return stuck;
   }
 
-  private static List<ConcurrentLinkedQueue<TopicMessage>> healthyDevices(NodeProcess node) {
-    List<ConcurrentLinkedQueue<TopicMessage>> received = new ArrayList<>();
+  /** Devices that read everything; each queue collects the sequences one of them received. */
+  private static List<ConcurrentLinkedQueue<Long>> healthyDevices(NodeProcess node, List<DeviceClient> devices) {
+    List<ConcurrentLinkedQueue<Long>> received = new ArrayList<>();
     for (int i = 0; i < HEALTHY_DEVICES; i++) {
-      ConcurrentLinkedQueue<TopicMessage> messages = new ConcurrentLinkedQueue<>();
+      ConcurrentLinkedQueue<Long> sequences = new ConcurrentLinkedQueue<>();
       DeviceClient device = DeviceClient.connect(DeviceClient.Options.builder().uri(node.webSocketUri()).build()).join();
-      device.subscribe(TOPIC, messages::add).join();
-      received.add(messages);
+      device.subscribe(TOPIC, message -> sequences.add(message.sequence())).join();
+      devices.add(device);
+      received.add(sequences);
     }
     return received;
   }
