@@ -39,13 +39,7 @@ class SlowConsumerTest {
       List<DeviceClient> devices = new ArrayList<>();
       List<ConcurrentLinkedQueue<Long>> healthy = healthyDevices(node, devices);
 
-      List<Long> sequences = publishAll(node);
-
-      Await.until(Duration.ofSeconds(120), "healthy devices receive everything",
-          () -> healthy.stream().allMatch(received -> received.size() >= MESSAGES));
-      for (ConcurrentLinkedQueue<Long> received : healthy) {
-        assertEquals(sequences, List.copyOf(received));
-      }
+      publishAllAndAssertHealthyDevicesReceivedEverything(node, healthy);
       devices.forEach(DeviceClient::close);
       assertTrue(node.counter("drops.slow_consumer") > 0, "drops are counted");
       assertEquals(0, node.counter("connections_closed.slow_consumer"));
@@ -68,13 +62,7 @@ class SlowConsumerTest {
       List<DeviceClient> devices = new ArrayList<>();
       List<ConcurrentLinkedQueue<Long>> healthy = healthyDevices(node, devices);
 
-      List<Long> sequences = publishAll(node);
-
-      Await.until(Duration.ofSeconds(120), "healthy devices receive everything",
-          () -> healthy.stream().allMatch(received -> received.size() >= MESSAGES));
-      for (ConcurrentLinkedQueue<Long> received : healthy) {
-        assertEquals(sequences, List.copyOf(received));
-      }
+      publishAllAndAssertHealthyDevicesReceivedEverything(node, healthy);
       Await.until(Duration.ofSeconds(30), "stuck devices are disconnected",
           () -> node.counter("connections_closed.slow_consumer") == STUCK_DEVICES);
       Await.until(Duration.ofSeconds(30), "only healthy devices stay connected",
@@ -115,6 +103,16 @@ class SlowConsumerTest {
       received.add(sequences);
     }
     return received;
+  }
+
+  private static void publishAllAndAssertHealthyDevicesReceivedEverything(NodeProcess node,
+      List<ConcurrentLinkedQueue<Long>> healthy) {
+    List<Long> sequences = publishAll(node);
+    Await.until(Duration.ofSeconds(120), "healthy devices receive everything",
+        () -> healthy.stream().allMatch(received -> received.size() >= MESSAGES));
+    for (ConcurrentLinkedQueue<Long> received : healthy) {
+      assertEquals(sequences, List.copyOf(received));
+    }
   }
 
   /** Publishes every message with a window in flight; returns the sequences in order. */
