@@ -10,6 +10,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The bounded queue of frames waiting for one connection's transport: any number of
@@ -19,6 +21,9 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class OutboundBuffer implements OutboundPort {
 
+  private static final Logger log = LoggerFactory.getLogger(OutboundBuffer.class);
+
+  private final String sessionId;
   private final WireFormat format;
   private final int capacity;
   private final SlowConsumerPolicy policy;
@@ -31,6 +36,7 @@ public final class OutboundBuffer implements OutboundPort {
   private final AtomicInteger size = new AtomicInteger();
   private final AtomicBoolean consumerWaiting = new AtomicBoolean();
   private final AtomicBoolean closing = new AtomicBoolean();
+  private final AtomicBoolean dropping = new AtomicBoolean();
   private final AtomicReference<OutboundFrame> lastFrame = new AtomicReference<>();
   private volatile boolean closed;
   private volatile Runnable wakeup = () -> {};
@@ -39,8 +45,10 @@ public final class OutboundBuffer implements OutboundPort {
   private OutboundFrame held;
   private boolean lastFrameTaken;
 
-  public OutboundBuffer(WireFormat format, ConnectionSettings settings, OutboundFrame slowConsumerDisconnect,
-      NodeMetrics metrics) {
+  /** A buffer for the connection {@code sessionId} (named in logs). */
+  public OutboundBuffer(String sessionId, WireFormat format, ConnectionSettings settings,
+      OutboundFrame slowConsumerDisconnect, NodeMetrics metrics) {
+    this.sessionId = sessionId;
     this.format = format;
     this.capacity = settings.outboundQueueSize();
     this.policy = settings.slowConsumerPolicy();
@@ -70,6 +78,9 @@ public final class OutboundBuffer implements OutboundPort {
       if (frames.poll() != null) {
         size.decrementAndGet();
         metrics.dropped(NodeMetrics.DropReason.SLOW_CONSUMER);
+        if (dropping.compareAndSet(false, true)) {
+          log.info("connection {} reads too slowly: dropping its oldest frames (logged once per connection)", sessionId);
+        }
         result = OfferResult.ENQUEUED_DROPPING_OLDEST;
       }
     }
@@ -223,6 +234,7 @@ public final class OutboundBuffer implements OutboundPort {
 
   private void overflow() {
     if (closing.compareAndSet(false, true)) {
+      log.info("connection {} reads too slowly: its queue of {} frames overflowed; disconnecting", sessionId, capacity);
       metrics.connectionClosed(DisconnectReason.SLOW_CONSUMER);
       lastFrame.set(slowConsumerDisconnect);
       closed = true;

@@ -80,10 +80,10 @@ public final class PekkoHttpEdge {
   private Flow<Message, Message, NotUsed> connectionFlow(WireFormat format) {
     return Flow.<Message, Message, NotUsed>fromMaterializer((materializer, attributes) -> {
           var settings = services.settings();
-          var buffer = new OutboundBuffer(format, settings,
+          String sessionId = UUID.randomUUID().toString();
+          var buffer = new OutboundBuffer(sessionId, format, settings,
               ServerFrames.disconnect(DisconnectReason.SLOW_CONSUMER, "outbound queue overflowed", Duration.ZERO),
               services.metrics());
-          String sessionId = UUID.randomUUID().toString();
           ActorRef<ConnectionActor.Command> connection = system.systemActorOf(
               ConnectionActor.create(sessionId, buffer, services), "connection-" + sessionId, Props.empty());
           Sink<Message, NotUsed> inbound = InboundFrames.decoder(settings.maxFrameBytes(), materializer)

@@ -90,7 +90,7 @@ class OutboundBufferTest {
 
   @Test
   void jsonBatchesCarryTheSameMessages() throws Exception {
-    OutboundBuffer buffer = new OutboundBuffer(WireFormat.JSON, settings(SlowConsumerPolicy.DROP_OLDEST, 10, 10),
+    OutboundBuffer buffer = new OutboundBuffer("s", WireFormat.JSON, settings(SlowConsumerPolicy.DROP_OLDEST, 10, 10),
         ServerFrames.ping(), metrics);
     buffer.offer(message(1));
     buffer.offer(message(2));
@@ -100,7 +100,7 @@ class OutboundBufferTest {
   }
 
   private OutboundBuffer buffer(SlowConsumerPolicy policy, int capacity, int maxBatch) {
-    return new OutboundBuffer(WireFormat.PROTOBUF, settings(policy, capacity, maxBatch),
+    return new OutboundBuffer("s", WireFormat.PROTOBUF, settings(policy, capacity, maxBatch),
         ServerFrames.disconnect(DisconnectReason.SLOW_CONSUMER, "slow", Duration.ZERO), metrics);
   }
 
