@@ -7,9 +7,11 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import sun.misc.Signal;
 
 /**
- * Starts a Herald node. Configuration, lowest precedence first: the node's
- * {@code reference.conf}, the profile named by {@code HERALD_PROFILE} (default
- * {@code single}), {@code application.conf} if present, then {@code -D} system properties.
+ * Starts a Herald node. Configuration, lowest precedence first: every library's
+ * {@code reference.conf} (Herald's documents every {@code herald} key), Herald's Pekko
+ * settings ({@code herald/pekko.conf}), the profile named by {@code HERALD_PROFILE}
+ * (default {@code single}), {@code application.conf} if present, then {@code -D} system
+ * properties.
  */
 public final class Main {
 
@@ -35,8 +37,10 @@ public final class Main {
       throw new IllegalArgumentException("unknown HERALD_PROFILE '" + profile + "': no " + resource);
     }
     Config profileConfig = ConfigFactory.parseResources(resource);
-    // The process ends with its actor system; an embedding (a test) decides that for itself.
-    Config processOwner = ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on");
-    return ConfigFactory.load(processOwner.withFallback(ConfigFactory.defaultApplication()).withFallback(profileConfig));
+    // Herald's Pekko settings sit above every reference.conf: a shaded jar merges those in no reliable order.
+    Config pekkoSettings = ConfigFactory.parseResources("herald/pekko.conf");
+    return ConfigFactory.load(ConfigFactory.defaultApplication()
+        .withFallback(profileConfig)
+        .withFallback(pekkoSettings));
   }
 }

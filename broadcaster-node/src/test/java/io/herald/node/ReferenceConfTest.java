@@ -31,4 +31,13 @@ class ReferenceConfTest {
     assertTrue(Main.loadConfig("single").getBoolean("pekko.coordinated-shutdown.exit-jvm"),
         "a node process exits once coordinated shutdown is done");
   }
+
+  @Test
+  void heraldsPekkoSettingsWinOverPekkosOwnDefaults() {
+    Config loaded = Main.loadConfig("single");
+    assertEquals("cluster", loaded.getString("pekko.actor.provider"));
+    assertEquals(120, loaded.getDuration("pekko.http.server.idle-timeout").toSeconds());
+    assertEquals(20000, loaded.getInt("pekko.http.server.max-connections"));
+    assertEquals(0, loaded.getInt("pekko.remote.artery.canonical.port"), "a single node takes any free port");
+  }
 }
