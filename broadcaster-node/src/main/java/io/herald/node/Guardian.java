@@ -12,6 +12,8 @@ import java.lang.management.ManagementFactory;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
 
 /** The root of a node: starts the per-node actors and the HTTP server. */
 public final class Guardian {
@@ -21,6 +23,10 @@ public final class Guardian {
   public static Behavior<Void> create(NodeSettings settings) {
     return Behaviors.setup(context -> {
       long startedAtMillis = System.currentTimeMillis();
+      Cluster cluster = Cluster.get(context.getSystem());
+      if (settings.cluster().joinSelf()) {
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      }
       NodeMetrics metrics = new NodeMetrics();
       ActorRef<TopicRegistry.Command> topics = context.spawn(TopicRegistry.create(settings.topic(), metrics), "topics");
       LocalConnections connections = new LocalConnections(settings.connection().maxConnections());
@@ -37,6 +43,7 @@ public final class Guardian {
               .putAllCounters(metrics.snapshot())
               .setHeapUsedBytes(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed())
               .setDraining(connections.isDraining())
+              .setMemberStatus(cluster.selfMember().status().toString())
               .build());
       HttpServer.start(context.getSystem(), settings, HttpServer.routes(deviceEdge.route(), api.route()), connections);
       return Behaviors.empty();

@@ -2,6 +2,7 @@ package io.herald.node;
 
 import com.typesafe.config.Config;
 import io.herald.node.api.ApiSettings;
+import io.herald.node.cluster.ClusterSettings;
 import io.herald.node.connection.ConnectionSettings;
 import io.herald.node.topic.TopicSettings;
 import java.net.InetAddress;
@@ -16,6 +17,7 @@ public record NodeSettings(
     ConnectionSettings connection,
     TopicSettings topic,
     ApiSettings api,
+    ClusterSettings cluster,
     Duration drainTimeout,
     Duration reconnectAfter) {
 
@@ -34,6 +36,7 @@ public record NodeSettings(
         ConnectionSettings.from(herald.getConfig("connection")),
         TopicSettings.from(herald.getConfig("topic")),
         ApiSettings.from(herald.getConfig("api")),
+        ClusterSettings.from(herald.getConfig("cluster")),
         herald.getDuration("shutdown.drain-timeout"),
         herald.getDuration("shutdown.reconnect-after"));
   }
