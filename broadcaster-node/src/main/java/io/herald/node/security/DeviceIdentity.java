@@ -1,0 +1,36 @@
+package io.herald.node.security;
+
+import io.herald.protocol.Topics;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Who a connected device is, from its verified token: its id, its groups, and the topics
+ * it may subscribe and publish to. Absent patterns allow every non-system topic; system
+ * topics ({@code $...}) need a pattern that names them, except the device's own
+ * {@code $device/{id}/...} topics, which it may always subscribe to.
+ */
+public record DeviceIdentity(
+    String deviceId,
+    List<String> groups,
+    Optional<List<TopicPattern>> subscribe,
+    Optional<List<TopicPattern>> publish) {
+
+  public boolean maySubscribe(String topic) {
+    if (topic.startsWith("$device/" + deviceId + "/")) {
+      return true;
+    }
+    return allowed(subscribe, topic);
+  }
+
+  public boolean mayPublish(String topic) {
+    return allowed(publish, topic);
+  }
+
+  private static boolean allowed(Optional<List<TopicPattern>> patterns, String topic) {
+    if (patterns.isEmpty()) {
+      return !topic.startsWith(Topics.SYSTEM_PREFIX);
+    }
+    return patterns.get().stream().anyMatch(pattern -> pattern.matches(topic));
+  }
+}
