@@ -6,9 +6,13 @@ import io.herald.node.connection.ConnectionServices;
 import io.herald.node.connection.LocalConnections;
 import io.herald.node.edge.PekkoHttpEdge;
 import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.security.AuthSettings;
+import io.herald.node.security.DevCredentials;
+import io.herald.node.security.DeviceTokens;
 import io.herald.node.topic.TopicRegistry;
 import io.herald.protocol.v1.NodeStatus;
 import java.lang.management.ManagementFactory;
+import java.time.Clock;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -33,7 +37,9 @@ public final class Guardian {
       ConnectionServices services = new ConnectionServices(settings.nodeId(), settings.connection(),
           settings.topic().maxLength(), topics, connections, metrics, System::nanoTime);
 
-      var deviceEdge = new PekkoHttpEdge(context.getSystem(), services);
+      AuthSettings auth = DevCredentials.complete(settings.auth(),
+          "http://" + settings.httpInterface() + ":" + settings.httpPort());
+      var deviceEdge = new PekkoHttpEdge(context.getSystem(), services, new DeviceTokens(auth, Clock.systemUTC()));
       var api = new ApiRoutes(topics, context.getSystem().scheduler(), settings.api(), settings.topic().maxLength(),
           () -> NodeStatus.newBuilder()
               .setNodeId(settings.nodeId())
@@ -44,7 +50,8 @@ public final class Guardian {
               .setHeapUsedBytes(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed())
               .setDraining(connections.isDraining())
               .setMemberStatus(cluster.selfMember().status().toString())
-              .build());
+              .build(),
+          auth, metrics);
       HttpServer.start(context.getSystem(), settings, HttpServer.routes(deviceEdge.route(), api.route()), connections);
       return Behaviors.empty();
     });

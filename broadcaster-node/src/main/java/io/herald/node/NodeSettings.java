@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.herald.node.api.ApiSettings;
 import io.herald.node.cluster.ClusterSettings;
 import io.herald.node.connection.ConnectionSettings;
+import io.herald.node.security.AuthSettings;
 import io.herald.node.topic.TopicSettings;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -18,6 +19,7 @@ public record NodeSettings(
     TopicSettings topic,
     ApiSettings api,
     ClusterSettings cluster,
+    AuthSettings auth,
     Duration drainTimeout,
     Duration reconnectAfter) {
 
@@ -37,6 +39,7 @@ public record NodeSettings(
         TopicSettings.from(herald.getConfig("topic")),
         ApiSettings.from(herald.getConfig("api")),
         ClusterSettings.from(herald.getConfig("cluster")),
+        AuthSettings.from(herald.getConfig("auth")),
         herald.getDuration("shutdown.drain-timeout"),
         herald.getDuration("shutdown.reconnect-after"));
   }

@@ -92,6 +92,7 @@ public interface DeviceClient extends AutoCloseable {
   /** How a {@link DeviceClient} connects. Build with {@link #builder()}. */
   final class Options {
     private final URI uri;
+    private final String token;
     private final WireFormat format;
     private final boolean reconnect;
     private final Backoff backoff;
@@ -103,6 +104,7 @@ public interface DeviceClient extends AutoCloseable {
 
     private Options(Builder builder) {
       this.uri = builder.uri;
+      this.token = builder.token;
       this.format = builder.format;
       this.reconnect = builder.reconnect;
       this.backoff = new Backoff(builder.initialBackoff, builder.maxBackoff);
@@ -121,6 +123,11 @@ public interface DeviceClient extends AutoCloseable {
     /** The node's WebSocket address, such as {@code ws://127.0.0.1:8080/v1/ws}. */
     public URI uri() {
       return uri;
+    }
+
+    /** The device's token, sent as {@code Authorization: Bearer}, or null when the URI carries it. */
+    public String token() {
+      return token;
     }
 
     /** Binary Protobuf frames or JSON text frames. */
@@ -166,6 +173,7 @@ public interface DeviceClient extends AutoCloseable {
     /** Builds validated {@link Options}. */
     public static final class Builder {
       private URI uri = URI.create("ws://127.0.0.1:8080/v1/ws");
+      private String token;
       private WireFormat format = WireFormat.PROTOBUF;
       private boolean reconnect = true;
       private Duration initialBackoff = Duration.ofMillis(200);
@@ -181,6 +189,12 @@ public interface DeviceClient extends AutoCloseable {
       /** The node's WebSocket address; default {@code ws://127.0.0.1:8080/v1/ws}. */
       public Builder uri(URI uri) {
         this.uri = Objects.requireNonNull(uri, "uri");
+        return this;
+      }
+
+      /** The signed token (JWT) that names this device; the node refuses connections without one. */
+      public Builder token(String token) {
+        this.token = Objects.requireNonNull(token, "token");
         return this;
       }
 

@@ -44,6 +44,7 @@ public interface HeraldClient extends AutoCloseable {
   /** How a {@link HeraldClient} reaches a node and retries. Build with {@link #builder()}. */
   final class Options {
     private final URI baseUri;
+    private final String apiKey;
     private final Duration requestTimeout;
     private final Duration connectTimeout;
     private final int maxRetries;
@@ -51,6 +52,7 @@ public interface HeraldClient extends AutoCloseable {
 
     private Options(Builder builder) {
       this.baseUri = builder.baseUri;
+      this.apiKey = builder.apiKey;
       this.requestTimeout = builder.requestTimeout;
       this.connectTimeout = builder.connectTimeout;
       this.maxRetries = builder.maxRetries;
@@ -65,6 +67,11 @@ public interface HeraldClient extends AutoCloseable {
     /** The node's HTTP address, such as {@code http://127.0.0.1:8080}. */
     public URI baseUri() {
       return baseUri;
+    }
+
+    /** The API key sent as {@code Authorization: Bearer}, or null for none. */
+    public String apiKey() {
+      return apiKey;
     }
 
     /** How long one attempt may take. */
@@ -90,6 +97,7 @@ public interface HeraldClient extends AutoCloseable {
     /** Builds validated {@link Options}. */
     public static final class Builder {
       private URI baseUri = URI.create("http://127.0.0.1:8080");
+      private String apiKey;
       private Duration requestTimeout = Duration.ofSeconds(10);
       private Duration connectTimeout = Duration.ofSeconds(5);
       private int maxRetries = 5;
@@ -101,6 +109,12 @@ public interface HeraldClient extends AutoCloseable {
       /** The node's HTTP address; default {@code http://127.0.0.1:8080}. */
       public Builder baseUri(URI baseUri) {
         this.baseUri = Objects.requireNonNull(baseUri, "baseUri");
+        return this;
+      }
+
+      /** The API key the node issued to this backend; its scopes decide what the client may do. */
+      public Builder apiKey(String apiKey) {
+        this.apiKey = Objects.requireNonNull(apiKey, "apiKey");
         return this;
       }
 

@@ -56,8 +56,8 @@ class BadInputTest {
         "herald.connection.publish-burst", "5",
         "herald.connection.max-protocol-errors", "8",
         "herald.api.max-body-bytes", "65536"));
-    herald = HeraldClient.create(HeraldClient.Options.builder().baseUri(node.httpUri()).maxRetries(0).build());
-    healthyDevice = DeviceClient.connect(DeviceClient.Options.builder().uri(node.webSocketUri()).build()).join();
+    herald = HeraldClient.create(HeraldClient.Options.builder().baseUri(node.httpUri()).apiKey(NodeProcess.API_KEY).maxRetries(0).build());
+    healthyDevice = DeviceClient.connect(DeviceClient.Options.builder().uri(node.deviceUri()).build()).join();
     healthyDevice.subscribe(HEALTHY_TOPIC, healthyReceived::add).join();
   }
 
@@ -188,7 +188,7 @@ class BadInputTest {
   @Test
   void unsupportedSubprotocolIsRefusedBeforeTheUpgrade() {
     CompletionException refused = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
-        () -> RawSocket.connect(node.webSocketUri(), "mqtt").close());
+        () -> RawSocket.connect(node.deviceUri(), "mqtt").close());
     assertInstanceOf(java.net.http.WebSocketHandshakeException.class, refused.getCause());
     assertEquals(400, ((java.net.http.WebSocketHandshakeException) refused.getCause()).getResponse().statusCode());
   }
@@ -199,18 +199,21 @@ class BadInputTest {
     URI publish = node.httpUri().resolve("/v1/topics/api/t/messages");
 
     HttpResponse<String> wrongType = http.send(HttpRequest.newBuilder(publish)
+        .header("Authorization", "Bearer " + NodeProcess.API_KEY)
         .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("hi")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(415, wrongType.statusCode());
     assertTrue(wrongType.body().contains("INVALID_REQUEST"), wrongType.body());
 
     HttpResponse<String> malformed = http.send(HttpRequest.newBuilder(publish)
+        .header("Authorization", "Bearer " + NodeProcess.API_KEY)
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"payload\": 12")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(400, malformed.statusCode());
     assertTrue(malformed.body().contains("INVALID_REQUEST"), malformed.body());
 
     HttpResponse<byte[]> tooLarge = http.send(HttpRequest.newBuilder(publish)
+        .header("Authorization", "Bearer " + NodeProcess.API_KEY)
         .header("Content-Type", "application/x-protobuf")
         .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[200_000])).build(),
         HttpResponse.BodyHandlers.ofByteArray());
@@ -230,13 +233,13 @@ class BadInputTest {
   }
 
   private RawSocket jsonSocket() {
-    RawSocket socket = RawSocket.connect(node.webSocketUri(), WireFormat.JSON.subprotocol());
+    RawSocket socket = RawSocket.connect(node.deviceUri(), WireFormat.JSON.subprotocol());
     assertTrue(socket.next(WAIT).hasWelcome());
     return socket;
   }
 
   private RawSocket binarySocket() {
-    RawSocket socket = RawSocket.connect(node.webSocketUri(), WireFormat.PROTOBUF.subprotocol());
+    RawSocket socket = RawSocket.connect(node.deviceUri(), WireFormat.PROTOBUF.subprotocol());
     assertTrue(socket.next(WAIT).hasWelcome());
     return socket;
   }

@@ -32,9 +32,9 @@ class ConnectionLifecycleTest {
     try (NodeProcess node = NodeProcess.start("heartbeat", Map.of(
         "herald.connection.heartbeat-interval", "1s",
         "herald.connection.heartbeat-timeout", "3s"))) {
-      DeviceClient answering = DeviceClient.connect(DeviceClient.Options.builder().uri(node.webSocketUri()).build()).join();
+      DeviceClient answering = DeviceClient.connect(DeviceClient.Options.builder().uri(node.deviceUri()).build()).join();
       String session = answering.sessionId().orElseThrow();
-      try (RawSocket silent = RawSocket.connect(node.webSocketUri())) {
+      try (RawSocket silent = RawSocket.connect(node.deviceUri())) {
         assertTrue(silent.next(WAIT).hasWelcome());
         assertTrue(silent.next(WAIT).hasPing(), "the node pings a quiet connection");
         ServerFrame disconnect = silent.nextMatching(WAIT, ServerFrame::hasDisconnect);
@@ -53,19 +53,19 @@ class ConnectionLifecycleTest {
     try (NodeProcess node = NodeProcess.start("limit", Map.of("herald.connection.max-connections", "5"))) {
       List<RawSocket> open = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
-        RawSocket socket = RawSocket.connect(node.webSocketUri());
+        RawSocket socket = RawSocket.connect(node.deviceUri());
         assertTrue(socket.next(WAIT).hasWelcome());
         open.add(socket);
       }
       CompletionException refused = assertThrows(CompletionException.class,
-          () -> RawSocket.connect(node.webSocketUri()).close());
+          () -> RawSocket.connect(node.deviceUri()).close());
       WebSocketHandshakeException handshake = assertInstanceOf(WebSocketHandshakeException.class, refused.getCause());
       assertEquals(503, handshake.getResponse().statusCode());
       assertTrue(node.counter("connections_refused.too_many_connections") >= 1);
 
       open.remove(0).close();
       Await.until(WAIT, "a place frees up", () -> node.status().getConnectionsOpen() == 4);
-      try (RawSocket again = RawSocket.connect(node.webSocketUri())) {
+      try (RawSocket again = RawSocket.connect(node.deviceUri())) {
         assertTrue(again.next(WAIT).hasWelcome());
       }
       open.forEach(RawSocket::close);
@@ -78,7 +78,7 @@ class ConnectionLifecycleTest {
     try {
       List<RawSocket> devices = new ArrayList<>();
       for (int i = 0; i < 20; i++) {
-        RawSocket device = RawSocket.connect(node.webSocketUri());
+        RawSocket device = RawSocket.connect(node.deviceUri());
         assertTrue(device.next(WAIT).hasWelcome());
         devices.add(device);
       }
@@ -105,7 +105,7 @@ class ConnectionLifecycleTest {
     DeviceClient device;
     try (NodeProcess first = NodeProcess.start("restart-a", port, Map.of())) {
       device = DeviceClient.connect(DeviceClient.Options.builder()
-          .uri(first.webSocketUri())
+          .uri(first.deviceUri("restarting-device"))
           .backoff(Duration.ofMillis(100), Duration.ofMillis(500))
           .listener(new DeviceClient.Listener() {
             @Override
@@ -127,7 +127,7 @@ class ConnectionLifecycleTest {
     }
     try (NodeProcess second = NodeProcess.start("restart-b", port, Map.of())) {
       Await.until(Duration.ofSeconds(20), "the device reconnects", () -> events.contains("connected to restart-b"));
-      HeraldClient herald = HeraldClient.create(HeraldClient.Options.builder().baseUri(second.httpUri()).build());
+      HeraldClient herald = second.heraldClient();
       // The resubscription races this publish, so publish until one arrives.
       Await.until(Duration.ofSeconds(10), "a message on the resubscribed topic", () -> {
         herald.publish("restart/t", new byte[] {42}).join();
@@ -143,6 +143,7 @@ class ConnectionLifecycleTest {
     int port = NodeProcess.freePort();
     HeraldClient herald = HeraldClient.create(HeraldClient.Options.builder()
         .baseUri(java.net.URI.create("http://127.0.0.1:" + port))
+        .apiKey(NodeProcess.API_KEY)
         .maxRetries(60)
         .backoff(Duration.ofMillis(100), Duration.ofMillis(500))
         .build());

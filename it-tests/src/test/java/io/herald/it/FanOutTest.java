@@ -39,7 +39,7 @@ class FanOutTest {
   void startNode() {
     // Below the default threshold the topic would deliver directly; this test wants the worker pool.
     node = NodeProcess.start("fanout", Map.of("herald.topic.fanout-parallel-threshold", "500"));
-    herald = HeraldClient.create(HeraldClient.Options.builder().baseUri(node.httpUri()).build());
+    herald = node.heraldClient();
   }
 
   @AfterAll
@@ -129,7 +129,7 @@ class FanOutTest {
 
     CompletableFuture<Void> subscribe() {
       return DeviceClient.connect(DeviceClient.Options.builder()
-              .uri(node.webSocketUri())
+              .uri(node.deviceUri())
               .format(format)
               .build())
           .thenCompose(device -> {

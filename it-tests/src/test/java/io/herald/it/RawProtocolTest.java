@@ -43,7 +43,7 @@ class RawProtocolTest {
   @Test
   void jsonWalkthroughFromTheReadme() throws Exception {
     // No subprotocol offered: the node speaks JSON.
-    try (RawSocket device = RawSocket.connect(node.webSocketUri())) {
+    try (RawSocket device = RawSocket.connect(node.deviceUri())) {
       ServerFrame welcome = device.next(WAIT);
       assertTrue(welcome.hasWelcome());
       assertEquals("raw-protocol", welcome.getWelcome().getNodeId());
@@ -57,6 +57,7 @@ class RawProtocolTest {
 
       HttpResponse<String> published = HttpClient.newHttpClient().send(
           HttpRequest.newBuilder(node.httpUri().resolve("/v1/topics/sensors/room-1/messages"))
+              .header("Authorization", "Bearer " + NodeProcess.API_KEY)
               .header("Content-Type", "application/json")
               .POST(HttpRequest.BodyPublishers.ofString("{\"payload\": \"aGVsbG8=\"}"))
               .build(),
@@ -94,8 +95,8 @@ class RawProtocolTest {
 
   @Test
   void binaryProtobufFramesWithTheProtoSubprotocol() {
-    try (RawSocket subscriber = RawSocket.connect(node.webSocketUri(), WireFormat.PROTOBUF.subprotocol());
-        RawSocket publisher = RawSocket.connect(node.webSocketUri(), WireFormat.PROTOBUF.subprotocol())) {
+    try (RawSocket subscriber = RawSocket.connect(node.deviceUri(), WireFormat.PROTOBUF.subprotocol());
+        RawSocket publisher = RawSocket.connect(node.deviceUri(), WireFormat.PROTOBUF.subprotocol())) {
       assertTrue(subscriber.next(WAIT).hasWelcome());
       assertTrue(publisher.next(WAIT).hasWelcome());
 

@@ -83,7 +83,7 @@ class SlowConsumerTest {
   private static List<RawSocket> stuckDevices(NodeProcess node) {
     List<RawSocket> stuck = new ArrayList<>();
     for (int i = 0; i < STUCK_DEVICES; i++) {
-      RawSocket socket = RawSocket.connect(node.webSocketUri(), 2, WireFormat.JSON.subprotocol());
+      RawSocket socket = RawSocket.connect(node.deviceUri(), 2, WireFormat.JSON.subprotocol());
       socket.sendText("{\"requestId\":\"1\",\"subscribe\":{\"topic\":\"" + TOPIC + "\"}}");
       assertTrue(socket.next(Duration.ofSeconds(5)).hasWelcome());
       assertTrue(socket.next(Duration.ofSeconds(5)).hasSubscribed());
@@ -97,7 +97,7 @@ class SlowConsumerTest {
     List<ConcurrentLinkedQueue<Long>> received = new ArrayList<>();
     for (int i = 0; i < HEALTHY_DEVICES; i++) {
       ConcurrentLinkedQueue<Long> sequences = new ConcurrentLinkedQueue<>();
-      DeviceClient device = DeviceClient.connect(DeviceClient.Options.builder().uri(node.webSocketUri()).build()).join();
+      DeviceClient device = DeviceClient.connect(DeviceClient.Options.builder().uri(node.deviceUri()).build()).join();
       device.subscribe(TOPIC, message -> sequences.add(message.sequence())).join();
       devices.add(device);
       received.add(sequences);
@@ -117,7 +117,7 @@ class SlowConsumerTest {
 
   /** Publishes every message with a window in flight; returns the sequences in order. */
   private static List<Long> publishAll(NodeProcess node) {
-    HeraldClient herald = HeraldClient.create(HeraldClient.Options.builder().baseUri(node.httpUri()).build());
+    HeraldClient herald = node.heraldClient();
     List<CompletableFuture<PublishResult>> published = new ArrayList<>();
     byte[] payload = new byte[PAYLOAD_BYTES];
     for (int m = 0; m < MESSAGES; m++) {

@@ -1,5 +1,6 @@
 package io.herald.node.api;
 
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.extractMaterializer;
@@ -14,15 +15,28 @@ import static org.apache.pekko.http.javadsl.server.Directives.reject;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.protobuf.Timestamp;
+import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.security.ApiKeys;
+import io.herald.node.security.AuthSettings;
+import io.herald.node.security.DeviceIdentity;
+import io.herald.node.security.DeviceTokens;
+import io.herald.node.security.TopicPattern;
 import io.herald.node.topic.TopicRegistry;
 import io.herald.protocol.Topics;
 import io.herald.protocol.v1.BroadcastRequest;
 import io.herald.protocol.v1.BroadcastResponse;
+import io.herald.protocol.v1.DevTokenRequest;
+import io.herald.protocol.v1.DevTokenResponse;
 import io.herald.protocol.v1.Error;
 import io.herald.protocol.v1.ErrorCode;
 import io.herald.protocol.v1.PublishRequest;
 import io.herald.protocol.v1.PublishResponse;
+import io.herald.protocol.v1.TopicPatterns;
 import io.herald.protocol.v1.TopicResult;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -35,8 +49,13 @@ import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Accept;
+import org.apache.pekko.http.javadsl.model.headers.Authorization;
+import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
+import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.stream.Materializer;
@@ -54,20 +73,30 @@ public final class ApiRoutes {
   private final ApiSettings settings;
   private final int maxTopicLength;
   private final Supplier<Message> nodeStatus;
+  private final ApiKeys apiKeys;
+  private final AuthSettings auth;
+  private final NodeMetrics metrics;
 
   public ApiRoutes(ActorRef<TopicRegistry.Command> topics, Scheduler scheduler, ApiSettings settings,
-      int maxTopicLength, Supplier<Message> nodeStatus) {
+      int maxTopicLength, Supplier<Message> nodeStatus, AuthSettings auth, NodeMetrics metrics) {
     this.topics = topics;
     this.scheduler = scheduler;
     this.settings = settings;
     this.maxTopicLength = maxTopicLength;
     this.nodeStatus = nodeStatus;
+    this.apiKeys = new ApiKeys(auth.apiKeys());
+    this.auth = auth;
+    this.metrics = metrics;
   }
 
   public Route route() {
     return pathPrefix("v1", () -> concat(
-        pathPrefix("topics", () -> post(() -> extractUnmatchedPath(this::publishRoute))),
-        path("broadcast", () -> post(() -> withBody(BroadcastRequest.newBuilder(), this::broadcast))),
+        pathPrefix("topics", () -> post(() -> withScope(ApiKeys.Scope.PUBLISH,
+            () -> extractUnmatchedPath(this::publishRoute)))),
+        path("broadcast", () -> post(() -> withScope(ApiKeys.Scope.PUBLISH,
+            () -> withBody(BroadcastRequest.newBuilder(), this::broadcast)))),
+        path(PathMatchers.segment("dev").slash("tokens"), () -> post(() -> withScope(ApiKeys.Scope.COMMAND,
+            () -> withBody(DevTokenRequest.newBuilder(), this::mintDevToken)))),
         path("node", () -> get(() -> extractRequest(request ->
             completeWithFuture(CompletableFuture.completedFuture(
                 ApiResponses.ok(nodeStatus.get(), BodyFormat.accepted(acceptHeader(request))))))))));
@@ -86,7 +115,7 @@ public final class ApiRoutes {
     Optional<Error> invalid = checkTopic(topic);
     if (invalid.isPresent()) {
       return CompletableFuture.completedFuture(
-          ApiResponses.error(StatusCodes.BAD_REQUEST, invalid.get().getCode(), invalid.get().getMessage(), format));
+          error(StatusCodes.BAD_REQUEST, invalid.get().getCode(), invalid.get().getMessage(), format));
     }
     return askPublish(topic, request.getPayload())
         .thenApply(published -> ApiResponses.ok(PublishResponse.newBuilder()
@@ -98,7 +127,7 @@ public final class ApiRoutes {
 
   private CompletionStage<HttpResponse> broadcast(BroadcastRequest.Builder request, BodyFormat format) {
     if (request.getTopicsCount() == 0 || request.getTopicsCount() > settings.maxBroadcastTopics()) {
-      return CompletableFuture.completedFuture(ApiResponses.error(StatusCodes.BAD_REQUEST, ErrorCode.INVALID_REQUEST,
+      return CompletableFuture.completedFuture(error(StatusCodes.BAD_REQUEST, ErrorCode.INVALID_REQUEST,
           "a broadcast names 1 to " + settings.maxBroadcastTopics() + " topics", format));
     }
     List<CompletableFuture<TopicResult>> results = new ArrayList<>(request.getTopicsCount());
@@ -131,6 +160,63 @@ public final class ApiRoutes {
         .exceptionally(failure -> overloaded(format));
   }
 
+  /** Dev mode only: a device token signed with the node's HS256 secret. */
+  private CompletionStage<HttpResponse> mintDevToken(DevTokenRequest.Builder request, BodyFormat format) {
+    if (!auth.devMode() || auth.hs256Secret().isEmpty()) {
+      return CompletableFuture.completedFuture(error(StatusCodes.NOT_FOUND, ErrorCode.NOT_FOUND,
+          "device tokens are minted here only in dev mode with an HS256 secret", format));
+    }
+    Duration ttl = request.getTtlSeconds() > 0 ? Duration.ofSeconds(request.getTtlSeconds()) : auth.devTokenTtl();
+    DeviceIdentity identity;
+    try {
+      identity = new DeviceIdentity(request.getDeviceId(), request.getGroupsList(),
+          request.hasSubscribe() ? Optional.of(patterns(request.getSubscribe())) : Optional.empty(),
+          request.hasPublish() ? Optional.of(patterns(request.getPublish())) : Optional.empty());
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.completedFuture(error(StatusCodes.BAD_REQUEST, ErrorCode.INVALID_REQUEST, e.getMessage(), format));
+    }
+    if (identity.deviceId().isBlank() || identity.deviceId().contains("/")) {
+      return CompletableFuture.completedFuture(error(StatusCodes.BAD_REQUEST, ErrorCode.INVALID_REQUEST,
+          "deviceId must be non-empty and without '/'", format));
+    }
+    Clock clock = Clock.systemUTC();
+    String token = DeviceTokens.mintHs256(auth.hs256Secret().get(), identity, ttl, clock);
+    Instant expires = clock.instant().plus(ttl);
+    return CompletableFuture.completedFuture(ApiResponses.ok(DevTokenResponse.newBuilder()
+        .setToken(token)
+        .setExpiresAt(Timestamp.newBuilder().setSeconds(expires.getEpochSecond()))
+        .build(), format));
+  }
+
+  private static List<TopicPattern> patterns(TopicPatterns patterns) {
+    return patterns.getPatternsList().stream().map(TopicPattern::new).toList();
+  }
+
+  /** Lets the request through when its API key has the scope; 401 or 403 otherwise. */
+  private Route withScope(ApiKeys.Scope scope, Supplier<Route> inner) {
+    return extractRequest(request -> {
+      Optional<String> key = request.getHeader(Authorization.class)
+          .map(Authorization::credentials)
+          .filter(credentials -> credentials.scheme().equalsIgnoreCase("Bearer"))
+          .map(credentials -> credentials.token());
+      BodyFormat format = BodyFormat.accepted(acceptHeader(request));
+      return switch (apiKeys.check(key, scope)) {
+        case ALLOWED -> inner.get();
+        case UNAUTHENTICATED -> complete(error(StatusCodes.UNAUTHORIZED, ErrorCode.UNAUTHORIZED,
+            key.isEmpty() ? "send an API key as Authorization: Bearer <key>" : "unknown API key", format)
+            .addHeader(WWWAuthenticate.create(HttpChallenge.create("Bearer", "herald"))));
+        case FORBIDDEN -> complete(error(StatusCodes.FORBIDDEN, ErrorCode.FORBIDDEN,
+            "this API key lacks the " + scope.configName() + " scope", format));
+      };
+    });
+  }
+
+  /** An error answer, counted. */
+  private HttpResponse error(StatusCode status, ErrorCode code, String message, BodyFormat format) {
+    metrics.error(code);
+    return ApiResponses.error(status, code, message, format);
+  }
+
   private CompletionStage<TopicRegistry.Published> askPublish(String topic, ByteString payload) {
     return AskPattern.ask(topics,
         replyTo -> new TopicRegistry.Publish(topic, payload, 0, replyTo),
@@ -147,6 +233,7 @@ public final class ApiRoutes {
   }
 
   private HttpResponse overloaded(BodyFormat format) {
+    metrics.error(ErrorCode.UNAVAILABLE);
     return ApiResponses.unavailable(ErrorCode.UNAVAILABLE,
         "the node did not accept the publish within " + settings.publishTimeout().toMillis() + " ms; retry later",
         settings.retryAfter(), format);
@@ -163,7 +250,7 @@ public final class ApiRoutes {
       Materializer materializer, B builder, BiFunction<B, BodyFormat, CompletionStage<HttpResponse>> handler) {
     Optional<BodyFormat> declared = BodyFormat.of(request.entity().getContentType());
     if (declared.isEmpty()) {
-      return CompletableFuture.completedFuture(ApiResponses.error(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
+      return CompletableFuture.completedFuture(error(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
           ErrorCode.INVALID_REQUEST, "Content-Type must be application/json or application/x-protobuf", BodyFormat.JSON));
     }
     BodyFormat format = declared.get();
@@ -180,7 +267,7 @@ public final class ApiRoutes {
           try {
             return handler.apply(format.parse(strict.getData(), builder), format);
           } catch (InvalidProtocolBufferException e) {
-            return CompletableFuture.completedFuture(ApiResponses.error(StatusCodes.BAD_REQUEST,
+            return CompletableFuture.completedFuture(error(StatusCodes.BAD_REQUEST,
                 ErrorCode.INVALID_REQUEST, "body is not a valid " + builder.getDescriptorForType().getName()
                     + ": " + e.getMessage(), format));
           }
@@ -196,12 +283,12 @@ public final class ApiRoutes {
     if (cause instanceof EntityStreamSizeException) {
       return bodyTooLarge(format);
     }
-    return ApiResponses.error(StatusCodes.BAD_REQUEST, ErrorCode.INVALID_REQUEST,
+    return error(StatusCodes.BAD_REQUEST, ErrorCode.INVALID_REQUEST,
         "request body could not be read: " + failure.getMessage(), format);
   }
 
   private HttpResponse bodyTooLarge(BodyFormat format) {
-    return ApiResponses.error(StatusCodes.PAYLOAD_TOO_LARGE, ErrorCode.PAYLOAD_TOO_LARGE,
+    return error(StatusCodes.PAYLOAD_TOO_LARGE, ErrorCode.PAYLOAD_TOO_LARGE,
         "request body is larger than " + settings.maxBodyBytes() + " bytes", format);
   }
 

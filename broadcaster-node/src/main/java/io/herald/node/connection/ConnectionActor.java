@@ -1,6 +1,7 @@
 package io.herald.node.connection;
 
 import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.security.DeviceIdentity;
 import io.herald.node.topic.Subscriber;
 import io.herald.node.topic.TopicRegistry;
 import io.herald.protocol.Topics;
@@ -57,12 +58,14 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   private record PublishAccepted(TopicRegistry.Published published) implements Command {}
 
-  public static Behavior<Command> create(String sessionId, OutboundPort port, ConnectionServices services) {
+  public static Behavior<Command> create(String sessionId, DeviceIdentity identity, OutboundPort port,
+      ConnectionServices services) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new ConnectionActor(context, timers, sessionId, port, services)));
+        new ConnectionActor(context, timers, sessionId, identity, port, services)));
   }
 
   private final TimerScheduler<Command> timers;
+  private final DeviceIdentity identity;
   private final OutboundPort port;
   private final ConnectionServices services;
   private final ConnectionSettings settings;
@@ -79,9 +82,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private boolean closing;
 
   private ConnectionActor(ActorContext<Command> context, TimerScheduler<Command> timers, String sessionId,
-      OutboundPort port, ConnectionServices services) {
+      DeviceIdentity identity, OutboundPort port, ConnectionServices services) {
     super(context);
     this.timers = timers;
+    this.identity = identity;
     this.port = port;
     this.services = services;
     this.settings = services.settings();
@@ -154,7 +158,13 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   private void subscribe(ClientRequest.Subscribe subscribe) {
     String topic = subscribe.topic();
-    if (!isUsableTopic(subscribe.requestId(), topic)) {
+    Topics.Verdict verdict = Topics.check(topic, services.maxTopicLength());
+    if (verdict == Topics.Verdict.INVALID) {
+      refuseTopic(subscribe.requestId(), topic, verdict);
+      return;
+    }
+    if (!identity.maySubscribe(topic)) {
+      refuse(subscribe.requestId(), ErrorCode.FORBIDDEN, "device " + identity.deviceId() + " may not subscribe to " + topic);
       return;
     }
     if (subscriptions.contains(topic)) {
@@ -177,7 +187,14 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   }
 
   private void publish(ClientRequest.Publish publish) {
-    if (!isUsableTopic(publish.requestId(), publish.topic())) {
+    Topics.Verdict verdict = Topics.check(publish.topic(), services.maxTopicLength());
+    if (verdict != Topics.Verdict.VALID) {
+      refuseTopic(publish.requestId(), publish.topic(), verdict);
+      return;
+    }
+    if (!identity.mayPublish(publish.topic())) {
+      refuse(publish.requestId(), ErrorCode.FORBIDDEN,
+          "device " + identity.deviceId() + " may not publish to " + publish.topic());
       return;
     }
     if (!publishAllowance.tryTake()) {
@@ -192,14 +209,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     services.topics().tell(new TopicRegistry.Publish(publish.topic(), publish.payload(), publish.requestId(), replyTo));
   }
 
-  private boolean isUsableTopic(long requestId, String topic) {
-    Topics.Verdict verdict = Topics.check(topic, services.maxTopicLength());
-    if (verdict == Topics.Verdict.VALID) {
-      return true;
-    }
+  private void refuseTopic(long requestId, String topic, Topics.Verdict verdict) {
     ErrorCode code = verdict == Topics.Verdict.RESERVED ? ErrorCode.RESERVED_TOPIC : ErrorCode.INVALID_TOPIC;
     refuse(requestId, code, Topics.explain(topic, verdict, services.maxTopicLength()));
-    return false;
   }
 
   private Behavior<Command> onPublishAccepted(PublishAccepted accepted) {

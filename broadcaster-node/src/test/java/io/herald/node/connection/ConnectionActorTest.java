@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.security.DeviceIdentity;
+import io.herald.node.security.TopicPattern;
 import io.herald.node.topic.TopicRegistry;
 import io.herald.protocol.v1.DisconnectReason;
 import io.herald.protocol.v1.ErrorCode;
 import io.herald.protocol.v1.ServerFrame;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -22,6 +25,7 @@ import org.junit.jupiter.api.Test;
 class ConnectionActorTest {
 
   private static final ActorTestKit testKit = ActorTestKit.create();
+  private static final DeviceIdentity OPEN = new DeviceIdentity("d1", List.of(), Optional.empty(), Optional.empty());
 
   private final AtomicLong nanos = new AtomicLong();
   private final RecordingPort port = new RecordingPort();
@@ -72,6 +76,22 @@ class ConnectionActorTest {
   }
 
   @Test
+  void topicsOutsideTheDevicesPermissionsAreForbidden() {
+    DeviceIdentity limited = new DeviceIdentity("d1", List.of(),
+        Optional.of(List.of(new TopicPattern("allowed/#"))), Optional.of(List.of(new TopicPattern("out/d1"))));
+    ActorRef<ConnectionActor.Command> connection = start(settings(Duration.ofSeconds(10)), limited);
+    connection.tell(new ConnectionActor.Inbound(acks.getRef(), new ClientRequest.Subscribe(1, "other/topic")));
+    connection.tell(new ConnectionActor.Inbound(acks.getRef(), new ClientRequest.Publish(2, "out/d2", ByteString.EMPTY)));
+    connection.tell(new ConnectionActor.Inbound(acks.getRef(), new ClientRequest.Subscribe(3, "allowed/x")));
+
+    assertEquals("allowed/x", topics.expectMessageClass(TopicRegistry.Subscribe.class).topic());
+    awaitFrames(3);
+    List<ServerFrame> errors = port.frames().stream().filter(ServerFrame::hasError).toList();
+    assertEquals(List.of(ErrorCode.FORBIDDEN, ErrorCode.FORBIDDEN), errors.stream().map(e -> e.getError().getCode()).toList());
+    assertEquals(List.of(1L, 2L), errors.stream().map(ServerFrame::getRequestId).toList());
+  }
+
+  @Test
   void publishesOverTheRateAreRefusedWithRateLimited() {
     ActorRef<ConnectionActor.Command> connection = start(settings(Duration.ofSeconds(10)));
     for (int i = 1; i <= 3; i++) {
@@ -119,7 +139,7 @@ class ConnectionActorTest {
   @Test
   void theConnectionLimitIsEnforcedWhenTheActorStarts() {
     LocalConnections full = new LocalConnections(0);
-    testKit.spawn(ConnectionActor.create("session-x", port, services(settings(Duration.ofSeconds(10)), full)));
+    testKit.spawn(ConnectionActor.create("session-x", OPEN, port, services(settings(Duration.ofSeconds(10)), full)));
     acks.awaitAssert(() -> {
       assertEquals(ErrorCode.TOO_MANY_CONNECTIONS, port.frames().get(0).getError().getCode());
       assertInstanceOf(ServerFrame.class, port.lastFrame());
@@ -128,7 +148,11 @@ class ConnectionActorTest {
   }
 
   private ActorRef<ConnectionActor.Command> start(ConnectionSettings settings) {
-    return testKit.spawn(ConnectionActor.create("session-1", port, services(settings, connections)));
+    return start(settings, OPEN);
+  }
+
+  private ActorRef<ConnectionActor.Command> start(ConnectionSettings settings, DeviceIdentity identity) {
+    return testKit.spawn(ConnectionActor.create("session-1", identity, port, services(settings, connections)));
   }
 
   private ConnectionServices services(ConnectionSettings settings, LocalConnections live) {

@@ -68,13 +68,15 @@ public final class HttpHeraldClient implements HeraldClient {
   }
 
   private <T> CompletableFuture<T> post(String path, Message body, ResponseParser<T> parser) {
-    HttpRequest request = HttpRequest.newBuilder(options.baseUri().resolve(path))
+    HttpRequest.Builder request = HttpRequest.newBuilder(options.baseUri().resolve(path))
         .timeout(options.requestTimeout())
         .header("Content-Type", PROTOBUF)
         .header("Accept", PROTOBUF)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
-        .build();
-    return attempt(request, 0).thenApply(response -> parse(response, parser));
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
+    if (options.apiKey() != null) {
+      request.header("Authorization", "Bearer " + options.apiKey());
+    }
+    return attempt(request.build(), 0).thenApply(response -> parse(response, parser));
   }
 
   /** Sends, and on a connection failure or 503 retries after a backoff, without blocking. */

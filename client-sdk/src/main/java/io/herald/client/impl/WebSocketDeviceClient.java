@@ -149,10 +149,13 @@ public final class WebSocketDeviceClient implements DeviceClient {
   // ---- connection lifecycle ----
 
   private void open() {
-    http.newWebSocketBuilder()
+    WebSocket.Builder builder = http.newWebSocketBuilder()
         .subprotocols(options.format().subprotocol())
-        .connectTimeout(options.connectTimeout())
-        .buildAsync(options.uri(), new SocketListener())
+        .connectTimeout(options.connectTimeout());
+    if (options.token() != null) {
+      builder.header("Authorization", "Bearer " + options.token());
+    }
+    builder.buildAsync(options.uri(), new SocketListener())
         .whenComplete((socket, failure) -> {
           if (failure != null) {
             connectionLost(Optional.empty(), "could not connect: " + failure.getMessage(), null);

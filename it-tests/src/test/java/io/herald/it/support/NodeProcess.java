@@ -13,7 +13,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import io.herald.client.HeraldClient;
+import io.herald.node.security.DeviceIdentity;
+import io.herald.node.security.DeviceTokens;
+import java.time.Clock;
 
 /**
  * A real Herald node in its own JVM on a free loopback port, started from the test
@@ -22,6 +28,13 @@ import java.util.concurrent.TimeUnit;
 public final class NodeProcess implements AutoCloseable {
 
   private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  /** The JWT secret every test node verifies device tokens with. */
+  public static final String JWT_SECRET = "it-tests-jwt-secret-of-at-least-32-bytes";
+  /** An API key with every scope on every test node. */
+  public static final String API_KEY = "it-tests-api-key";
+
+  private static final AtomicLong DEVICE_IDS = new AtomicLong();
 
   private final Process process;
   private final int port;
@@ -48,6 +61,8 @@ public final class NodeProcess implements AutoCloseable {
       command.addAll(List.of(jvmOptions));
       command.add("-Dherald.http.port=" + port);
       command.add("-Dherald.node-id=" + name);
+      command.add("-Dherald.auth.jwt.hs256-secret=" + JWT_SECRET);
+      command.add("-Dherald.auth.api-key=" + API_KEY);
       settings.forEach((key, value) -> command.add("-D" + key + "=" + value));
       command.add("-cp");
       command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
@@ -72,8 +87,34 @@ public final class NodeProcess implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + port);
   }
 
+  /** The WebSocket address, without credentials. */
   public URI webSocketUri() {
     return URI.create("ws://127.0.0.1:" + port + "/v1/ws");
+  }
+
+  /** The WebSocket address with a token for a new device that may use every non-system topic. */
+  public URI deviceUri() {
+    return deviceUri("device-" + DEVICE_IDS.incrementAndGet());
+  }
+
+  /** The WebSocket address with a token for this device. */
+  public URI deviceUri(String deviceId) {
+    return URI.create(webSocketUri() + "?token=" + token(deviceId));
+  }
+
+  /** A valid token for a device that may use every non-system topic. */
+  public static String token(String deviceId) {
+    return token(new DeviceIdentity(deviceId, List.of(), Optional.empty(), Optional.empty()));
+  }
+
+  /** A valid token for this identity. */
+  public static String token(DeviceIdentity identity) {
+    return DeviceTokens.mintHs256(JWT_SECRET, identity, Duration.ofHours(1), Clock.systemUTC());
+  }
+
+  /** A backend client with every scope. */
+  public HeraldClient heraldClient() {
+    return HeraldClient.create(HeraldClient.Options.builder().baseUri(httpUri()).apiKey(API_KEY).build());
   }
 
   public Process process() {
