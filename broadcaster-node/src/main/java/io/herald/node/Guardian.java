@@ -4,6 +4,7 @@ import io.herald.node.api.ApiRoutes;
 import io.herald.node.api.HttpServer;
 import io.herald.node.connection.ConnectionServices;
 import io.herald.node.connection.LocalConnections;
+import io.herald.node.device.DeviceEntity;
 import io.herald.node.edge.PekkoHttpEdge;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.security.AuthSettings;
@@ -33,14 +34,16 @@ public final class Guardian {
       }
       NodeMetrics metrics = new NodeMetrics();
       ActorRef<TopicRegistry.Command> topics = context.spawn(TopicRegistry.create(settings.topic(), metrics), "topics");
+      DeviceEntity.init(context.getSystem(), settings.device(), topics);
+      var devices = DeviceEntity.directory(context.getSystem());
       LocalConnections connections = new LocalConnections(settings.connection().maxConnections());
       ConnectionServices services = new ConnectionServices(settings.nodeId(), settings.connection(),
-          settings.topic().maxLength(), topics, connections, metrics, System::nanoTime);
+          settings.topic().maxLength(), topics, devices, connections, metrics, System::nanoTime);
 
       AuthSettings auth = DevCredentials.complete(settings.auth(),
           "http://" + settings.httpInterface() + ":" + settings.httpPort());
       var deviceEdge = new PekkoHttpEdge(context.getSystem(), services, new DeviceTokens(auth, Clock.systemUTC()));
-      var api = new ApiRoutes(topics, context.getSystem().scheduler(), settings.api(), settings.topic().maxLength(),
+      var api = new ApiRoutes(topics, devices, context.getSystem().scheduler(), settings.api(), settings.topic().maxLength(),
           () -> NodeStatus.newBuilder()
               .setNodeId(settings.nodeId())
               .setUptimeMs(System.currentTimeMillis() - startedAtMillis)

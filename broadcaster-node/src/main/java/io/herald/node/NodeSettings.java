@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.herald.node.api.ApiSettings;
 import io.herald.node.cluster.ClusterSettings;
 import io.herald.node.connection.ConnectionSettings;
+import io.herald.node.device.StateLimits;
 import io.herald.node.security.AuthSettings;
 import io.herald.node.topic.TopicSettings;
 import java.net.InetAddress;
@@ -17,6 +18,7 @@ public record NodeSettings(
     int httpPort,
     ConnectionSettings connection,
     TopicSettings topic,
+    StateLimits device,
     ApiSettings api,
     ClusterSettings cluster,
     AuthSettings auth,
@@ -37,6 +39,7 @@ public record NodeSettings(
         httpPort,
         ConnectionSettings.from(herald.getConfig("connection")),
         TopicSettings.from(herald.getConfig("topic")),
+        StateLimits.from(herald.getConfig("device")),
         ApiSettings.from(herald.getConfig("api")),
         ClusterSettings.from(herald.getConfig("cluster")),
         AuthSettings.from(herald.getConfig("auth")),

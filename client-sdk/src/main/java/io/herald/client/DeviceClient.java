@@ -7,6 +7,7 @@ import io.herald.protocol.v1.ErrorCode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -54,6 +55,18 @@ public interface DeviceClient extends AutoCloseable {
    */
   CompletableFuture<Void> publishUnacknowledged(String topic, byte[] payload);
 
+  /**
+   * Merges {@code fields} (numbers, strings, booleans) into the device's reported state;
+   * completes with the reported state's new version.
+   */
+  CompletableFuture<Long> reportState(Map<String, ?> fields);
+
+  /** Replaces the device's reported state with {@code fields}; completes with the new version. */
+  CompletableFuture<Long> replaceState(Map<String, ?> fields);
+
+  /** Tells the node the device has applied desired state up to {@code version}. */
+  CompletableFuture<Void> acknowledgeDesired(long version);
+
   /** Round trip to the node; completes when its pong arrives. */
   CompletableFuture<Void> ping();
 
@@ -87,6 +100,12 @@ public interface DeviceClient extends AutoCloseable {
 
     /** The node answered a frame that expected no reply with an error (an unacknowledged publish, say). */
     default void onError(ErrorCode code, String message) {}
+
+    /**
+     * A backend set this device's desired state (or it is still unacknowledged on
+     * connect). Apply it, then call {@link DeviceClient#acknowledgeDesired(long)}.
+     */
+    default void onDesired(DesiredState desired) {}
   }
 
   /** How a {@link DeviceClient} connects. Build with {@link #builder()}. */

@@ -4,6 +4,8 @@ import io.herald.client.impl.HttpHeraldClient;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
@@ -36,6 +38,18 @@ public interface HeraldClient extends AutoCloseable {
 
   /** Publishes one {@code payload} to each of {@code topics}; invalid topics are reported, not fatal. */
   CompletableFuture<BroadcastResult> broadcast(Collection<String> topics, byte[] payload);
+
+  /** Reads a device (scope {@code read-state}); fails with a NotFoundException for a device never seen. */
+  CompletableFuture<Device> getDevice(String deviceId);
+
+  /**
+   * Replaces a device's desired state (scope {@code command}); the node pushes it to the
+   * device if connected and again on every connect until acknowledged.
+   *
+   * @param expectedVersion when present, applied only if the desired version is still this;
+   *     otherwise the future fails with a {@link HeraldApiException.ConflictException}
+   */
+  CompletableFuture<DesiredResult> setDesired(String deviceId, Map<String, ?> desired, OptionalLong expectedVersion);
 
   /** Releases the client's resources; calls in flight may still complete. */
   @Override

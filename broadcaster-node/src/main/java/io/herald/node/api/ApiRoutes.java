@@ -8,7 +8,9 @@ import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
 import static org.apache.pekko.http.javadsl.server.Directives.extractUnmatchedPath;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.pathEnd;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.put;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
 import static org.apache.pekko.http.javadsl.server.Directives.reject;
 
@@ -16,6 +18,11 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
+import io.herald.node.device.DeviceEntity;
+import io.herald.node.device.DeviceSnapshot;
+import io.herald.node.device.DeviceViews;
+import io.herald.node.device.FieldValue;
+import io.herald.node.device.StateValues;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.security.ApiKeys;
 import io.herald.node.security.AuthSettings;
@@ -32,6 +39,8 @@ import io.herald.protocol.v1.Error;
 import io.herald.protocol.v1.ErrorCode;
 import io.herald.protocol.v1.PublishRequest;
 import io.herald.protocol.v1.PublishResponse;
+import io.herald.protocol.v1.SetDesiredRequest;
+import io.herald.protocol.v1.SetDesiredResponse;
 import io.herald.protocol.v1.TopicPatterns;
 import io.herald.protocol.v1.TopicResult;
 import java.time.Clock;
@@ -39,12 +48,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.function.Function;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
@@ -69,6 +82,7 @@ public final class ApiRoutes {
   private static final String MESSAGES_SUFFIX = "/messages";
 
   private final ActorRef<TopicRegistry.Command> topics;
+  private final Function<String, RecipientRef<DeviceEntity.Command>> devices;
   private final Scheduler scheduler;
   private final ApiSettings settings;
   private final int maxTopicLength;
@@ -77,9 +91,11 @@ public final class ApiRoutes {
   private final AuthSettings auth;
   private final NodeMetrics metrics;
 
-  public ApiRoutes(ActorRef<TopicRegistry.Command> topics, Scheduler scheduler, ApiSettings settings,
+  public ApiRoutes(ActorRef<TopicRegistry.Command> topics, Function<String, RecipientRef<DeviceEntity.Command>> devices,
+      Scheduler scheduler, ApiSettings settings,
       int maxTopicLength, Supplier<Message> nodeStatus, AuthSettings auth, NodeMetrics metrics) {
     this.topics = topics;
+    this.devices = devices;
     this.scheduler = scheduler;
     this.settings = settings;
     this.maxTopicLength = maxTopicLength;
@@ -95,6 +111,11 @@ public final class ApiRoutes {
             () -> extractUnmatchedPath(this::publishRoute)))),
         path("broadcast", () -> post(() -> withScope(ApiKeys.Scope.PUBLISH,
             () -> withBody(BroadcastRequest.newBuilder(), this::broadcast)))),
+        pathPrefix("devices", () -> pathPrefix(PathMatchers.segment(), deviceId -> concat(
+            pathEnd(() -> get(() -> withScope(ApiKeys.Scope.READ_STATE, () -> extractRequest(request ->
+                completeWithFuture(getDevice(deviceId, BodyFormat.accepted(acceptHeader(request)))))))),
+            path("desired", () -> put(() -> withScope(ApiKeys.Scope.COMMAND,
+                () -> withBody(SetDesiredRequest.newBuilder(), (body, format) -> setDesired(deviceId, body, format)))))))),
         path(PathMatchers.segment("dev").slash("tokens"), () -> post(() -> withScope(ApiKeys.Scope.COMMAND,
             () -> withBody(DevTokenRequest.newBuilder(), this::mintDevToken)))),
         path("node", () -> get(() -> extractRequest(request ->
@@ -156,6 +177,36 @@ public final class ApiRoutes {
             }
           }
           return ApiResponses.ok(response.build(), format);
+        })
+        .exceptionally(failure -> overloaded(format));
+  }
+
+  private CompletionStage<HttpResponse> getDevice(String deviceId, BodyFormat format) {
+    return AskPattern.<DeviceEntity.Command, DeviceSnapshot>ask(devices.apply(deviceId),
+            DeviceEntity.GetDevice::new, settings.publishTimeout(), scheduler)
+        .thenApply(device -> device.known()
+            ? ApiResponses.ok(DeviceViews.toWire(device), format)
+            : error(StatusCodes.NOT_FOUND, ErrorCode.NOT_FOUND, "no device " + deviceId + " has connected or been given state", format))
+        .exceptionally(failure -> overloaded(format));
+  }
+
+  private CompletionStage<HttpResponse> setDesired(String deviceId, SetDesiredRequest.Builder request, BodyFormat format) {
+    Map<String, FieldValue> desired;
+    try {
+      desired = StateValues.fromWire(request.getDesiredMap());
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.completedFuture(error(StatusCodes.BAD_REQUEST, ErrorCode.INVALID_REQUEST, e.getMessage(), format));
+    }
+    OptionalLong expected = request.hasExpectedVersion() ? OptionalLong.of(request.getExpectedVersion()) : OptionalLong.empty();
+    return AskPattern.<DeviceEntity.Command, DeviceEntity.DesiredSet>ask(devices.apply(deviceId),
+            replyTo -> new DeviceEntity.SetDesired(desired, expected, replyTo), settings.publishTimeout(), scheduler)
+        .thenApply(set -> {
+          if (set.applied()) {
+            return ApiResponses.ok(SetDesiredResponse.newBuilder()
+                .setDesiredVersion(set.desiredVersion()).setPushed(set.pushed()).build(), format);
+          }
+          StatusCode status = set.error() == ErrorCode.VERSION_CONFLICT ? StatusCodes.CONFLICT : StatusCodes.BAD_REQUEST;
+          return error(status, set.error(), set.message(), format);
         })
         .exceptionally(failure -> overloaded(format));
   }

@@ -1,5 +1,6 @@
 package io.herald.node.cluster;
 
+import io.herald.node.device.DeviceCodecs;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 
@@ -9,6 +10,6 @@ final class ClusterCodecs {
   private ClusterCodecs() {}
 
   static List<ClusterCodec<?>> all(ActorRefResolver refs) {
-    return List.of();
+    return List.copyOf(DeviceCodecs.all(refs));
   }
 }

@@ -1,7 +1,10 @@
 package io.herald.node.connection;
 
 import com.google.protobuf.ByteString;
+import io.herald.node.device.FieldValue;
 import io.herald.protocol.v1.ErrorCode;
+import java.util.List;
+import java.util.Map;
 
 /** A frame from a device, decoded at the edge into what the connection actor acts on. */
 public sealed interface ClientRequest {
@@ -13,6 +16,12 @@ public sealed interface ClientRequest {
   record Unsubscribe(long requestId, String topic) implements ClientRequest {}
 
   record Publish(long requestId, String topic, ByteString payload) implements ClientRequest {}
+
+  /** Merges {@code fields} into the reported state (dropping {@code remove}), or replaces it. */
+  record ReportState(long requestId, Map<String, FieldValue> fields, boolean replace, List<String> remove)
+      implements ClientRequest {}
+
+  record AckDesired(long requestId, long version) implements ClientRequest {}
 
   record Ping(long requestId) implements ClientRequest {}
 

@@ -1,5 +1,8 @@
 package io.herald.node.connection;
 
+import io.herald.node.cluster.ClusterMessage;
+import io.herald.node.device.DeviceEntity;
+import io.herald.node.device.FieldValue;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.security.DeviceIdentity;
 import io.herald.node.topic.Subscriber;
@@ -9,10 +12,12 @@ import io.herald.protocol.v1.DisconnectReason;
 import io.herald.protocol.v1.ErrorCode;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -56,7 +61,14 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     INSTANCE
   }
 
+  /** Desired state for the device, pushed by its entity from whichever node holds it. */
+  public record PushDesired(long version, Map<String, FieldValue> desired, Map<String, FieldValue> delta)
+      implements Command, ClusterMessage {}
+
   private record PublishAccepted(TopicRegistry.Published published) implements Command {}
+
+  private record ReportAnswered(long requestId, DeviceEntity.StateReported reply, Throwable failure)
+      implements Command {}
 
   public static Behavior<Command> create(String sessionId, DeviceIdentity identity, OutboundPort port,
       ConnectionServices services) {
@@ -64,8 +76,12 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
         new ConnectionActor(context, timers, sessionId, identity, port, services)));
   }
 
+  private static final Duration DEVICE_TIMEOUT = Duration.ofSeconds(5);
+
   private final TimerScheduler<Command> timers;
+  private final String sessionId;
   private final DeviceIdentity identity;
+  private final RecipientRef<DeviceEntity.Command> device;
   private final OutboundPort port;
   private final ConnectionServices services;
   private final ConnectionSettings settings;
@@ -80,12 +96,15 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private long lastHeardNanos;
   private boolean pingedSinceHeard;
   private boolean closing;
+  private boolean opened;
 
   private ConnectionActor(ActorContext<Command> context, TimerScheduler<Command> timers, String sessionId,
       DeviceIdentity identity, OutboundPort port, ConnectionServices services) {
     super(context);
     this.timers = timers;
+    this.sessionId = sessionId;
     this.identity = identity;
+    this.device = services.devices().apply(identity.deviceId());
     this.port = port;
     this.services = services;
     this.settings = services.settings();
@@ -99,8 +118,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     this.lastHeardNanos = services.nanoClock().getAsLong();
 
     if (services.connections().tryOpen(context.getSelf())) {
+      opened = true;
       metrics.connectionOpened();
       port.offer(ServerFrames.welcome(sessionId, services.nodeId(), settings, services.maxTopicLength()));
+      device.tell(new DeviceEntity.Connect(sessionId, services.nodeId(), context.getSelf(), identity.groups()));
       timers.startTimerWithFixedDelay(HeartbeatTick.INSTANCE, settings.heartbeatInterval().dividedBy(2));
     } else {
       metrics.connectionRefused(ErrorCode.TOO_MANY_CONNECTIONS);
@@ -118,6 +139,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
         .onMessage(InboundCompleted.class, completed -> Behaviors.stopped())
         .onMessage(InboundFailed.class, failed -> Behaviors.stopped())
         .onMessage(PublishAccepted.class, this::onPublishAccepted)
+        .onMessage(ReportAnswered.class, this::onReportAnswered)
+        .onMessage(PushDesired.class, this::onPushDesired)
         .onMessage(HeartbeatTick.class, this::onHeartbeatTick)
         .onMessage(Leave.class, this::onLeave)
         .onMessage(CloseDeadline.class, deadline -> Behaviors.stopped())
@@ -148,6 +171,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       unsubscribe(unsubscribe);
     } else if (request instanceof ClientRequest.Publish publish) {
       publish(publish);
+    } else if (request instanceof ClientRequest.ReportState report) {
+      reportState(report);
+    } else if (request instanceof ClientRequest.AckDesired ack) {
+      device.tell(new DeviceEntity.AckDesired(ack.version()));
     } else if (request instanceof ClientRequest.Ping ping) {
       send(ServerFrames.pong(ping.requestId()));
     } else if (request instanceof ClientRequest.Invalid invalid) {
@@ -214,6 +241,38 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     refuse(requestId, code, Topics.explain(topic, verdict, services.maxTopicLength()));
   }
 
+  /** A state report counts against the same allowance as a publish. */
+  private void reportState(ClientRequest.ReportState report) {
+    if (!publishAllowance.tryTake()) {
+      metrics.dropped(NodeMetrics.DropReason.RATE_LIMITED);
+      metrics.error(ErrorCode.RATE_LIMITED);
+      send(ServerFrames.error(report.requestId(), ErrorCode.RATE_LIMITED,
+          "reports and publishes over " + settings.publishRate() + "/s; report dropped"));
+      return;
+    }
+    getContext().ask(DeviceEntity.StateReported.class, device, DEVICE_TIMEOUT,
+        replyTo -> new DeviceEntity.ReportState(report.fields(), report.replace(), report.remove(), replyTo),
+        (reply, failure) -> new ReportAnswered(report.requestId(), reply, failure));
+  }
+
+  private Behavior<Command> onReportAnswered(ReportAnswered answered) {
+    if (answered.failure() != null) {
+      metrics.error(ErrorCode.UNAVAILABLE);
+      send(ServerFrames.error(answered.requestId(), ErrorCode.UNAVAILABLE, "device state did not answer in time"));
+    } else if (answered.reply().accepted()) {
+      metrics.stateUpdated();
+      send(ServerFrames.stateAccepted(answered.requestId(), answered.reply().version()));
+    } else {
+      refuse(answered.requestId(), answered.reply().error(), answered.reply().message());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onPushDesired(PushDesired push) {
+    send(ServerFrames.desired(push.version(), push.desired(), push.delta()));
+    return this;
+  }
+
   private Behavior<Command> onPublishAccepted(PublishAccepted accepted) {
     TopicRegistry.Published published = accepted.published();
     send(ServerFrames.published(published.correlationId(), published.topic(), published.sequence()));
@@ -242,6 +301,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   private Behavior<Command> onPostStop(PostStop stop) {
     services.connections().closed(getContext().getSelf());
+    if (opened) {
+      device.tell(new DeviceEntity.Disconnect(sessionId));
+    }
     if (!closing && !port.isClosed()) {
       metrics.connectionClosed("by_device");
     }

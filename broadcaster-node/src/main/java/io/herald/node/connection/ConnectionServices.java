@@ -1,9 +1,12 @@
 package io.herald.node.connection;
 
+import io.herald.node.device.DeviceEntity;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.TopicRegistry;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.RecipientRef;
 
 /** What every connection actor of a node shares. */
 public record ConnectionServices(
@@ -11,6 +14,7 @@ public record ConnectionServices(
     ConnectionSettings settings,
     int maxTopicLength,
     ActorRef<TopicRegistry.Command> topics,
+    Function<String, RecipientRef<DeviceEntity.Command>> devices,
     LocalConnections connections,
     NodeMetrics metrics,
     LongSupplier nanoClock) {}

@@ -3,7 +3,10 @@ package io.herald.node.connection;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.herald.protocol.Json;
 import io.herald.protocol.v1.ClientFrame;
+import io.herald.node.device.StateValues;
 import io.herald.protocol.v1.ErrorCode;
+import io.herald.protocol.v1.ReportState;
+import java.util.List;
 import java.nio.ByteBuffer;
 
 /** Decodes device frames of either wire format into {@link ClientRequest}s; never throws. */
@@ -40,10 +43,21 @@ public final class FrameDecoder {
       case SUBSCRIBE -> new ClientRequest.Subscribe(id, frame.getSubscribe().getTopic());
       case UNSUBSCRIBE -> new ClientRequest.Unsubscribe(id, frame.getUnsubscribe().getTopic());
       case PUBLISH -> new ClientRequest.Publish(id, frame.getPublish().getTopic(), frame.getPublish().getPayload());
+      case REPORT_STATE -> reportState(id, frame.getReportState());
+      case ACK_DESIRED -> new ClientRequest.AckDesired(id, frame.getAckDesired().getVersion());
       case PING -> new ClientRequest.Ping(id);
       case PONG -> new ClientRequest.Pong(id);
       case KIND_NOT_SET -> new ClientRequest.Invalid(id, ErrorCode.UNKNOWN_FRAME,
-          "frame has no kind this node knows (subscribe, unsubscribe, publish, ping, pong)");
+          "frame has no kind this node knows (subscribe, unsubscribe, publish, report_state, ack_desired, ping, pong)");
     };
+  }
+
+  private static ClientRequest reportState(long id, ReportState report) {
+    try {
+      return new ClientRequest.ReportState(id, StateValues.fromWire(report.getFieldsMap()), report.getReplace(),
+          List.copyOf(report.getRemoveList()));
+    } catch (IllegalArgumentException e) {
+      return new ClientRequest.Invalid(id, ErrorCode.INVALID_REQUEST, e.getMessage());
+    }
   }
 }

@@ -1,6 +1,11 @@
 package io.herald.node.connection;
 
+import io.herald.node.device.FieldValue;
+import io.herald.node.device.StateValues;
 import io.herald.protocol.Json;
+import io.herald.protocol.v1.DesiredState;
+import io.herald.protocol.v1.StateAccepted;
+import java.util.Map;
 import io.herald.protocol.v1.Disconnect;
 import io.herald.protocol.v1.DisconnectReason;
 import io.herald.protocol.v1.Error;
@@ -51,6 +56,18 @@ public final class ServerFrames {
   public static OutboundFrame published(long requestId, String topic, long sequence) {
     return control(ServerFrame.newBuilder().setRequestId(requestId)
         .setPublished(Published.newBuilder().setTopic(topic).setSequence(sequence)));
+  }
+
+  public static OutboundFrame stateAccepted(long requestId, long version) {
+    return control(ServerFrame.newBuilder().setRequestId(requestId)
+        .setStateAccepted(StateAccepted.newBuilder().setVersion(version)));
+  }
+
+  public static OutboundFrame desired(long version, Map<String, FieldValue> desired, Map<String, FieldValue> delta) {
+    return control(ServerFrame.newBuilder().setDesired(DesiredState.newBuilder()
+        .setVersion(version)
+        .putAllDesired(StateValues.toWire(desired))
+        .putAllDelta(StateValues.toWire(delta))));
   }
 
   public static OutboundFrame error(long requestId, ErrorCode code, String message) {

@@ -28,6 +28,7 @@ public final class NodeMetrics {
   private final LongAdder deliveries = counter("deliveries");
   private final LongAdder published = counter("messages_published");
   private final LongAdder connectsAccepted = counter("connections_opened");
+  private final LongAdder stateUpdates = counter("state_updates");
   private volatile int activeTopics;
 
   public void connectionOpened() {
@@ -57,6 +58,11 @@ public final class NodeMetrics {
 
   public void messagePublished() {
     published.increment();
+  }
+
+  /** A device state report was accepted. */
+  public void stateUpdated() {
+    stateUpdates.increment();
   }
 
   public void delivered(int count) {

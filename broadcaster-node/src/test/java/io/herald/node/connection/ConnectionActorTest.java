@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.herald.node.device.DeviceEntity;
+import io.herald.node.device.FieldValue;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.security.DeviceIdentity;
 import io.herald.node.security.TopicPattern;
@@ -14,6 +16,7 @@ import io.herald.protocol.v1.ErrorCode;
 import io.herald.protocol.v1.ServerFrame;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -30,6 +33,7 @@ class ConnectionActorTest {
   private final AtomicLong nanos = new AtomicLong();
   private final RecordingPort port = new RecordingPort();
   private final TestProbe<TopicRegistry.Command> topics = testKit.createTestProbe();
+  private final TestProbe<DeviceEntity.Command> device = testKit.createTestProbe();
   private final TestProbe<ConnectionActor.InboundAck> acks = testKit.createTestProbe();
   private final NodeMetrics metrics = new NodeMetrics();
   private final LocalConnections connections = new LocalConnections(10);
@@ -47,6 +51,45 @@ class ConnectionActorTest {
     assertEquals("session-1", welcome.getWelcome().getSessionId());
     assertEquals(3, welcome.getWelcome().getLimits().getMaxSubscriptions());
     assertEquals(1, connections.open());
+  }
+
+  @Test
+  void tellsTheDeviceEntityWhenItOpensAndWhenItEnds() {
+    ActorRef<ConnectionActor.Command> connection = start(settings(Duration.ofSeconds(10)));
+    DeviceEntity.Connect connect = device.expectMessageClass(DeviceEntity.Connect.class);
+    assertEquals("session-1", connect.sessionId());
+    assertEquals(connection, connect.connection());
+
+    connection.tell(ConnectionActor.InboundCompleted.INSTANCE);
+    assertEquals("session-1", device.expectMessageClass(DeviceEntity.Disconnect.class).sessionId());
+  }
+
+  @Test
+  void stateReportsAreAnsweredWithTheEntitysVersion() {
+    ActorRef<ConnectionActor.Command> connection = start(settings(Duration.ofSeconds(10)));
+    device.expectMessageClass(DeviceEntity.Connect.class);
+    connection.tell(new ConnectionActor.Inbound(acks.getRef(),
+        new ClientRequest.ReportState(9, Map.of("t", new FieldValue.Number(1)), false, List.of())));
+
+    DeviceEntity.ReportState report = device.expectMessageClass(DeviceEntity.ReportState.class);
+    report.replyTo().tell(new DeviceEntity.StateReported(4, ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
+
+    awaitFrames(2);
+    ServerFrame accepted = port.frames().get(1);
+    assertEquals(9, accepted.getRequestId());
+    assertEquals(4, accepted.getStateAccepted().getVersion());
+  }
+
+  @Test
+  void desiredStatePushedByTheEntityReachesTheDevice() {
+    ActorRef<ConnectionActor.Command> connection = start(settings(Duration.ofSeconds(10)));
+    connection.tell(new ConnectionActor.PushDesired(3, Map.of("t", new FieldValue.Number(22)),
+        Map.of("t", new FieldValue.Number(22))));
+
+    awaitFrames(2);
+    ServerFrame desired = port.frames().get(1);
+    assertEquals(3, desired.getDesired().getVersion());
+    assertEquals(22, desired.getDesired().getDeltaOrThrow("t").getNumber());
   }
 
   @Test
@@ -156,7 +199,8 @@ class ConnectionActorTest {
   }
 
   private ConnectionServices services(ConnectionSettings settings, LocalConnections live) {
-    return new ConnectionServices("node-1", settings, 64, topics.getRef(), live, metrics, nanos::get);
+    return new ConnectionServices("node-1", settings, 64, topics.getRef(), id -> device.getRef(), live, metrics,
+        nanos::get);
   }
 
   /** Three subscriptions, two publishes a burst (and almost no refill), the given heartbeat. */

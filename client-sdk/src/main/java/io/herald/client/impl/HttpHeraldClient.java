@@ -4,12 +4,17 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.herald.client.BroadcastResult;
+import io.herald.client.DesiredResult;
+import io.herald.client.Device;
 import io.herald.client.HeraldApiException;
 import io.herald.client.HeraldClient;
 import io.herald.client.HeraldException;
 import io.herald.client.PublishResult;
 import io.herald.protocol.v1.BroadcastRequest;
 import io.herald.protocol.v1.BroadcastResponse;
+import io.herald.protocol.v1.DeviceView;
+import io.herald.protocol.v1.SetDesiredRequest;
+import io.herald.protocol.v1.SetDesiredResponse;
 import io.herald.protocol.v1.ErrorCode;
 import io.herald.protocol.v1.ErrorResponse;
 import io.herald.protocol.v1.PublishRequest;
@@ -22,8 +27,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -63,16 +71,43 @@ public final class HttpHeraldClient implements HeraldClient {
   }
 
   @Override
+  public CompletableFuture<Device> getDevice(String deviceId) {
+    return send("GET", "/v1/devices/" + encodePath(deviceId), null, DeviceView::parseFrom)
+        .thenApply(view -> new Device(view.getDeviceId(), StateFields.fromWire(view.getReportedMap()),
+            view.getReportedVersion(), StateFields.fromWire(view.getDesiredMap()), view.getDesiredVersion(),
+            StateFields.fromWire(view.getDeltaMap()), view.getAckedDesiredVersion(), view.getOnline(),
+            view.getNodeId(), Instant.ofEpochSecond(view.getLastSeen().getSeconds(), view.getLastSeen().getNanos()),
+            List.copyOf(view.getGroupsList())));
+  }
+
+  @Override
+  public CompletableFuture<DesiredResult> setDesired(String deviceId, Map<String, ?> desired,
+      OptionalLong expectedVersion) {
+    SetDesiredRequest.Builder body = SetDesiredRequest.newBuilder().putAllDesired(StateFields.toWire(desired));
+    expectedVersion.ifPresent(body::setExpectedVersion);
+    return send("PUT", "/v1/devices/" + encodePath(deviceId) + "/desired", body.build(), SetDesiredResponse::parseFrom)
+        .thenApply(response -> new DesiredResult(response.getDesiredVersion(), response.getPushed()));
+  }
+
+  @Override
   public void close() {
     // The JDK client of Java 17 has no close; its threads end when it is unreachable.
   }
 
   private <T> CompletableFuture<T> post(String path, Message body, ResponseParser<T> parser) {
+    return send("POST", path, body, parser);
+  }
+
+  private <T> CompletableFuture<T> send(String method, String path, Message body, ResponseParser<T> parser) {
     HttpRequest.Builder request = HttpRequest.newBuilder(options.baseUri().resolve(path))
         .timeout(options.requestTimeout())
-        .header("Content-Type", PROTOBUF)
         .header("Accept", PROTOBUF)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
+        .method(method, body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
+    if (body != null) {
+      request.header("Content-Type", PROTOBUF);
+    }
     if (options.apiKey() != null) {
       request.header("Authorization", "Bearer " + options.apiKey());
     }

@@ -8,6 +8,7 @@ import io.herald.client.PublishResult;
 import io.herald.client.TopicMessage;
 import io.herald.protocol.Json;
 import io.herald.protocol.WireFormat;
+import io.herald.protocol.v1.AckDesired;
 import io.herald.protocol.v1.ClientFrame;
 import io.herald.protocol.v1.Disconnect;
 import io.herald.protocol.v1.ErrorCode;
@@ -15,6 +16,7 @@ import io.herald.protocol.v1.Message;
 import io.herald.protocol.v1.Ping;
 import io.herald.protocol.v1.Pong;
 import io.herald.protocol.v1.Publish;
+import io.herald.protocol.v1.ReportState;
 import io.herald.protocol.v1.ServerFrame;
 import io.herald.protocol.v1.Subscribe;
 import io.herald.protocol.v1.Unsubscribe;
@@ -109,6 +111,32 @@ public final class WebSocketDeviceClient implements DeviceClient {
   @Override
   public CompletableFuture<Void> publishUnacknowledged(String topic, byte[] payload) {
     return send(ClientFrame.newBuilder().setPublish(publishOf(topic, payload)).build());
+  }
+
+  @Override
+  public CompletableFuture<Long> reportState(Map<String, ?> fields) {
+    return report(fields, false);
+  }
+
+  @Override
+  public CompletableFuture<Long> replaceState(Map<String, ?> fields) {
+    return report(fields, true);
+  }
+
+  private CompletableFuture<Long> report(Map<String, ?> fields, boolean replace) {
+    ReportState.Builder report;
+    try {
+      report = ReportState.newBuilder().putAllFields(StateFields.toWire(fields)).setReplace(replace);
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return request(ClientFrame.newBuilder().setReportState(report))
+        .thenApply(frame -> frame.getStateAccepted().getVersion());
+  }
+
+  @Override
+  public CompletableFuture<Void> acknowledgeDesired(long version) {
+    return send(ClientFrame.newBuilder().setAckDesired(AckDesired.newBuilder().setVersion(version)).build());
   }
 
   @Override
@@ -270,7 +298,9 @@ public final class WebSocketDeviceClient implements DeviceClient {
       case WELCOME -> welcomed(socket, frame.getWelcome());
       case MESSAGE -> deliver(frame.getMessage());
       case BATCH -> frame.getBatch().getMessagesList().forEach(this::deliver);
-      case SUBSCRIBED, UNSUBSCRIBED, PUBLISHED, PONG -> answer(frame);
+      case SUBSCRIBED, UNSUBSCRIBED, PUBLISHED, PONG, STATE_ACCEPTED -> answer(frame);
+      case DESIRED -> options.listener().onDesired(new io.herald.client.DesiredState(frame.getDesired().getVersion(),
+          StateFields.fromWire(frame.getDesired().getDesiredMap()), StateFields.fromWire(frame.getDesired().getDeltaMap())));
       case ERROR -> {
         CompletableFuture<ServerFrame> request = frame.getRequestId() == 0 ? null : pending.remove(frame.getRequestId());
         HeraldException failure = new HeraldException(frame.getError().getCode(), frame.getError().getMessage());

@@ -1,0 +1,117 @@
+package io.herald.node.device;
+
+import com.google.protobuf.Timestamp;
+import io.herald.node.cluster.ClusterCodec;
+import io.herald.node.connection.ConnectionActor;
+import io.herald.protocol.cluster.v1.ConnectionPushDesired;
+import io.herald.protocol.cluster.v1.DeviceAckDesired;
+import io.herald.protocol.cluster.v1.DeviceConnect;
+import io.herald.protocol.cluster.v1.DeviceDesiredSet;
+import io.herald.protocol.cluster.v1.DeviceDisconnect;
+import io.herald.protocol.cluster.v1.DeviceGet;
+import io.herald.protocol.cluster.v1.DeviceReportState;
+import io.herald.protocol.cluster.v1.DeviceSetDesired;
+import io.herald.protocol.cluster.v1.DeviceStateReported;
+import java.time.Instant;
+import java.util.List;
+import java.util.OptionalLong;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+
+/** Protobuf codecs for the messages of {@link DeviceEntity} and the commands it pushes. */
+public final class DeviceCodecs {
+
+  private DeviceCodecs() {}
+
+  public static List<ClusterCodec<?>> all(ActorRefResolver refs) {
+    return List.of(
+        ClusterCodec.of(DeviceEntity.Connect.class, "dc",
+            m -> DeviceConnect.newBuilder().setSessionId(m.sessionId()).setNodeId(m.nodeId())
+                .setConnection(refs.toSerializationFormat(m.connection())).addAllGroups(m.groups())
+                .build().toByteArray(),
+            bytes -> {
+              DeviceConnect m = DeviceConnect.parseFrom(bytes);
+              return new DeviceEntity.Connect(m.getSessionId(), m.getNodeId(),
+                  refs.resolveActorRef(m.getConnection()), List.copyOf(m.getGroupsList()));
+            }),
+        ClusterCodec.of(DeviceEntity.Disconnect.class, "dd",
+            m -> DeviceDisconnect.newBuilder().setSessionId(m.sessionId()).build().toByteArray(),
+            bytes -> new DeviceEntity.Disconnect(DeviceDisconnect.parseFrom(bytes).getSessionId())),
+        ClusterCodec.of(DeviceEntity.ReportState.class, "dr",
+            m -> DeviceReportState.newBuilder().putAllFields(StateValues.toWire(m.fields())).setReplace(m.replace())
+                .addAllRemove(m.remove()).setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
+            bytes -> {
+              DeviceReportState m = DeviceReportState.parseFrom(bytes);
+              return new DeviceEntity.ReportState(StateValues.fromWire(m.getFieldsMap()), m.getReplace(),
+                  List.copyOf(m.getRemoveList()), refs.resolveActorRef(m.getReplyTo()));
+            }),
+        ClusterCodec.of(DeviceEntity.StateReported.class, "drr",
+            m -> DeviceStateReported.newBuilder().setVersion(m.version()).setError(m.error()).setMessage(m.message())
+                .setAccepted(m.accepted()).build().toByteArray(),
+            bytes -> {
+              DeviceStateReported m = DeviceStateReported.parseFrom(bytes);
+              return new DeviceEntity.StateReported(m.getVersion(), m.getError(), m.getMessage());
+            }),
+        ClusterCodec.of(DeviceEntity.AckDesired.class, "da",
+            m -> DeviceAckDesired.newBuilder().setVersion(m.version()).build().toByteArray(),
+            bytes -> new DeviceEntity.AckDesired(DeviceAckDesired.parseFrom(bytes).getVersion())),
+        ClusterCodec.of(DeviceEntity.GetDevice.class, "dg",
+            m -> DeviceGet.newBuilder().setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
+            bytes -> new DeviceEntity.GetDevice(refs.resolveActorRef(DeviceGet.parseFrom(bytes).getReplyTo()))),
+        ClusterCodec.of(DeviceSnapshot.class, "ds", DeviceCodecs::encodeSnapshot, DeviceCodecs::decodeSnapshot),
+        ClusterCodec.of(DeviceEntity.SetDesired.class, "dsd",
+            m -> {
+              DeviceSetDesired.Builder builder = DeviceSetDesired.newBuilder()
+                  .putAllDesired(StateValues.toWire(m.desired()))
+                  .setReplyTo(refs.toSerializationFormat(m.replyTo()));
+              m.expectedVersion().ifPresent(builder::setExpectedVersion);
+              return builder.build().toByteArray();
+            },
+            bytes -> {
+              DeviceSetDesired m = DeviceSetDesired.parseFrom(bytes);
+              return new DeviceEntity.SetDesired(StateValues.fromWire(m.getDesiredMap()),
+                  m.hasExpectedVersion() ? OptionalLong.of(m.getExpectedVersion()) : OptionalLong.empty(),
+                  refs.resolveActorRef(m.getReplyTo()));
+            }),
+        ClusterCodec.of(DeviceEntity.DesiredSet.class, "dsr",
+            m -> DeviceDesiredSet.newBuilder().setDesiredVersion(m.desiredVersion()).setPushed(m.pushed())
+                .setError(m.error()).setMessage(m.message()).build().toByteArray(),
+            bytes -> {
+              DeviceDesiredSet m = DeviceDesiredSet.parseFrom(bytes);
+              return new DeviceEntity.DesiredSet(m.getDesiredVersion(), m.getPushed(), m.getError(), m.getMessage());
+            }),
+        ClusterCodec.of(ConnectionActor.PushDesired.class, "cpd",
+            m -> ConnectionPushDesired.newBuilder().setVersion(m.version())
+                .putAllDesired(StateValues.toWire(m.desired())).putAllDelta(StateValues.toWire(m.delta()))
+                .build().toByteArray(),
+            bytes -> {
+              ConnectionPushDesired m = ConnectionPushDesired.parseFrom(bytes);
+              return new ConnectionActor.PushDesired(m.getVersion(), StateValues.fromWire(m.getDesiredMap()),
+                  StateValues.fromWire(m.getDeltaMap()));
+            }));
+  }
+
+  private static byte[] encodeSnapshot(DeviceSnapshot m) {
+    return io.herald.protocol.cluster.v1.DeviceSnapshot.newBuilder()
+        .setDeviceId(m.deviceId())
+        .setKnown(m.known())
+        .putAllReported(StateValues.toWire(m.reported()))
+        .setReportedVersion(m.reportedVersion())
+        .putAllDesired(StateValues.toWire(m.desired()))
+        .setDesiredVersion(m.desiredVersion())
+        .setAckedDesiredVersion(m.ackedDesiredVersion())
+        .setOnline(m.online())
+        .setNodeId(m.nodeId())
+        .setSessionId(m.sessionId())
+        .setLastSeen(Timestamp.newBuilder().setSeconds(m.lastSeen().getEpochSecond()).setNanos(m.lastSeen().getNano()))
+        .addAllGroups(m.groups())
+        .build().toByteArray();
+  }
+
+  private static DeviceSnapshot decodeSnapshot(byte[] bytes) throws com.google.protobuf.InvalidProtocolBufferException {
+    var m = io.herald.protocol.cluster.v1.DeviceSnapshot.parseFrom(bytes);
+    return new DeviceSnapshot(m.getDeviceId(), m.getKnown(), StateValues.fromWire(m.getReportedMap()),
+        m.getReportedVersion(), StateValues.fromWire(m.getDesiredMap()), m.getDesiredVersion(),
+        m.getAckedDesiredVersion(), m.getOnline(), m.getNodeId(), m.getSessionId(),
+        Instant.ofEpochSecond(m.getLastSeen().getSeconds(), m.getLastSeen().getNanos()), List.copyOf(m.getGroupsList()));
+  }
+}

@@ -1,0 +1,211 @@
+package io.herald.node.device;
+
+import com.google.protobuf.ByteString;
+import io.herald.node.cluster.ClusterMessage;
+import io.herald.node.connection.ConnectionActor;
+import io.herald.node.topic.TopicRegistry;
+import io.herald.protocol.v1.ErrorCode;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+/**
+ * One device, wherever Cluster Sharding places it: its reported and desired state, where
+ * it is connected, and when it was last seen. Desired state is pushed to the device's live
+ * connection and sent again on every connect until the device acknowledges it. Changes
+ * are published to {@code $device/{id}/state}, connects and disconnects to
+ * {@code $device/{id}/presence}.
+ */
+public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
+
+  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "device");
+
+  public interface Command extends ClusterMessage {}
+
+  /** A connection for this device opened on some node. */
+  public record Connect(String sessionId, String nodeId, ActorRef<ConnectionActor.Command> connection,
+      List<String> groups) implements Command {}
+
+  /** That connection ended. */
+  public record Disconnect(String sessionId) implements Command {}
+
+  public record ReportState(Map<String, FieldValue> fields, boolean replace, List<String> remove,
+      ActorRef<StateReported> replyTo) implements Command {}
+
+  /** The answer to a report: the new version, or why it was refused. */
+  public record StateReported(long version, ErrorCode error, String message) implements ClusterMessage {
+    public boolean accepted() {
+      return error == ErrorCode.ERROR_CODE_UNSPECIFIED;
+    }
+  }
+
+  public record AckDesired(long version) implements Command {}
+
+  public record GetDevice(ActorRef<DeviceSnapshot> replyTo) implements Command {}
+
+  /** Replaces the desired state; with an expected version, only if it is still current. */
+  public record SetDesired(Map<String, FieldValue> desired, OptionalLong expectedVersion,
+      ActorRef<DesiredSet> replyTo) implements Command {}
+
+  /** The answer to SetDesired: the desired version now, whether it was pushed, or why not. */
+  public record DesiredSet(long desiredVersion, boolean pushed, ErrorCode error, String message)
+      implements ClusterMessage {
+    public boolean applied() {
+      return error == ErrorCode.ERROR_CODE_UNSPECIFIED;
+    }
+  }
+
+  private record ConnectionLost(String sessionId) implements Command {}
+
+  private record Session(String sessionId, String nodeId, ActorRef<ConnectionActor.Command> connection) {}
+
+  /** Starts sharding for devices on this node. */
+  public static void init(ActorSystem<?> system, StateLimits limits, ActorRef<TopicRegistry.Command> topics) {
+    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
+        entity -> create(entity.getEntityId(), limits, topics, Clock.systemUTC())));
+  }
+
+  /** How a node reaches the entity of a device id. */
+  public static Function<String, org.apache.pekko.actor.typed.RecipientRef<Command>> directory(ActorSystem<?> system) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    return deviceId -> sharding.entityRefFor(ENTITY_TYPE_KEY, deviceId);
+  }
+
+  public static Behavior<Command> create(String deviceId, StateLimits limits, ActorRef<TopicRegistry.Command> topics,
+      Clock clock) {
+    return Behaviors.setup(context -> new DeviceEntity(context, deviceId, limits, topics, clock));
+  }
+
+  private final String deviceId;
+  private final ActorRef<TopicRegistry.Command> topics;
+  private final Clock clock;
+  private final DeviceState state;
+  private Optional<Session> session = Optional.empty();
+  private List<String> groups = List.of();
+  private Instant lastSeen;
+
+  private DeviceEntity(ActorContext<Command> context, String deviceId, StateLimits limits,
+      ActorRef<TopicRegistry.Command> topics, Clock clock) {
+    super(context);
+    this.deviceId = deviceId;
+    this.topics = topics;
+    this.clock = clock;
+    this.state = new DeviceState(limits);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Connect.class, this::onConnect)
+        .onMessage(Disconnect.class, disconnect -> onSessionEnded(disconnect.sessionId()))
+        .onMessage(ConnectionLost.class, lost -> onSessionEnded(lost.sessionId()))
+        .onMessage(ReportState.class, this::onReportState)
+        .onMessage(AckDesired.class, this::onAckDesired)
+        .onMessage(GetDevice.class, this::onGetDevice)
+        .onMessage(SetDesired.class, this::onSetDesired)
+        .build();
+  }
+
+  private Behavior<Command> onConnect(Connect connect) {
+    session.ifPresent(previous -> getContext().unwatch(previous.connection()));
+    session = Optional.of(new Session(connect.sessionId(), connect.nodeId(), connect.connection()));
+    groups = List.copyOf(connect.groups());
+    lastSeen = clock.instant();
+    getContext().watchWith(connect.connection(), new ConnectionLost(connect.sessionId()));
+    if (state.hasUnacknowledgedDesired()) {
+      pushDesired();
+    }
+    publish("presence");
+    return this;
+  }
+
+  private Behavior<Command> onSessionEnded(String sessionId) {
+    // A late notice of an older session must not take a newer one offline.
+    if (session.isPresent() && session.get().sessionId().equals(sessionId)) {
+      getContext().unwatch(session.get().connection());
+      session = Optional.empty();
+      lastSeen = clock.instant();
+      publish("presence");
+    }
+    return this;
+  }
+
+  private Behavior<Command> onReportState(ReportState report) {
+    lastSeen = clock.instant();
+    long before = state.reportedVersion();
+    Optional<String> refused = state.report(report.fields(), report.replace(), report.remove());
+    if (refused.isPresent()) {
+      report.replyTo().tell(new StateReported(state.reportedVersion(), ErrorCode.STATE_TOO_LARGE, refused.get()));
+      return this;
+    }
+    report.replyTo().tell(new StateReported(state.reportedVersion(), ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
+    if (state.reportedVersion() != before) {
+      publish("state");
+    }
+    return this;
+  }
+
+  private Behavior<Command> onAckDesired(AckDesired ack) {
+    lastSeen = clock.instant();
+    state.acknowledge(ack.version());
+    return this;
+  }
+
+  private Behavior<Command> onGetDevice(GetDevice get) {
+    get.replyTo().tell(snapshot());
+    return this;
+  }
+
+  private Behavior<Command> onSetDesired(SetDesired set) {
+    if (set.expectedVersion().isPresent() && set.expectedVersion().getAsLong() != state.desiredVersion()) {
+      set.replyTo().tell(new DesiredSet(state.desiredVersion(), false, ErrorCode.VERSION_CONFLICT,
+          "desired version is " + state.desiredVersion() + ", not " + set.expectedVersion().getAsLong()));
+      return this;
+    }
+    Optional<String> refused = state.setDesired(set.desired());
+    if (refused.isPresent()) {
+      set.replyTo().tell(new DesiredSet(state.desiredVersion(), false, ErrorCode.STATE_TOO_LARGE, refused.get()));
+      return this;
+    }
+    boolean pushed = session.isPresent();
+    if (pushed) {
+      pushDesired();
+    }
+    set.replyTo().tell(new DesiredSet(state.desiredVersion(), pushed, ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
+    publish("state");
+    return this;
+  }
+
+  private void pushDesired() {
+    session.ifPresent(live -> live.connection().tell(
+        new ConnectionActor.PushDesired(state.desiredVersion(), state.desired(), state.delta())));
+  }
+
+  private DeviceSnapshot snapshot() {
+    boolean known = lastSeen != null || state.desiredVersion() > 0;
+    return new DeviceSnapshot(deviceId, known, state.reported(), state.reportedVersion(), state.desired(),
+        state.desiredVersion(), state.ackedDesiredVersion(), session.isPresent(),
+        session.map(Session::nodeId).orElse(""), session.map(Session::sessionId).orElse(""),
+        lastSeen == null ? Instant.EPOCH : lastSeen, groups);
+  }
+
+  private void publish(String aspect) {
+    ByteString view = DeviceViews.toWire(snapshot()).toByteString();
+    topics.tell(new TopicRegistry.Publish("$device/" + deviceId + "/" + aspect, view, 0,
+        getContext().getSystem().ignoreRef()));
+  }
+}

@@ -1,0 +1,62 @@
+package io.herald.node.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import io.herald.node.connection.ConnectionActor;
+import io.herald.node.device.DeviceEntity;
+import io.herald.node.device.DeviceSnapshot;
+import io.herald.node.device.FieldValue;
+import io.herald.protocol.v1.ErrorCode;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.stream.Stream;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every message that crosses nodes goes through our Protobuf serializer and comes back equal. */
+class SerializationTest {
+
+  private static final ActorTestKit testKit = ActorTestKit.create();
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  static Stream<Object> clusterMessages() {
+    TestProbe<Object> probe = testKit.createTestProbe();
+    Map<String, FieldValue> state = Map.of("t", new FieldValue.Number(21.5), "mode", new FieldValue.Text("eco"),
+        "on", new FieldValue.Flag(true));
+    return Stream.of(
+        new DeviceEntity.Connect("s1", "node-1", probe.getRef().unsafeUpcast(), List.of("g1", "g2")),
+        new DeviceEntity.Disconnect("s1"),
+        new DeviceEntity.ReportState(state, true, List.of("old"), probe.getRef().unsafeUpcast()),
+        new DeviceEntity.StateReported(7, ErrorCode.ERROR_CODE_UNSPECIFIED, ""),
+        new DeviceEntity.StateReported(7, ErrorCode.STATE_TOO_LARGE, "too many fields"),
+        new DeviceEntity.AckDesired(3),
+        new DeviceEntity.GetDevice(probe.getRef().unsafeUpcast()),
+        new DeviceSnapshot("d1", true, state, 7, Map.of("t", new FieldValue.Number(22)), 2, 1, true, "node-1", "s1",
+            Instant.parse("2026-11-22T12:00:00.123Z"), List.of("g1")),
+        new DeviceEntity.SetDesired(state, OptionalLong.of(4), probe.getRef().unsafeUpcast()),
+        new DeviceEntity.SetDesired(state, OptionalLong.empty(), probe.getRef().unsafeUpcast()),
+        new DeviceEntity.DesiredSet(5, true, ErrorCode.ERROR_CODE_UNSPECIFIED, ""),
+        new DeviceEntity.DesiredSet(5, false, ErrorCode.VERSION_CONFLICT, "desired version is 5"),
+        new ConnectionActor.PushDesired(5, state, Map.of("t", new FieldValue.Number(21.5))));
+  }
+
+  @ParameterizedTest
+  @MethodSource("clusterMessages")
+  void roundTripsThroughHeraldSerializer(Object message) {
+    assertInstanceOf(HeraldSerializer.class, SerializationExtension.get(testKit.system()).findSerializerFor(message));
+    Object back = new SerializationTestKit(testKit.system()).verifySerialization(message, false);
+    assertEquals(message, back);
+  }
+}

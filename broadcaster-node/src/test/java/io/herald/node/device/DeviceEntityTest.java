@@ -1,0 +1,123 @@
+package io.herald.node.device;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.herald.node.connection.ConnectionActor;
+import io.herald.node.topic.TopicRegistry;
+import io.herald.protocol.v1.DeviceView;
+import io.herald.protocol.v1.ErrorCode;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+class DeviceEntityTest {
+
+  private static final ActorTestKit testKit = ActorTestKit.create();
+
+  private final TestProbe<TopicRegistry.Command> topics = testKit.createTestProbe();
+  private final ActorRef<DeviceEntity.Command> entity =
+      testKit.spawn(DeviceEntity.create("d1", new StateLimits(8, 16, 32), topics.getRef(), Clock.systemUTC()));
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void acceptedReportsAreAnsweredWithTheVersionAndPublishedToTheStateTopic() throws Exception {
+    TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
+    entity.tell(new DeviceEntity.ReportState(Map.of("t", number(21)), false, List.of(), replies.getRef()));
+
+    assertEquals(1, replies.receiveMessage().version());
+    TopicRegistry.Publish published = topics.expectMessageClass(TopicRegistry.Publish.class);
+    assertEquals("$device/d1/state", published.topic());
+    assertEquals(21, DeviceView.parseFrom(published.payload()).getReportedOrThrow("t").getNumber());
+  }
+
+  @Test
+  void reportsOverTheLimitsAreRefused() {
+    TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
+    entity.tell(new DeviceEntity.ReportState(Map.of("t", new FieldValue.Text("x".repeat(40))), false, List.of(),
+        replies.getRef()));
+
+    DeviceEntity.StateReported reply = replies.receiveMessage();
+    assertFalse(reply.accepted());
+    assertEquals(ErrorCode.STATE_TOO_LARGE, reply.error());
+  }
+
+  @Test
+  void desiredStateIsComparedAndSetAndPushedToTheLiveConnection() {
+    TestProbe<ConnectionActor.Command> connection = connect("s1");
+    TestProbe<DeviceEntity.DesiredSet> replies = testKit.createTestProbe();
+
+    entity.tell(new DeviceEntity.SetDesired(Map.of("t", number(22)), OptionalLong.of(0), replies.getRef()));
+    DeviceEntity.DesiredSet set = replies.receiveMessage();
+    assertTrue(set.applied());
+    assertTrue(set.pushed());
+    assertEquals(1, connection.expectMessageClass(ConnectionActor.PushDesired.class).version());
+
+    entity.tell(new DeviceEntity.SetDesired(Map.of("t", number(23)), OptionalLong.of(0), replies.getRef()));
+    DeviceEntity.DesiredSet conflict = replies.receiveMessage();
+    assertEquals(ErrorCode.VERSION_CONFLICT, conflict.error());
+    assertEquals(1, conflict.desiredVersion());
+  }
+
+  @Test
+  void unacknowledgedDesiredStateIsSentAgainOnEveryConnectUntilAcknowledged() {
+    TestProbe<DeviceEntity.DesiredSet> replies = testKit.createTestProbe();
+    entity.tell(new DeviceEntity.SetDesired(Map.of("fan", number(2)), OptionalLong.empty(), replies.getRef()));
+    assertFalse(replies.receiveMessage().pushed(), "offline: nothing to push to");
+
+    TestProbe<ConnectionActor.Command> first = connect("s1");
+    assertEquals(1, first.expectMessageClass(ConnectionActor.PushDesired.class).version());
+    entity.tell(new DeviceEntity.Disconnect("s1"));
+
+    TestProbe<ConnectionActor.Command> second = connect("s2");
+    assertEquals(1, second.expectMessageClass(ConnectionActor.PushDesired.class).version());
+    entity.tell(new DeviceEntity.AckDesired(1));
+    entity.tell(new DeviceEntity.Disconnect("s2"));
+
+    TestProbe<ConnectionActor.Command> third = connect("s3");
+    third.expectNoMessage();
+  }
+
+  @Test
+  void aDeadConnectionTakesTheDeviceOfflineButALateNoticeOfAnOldOneDoesNot() {
+    TestProbe<ConnectionActor.Command> first = connect("s1");
+    TestProbe<ConnectionActor.Command> second = connect("s2");
+    entity.tell(new DeviceEntity.Disconnect("s1"));
+    assertTrue(snapshot().online(), "s2 is still connected");
+    assertEquals("s2", snapshot().sessionId());
+
+    second.stop();
+    topics.awaitAssert(() -> {
+      assertFalse(snapshot().online());
+      return null;
+    });
+    first.stop();
+  }
+
+  private TestProbe<ConnectionActor.Command> connect(String sessionId) {
+    TestProbe<ConnectionActor.Command> connection = testKit.createTestProbe();
+    entity.tell(new DeviceEntity.Connect(sessionId, "node-1", connection.getRef(), List.of("g1")));
+    return connection;
+  }
+
+  private DeviceSnapshot snapshot() {
+    TestProbe<DeviceSnapshot> replies = testKit.createTestProbe();
+    entity.tell(new DeviceEntity.GetDevice(replies.getRef()));
+    return replies.receiveMessage();
+  }
+
+  private static FieldValue number(double value) {
+    return new FieldValue.Number(value);
+  }
+}

@@ -1,0 +1,184 @@
+package io.herald.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.herald.client.DesiredResult;
+import io.herald.client.DesiredState;
+import io.herald.client.Device;
+import io.herald.client.DeviceClient;
+import io.herald.client.HeraldApiException;
+import io.herald.client.HeraldClient;
+import io.herald.client.HeraldException;
+import io.herald.client.TopicMessage;
+import io.herald.it.support.Await;
+import io.herald.it.support.NodeProcess;
+import io.herald.it.support.RawSocket;
+import io.herald.node.security.DeviceIdentity;
+import io.herald.node.security.TopicPattern;
+import io.herald.protocol.v1.DeviceView;
+import io.herald.protocol.v1.ErrorCode;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** Devices report state and receive commands; backends read and command them. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DeviceStateTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  private NodeProcess node;
+  private HeraldClient herald;
+
+  @BeforeAll
+  void startNode() {
+    node = NodeProcess.start("device-state", Map.of(
+        "herald.connection.heartbeat-interval", "1s",
+        "herald.connection.heartbeat-timeout", "3s",
+        "herald.device.max-fields", "8"));
+    herald = node.heraldClient();
+  }
+
+  @AfterAll
+  void stopNode() {
+    node.close();
+  }
+
+  @Test
+  void reportedStateIsReadBackThroughTheApi() {
+    DeviceClient device = connect("thermostat-1", List.of("floor-2"), new DeviceClient.Listener() {});
+    assertEquals(1L, device.reportState(Map.of("temp", 21.5, "mode", "eco", "on", true)).join());
+    assertEquals(2L, device.reportState(Map.of("temp", 22.0)).join());
+
+    Device read = herald.getDevice("thermostat-1").join();
+    assertEquals(Map.of("temp", 22.0, "mode", "eco", "on", true), read.reported());
+    assertEquals(2, read.reportedVersion());
+    assertTrue(read.online());
+    assertEquals("device-state", read.nodeId());
+    assertEquals(List.of("floor-2"), read.groups());
+    device.close();
+  }
+
+  @Test
+  void aStateReportOverTheLimitsIsRefused() {
+    DeviceClient device = connect("chatty-1", List.of(), new DeviceClient.Listener() {});
+    Map<String, Object> tooMany = new java.util.HashMap<>();
+    for (int i = 0; i < 9; i++) {
+      tooMany.put("f" + i, i);
+    }
+    CompletionException refused = assertThrows(CompletionException.class, () -> device.reportState(tooMany).join());
+    assertEquals(ErrorCode.STATE_TOO_LARGE, assertInstanceOf(HeraldException.class, refused.getCause()).code());
+    device.close();
+  }
+
+  @Test
+  void aDesiredStateCompareAndSetConflictGets409() {
+    DesiredResult first = herald.setDesired("valve-1", Map.of("open", true), OptionalLong.of(0)).join();
+    assertEquals(1, first.desiredVersion());
+
+    CompletionException stale = assertThrows(CompletionException.class,
+        () -> herald.setDesired("valve-1", Map.of("open", false), OptionalLong.of(0)).join());
+    HeraldApiException.ConflictException conflict =
+        assertInstanceOf(HeraldApiException.ConflictException.class, stale.getCause());
+    assertEquals(ErrorCode.VERSION_CONFLICT, conflict.code());
+    assertEquals(409, conflict.status());
+    assertEquals(Map.of("open", true), herald.getDevice("valve-1").join().desired());
+  }
+
+  @Test
+  void desiredStateMissedWhileOfflineArrivesOnReconnectAndIsAcknowledged() {
+    connect("lamp-1", List.of(), new DeviceClient.Listener() {}).closeAsync().join();
+    Await.until(WAIT, "the lamp is offline", () -> !herald.getDevice("lamp-1").join().online());
+
+    DesiredResult set = herald.setDesired("lamp-1", Map.of("brightness", 80), OptionalLong.empty()).join();
+    assertFalse(set.pushed(), "nobody to push to while offline");
+
+    ConcurrentLinkedQueue<DesiredState> commands = new ConcurrentLinkedQueue<>();
+    DeviceClient[] lamp = new DeviceClient[1];
+    lamp[0] = connect("lamp-1", List.of(), new DeviceClient.Listener() {
+      @Override
+      public void onDesired(DesiredState desired) {
+        commands.add(desired);
+        lamp[0].acknowledgeDesired(desired.version());
+      }
+    });
+    Await.until(WAIT, "the missed command arrives", () -> !commands.isEmpty());
+    DesiredState command = commands.peek();
+    assertEquals(set.desiredVersion(), command.version());
+    assertEquals(Map.of("brightness", 80.0), command.delta());
+    Await.until(WAIT, "the acknowledgement is recorded",
+        () -> herald.getDevice("lamp-1").join().ackedDesiredVersion() == set.desiredVersion());
+    lamp[0].close();
+  }
+
+  @Test
+  void aDeviceThatFallsSilentShowsOfflineWithinTheHeartbeatTimeout() {
+    try (RawSocket silent = RawSocket.connect(node.deviceUri("silent-1"))) {
+      assertTrue(silent.next(WAIT).hasWelcome());
+      Await.until(WAIT, "the device is online", () -> herald.getDevice("silent-1").join().online());
+      long cut = System.nanoTime();
+      Await.until(Duration.ofSeconds(6), "offline within the 3 s heartbeat timeout (and a tick)",
+          () -> !herald.getDevice("silent-1").join().online());
+      assertTrue(Duration.ofNanos(System.nanoTime() - cut).toMillis() <= 6_000);
+    }
+  }
+
+  @Test
+  void dashboardsFollowADevicesStateAndPresenceOnItsSystemTopics() throws Exception {
+    ConcurrentLinkedQueue<TopicMessage> seen = new ConcurrentLinkedQueue<>();
+    DeviceClient dashboard = DeviceClient.connect(DeviceClient.Options.builder()
+        .uri(node.webSocketUri())
+        .token(NodeProcess.token(new DeviceIdentity("dashboard-1", List.of(),
+            Optional.of(List.of(new TopicPattern("$device/+/#"))), Optional.of(List.of()))))
+        .build()).join();
+    dashboard.subscribe("$device/meter-1/state", seen::add).join();
+    dashboard.subscribe("$device/meter-1/presence", seen::add).join();
+
+    DeviceClient meter = connect("meter-1", List.of(), new DeviceClient.Listener() {});
+    meter.reportState(Map.of("kwh", 12.5)).join();
+    meter.closeAsync().join();
+
+    Await.until(WAIT, "presence and state arrive", () -> seen.size() >= 3);
+    List<DeviceView> views = seen.stream().map(message -> parse(message.payload())).toList();
+    assertTrue(views.get(0).getOnline(), "first: the meter came online");
+    assertTrue(views.stream().anyMatch(view -> view.getReportedMap().containsKey("kwh")));
+    Await.until(WAIT, "then it went offline", () -> seen.stream().map(m -> parse(m.payload()))
+        .anyMatch(view -> !view.getOnline() && view.getReportedVersion() == 1));
+    dashboard.close();
+  }
+
+  @Test
+  void anUnknownDeviceIsNotFound() {
+    CompletionException missing = assertThrows(CompletionException.class,
+        () -> herald.getDevice("never-seen").join());
+    assertInstanceOf(HeraldApiException.NotFoundException.class, missing.getCause());
+  }
+
+  private DeviceClient connect(String deviceId, List<String> groups, DeviceClient.Listener listener) {
+    return DeviceClient.connect(DeviceClient.Options.builder()
+        .uri(node.webSocketUri())
+        .token(NodeProcess.token(new DeviceIdentity(deviceId, groups, Optional.empty(), Optional.empty())))
+        .listener(listener)
+        .build()).join();
+  }
+
+  private static DeviceView parse(byte[] payload) {
+    try {
+      return DeviceView.parseFrom(payload);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
