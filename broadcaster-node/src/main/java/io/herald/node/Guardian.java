@@ -1,5 +1,6 @@
 package io.herald.node;
 
+import io.herald.node.aggregate.GroupAggregator;
 import io.herald.node.api.ApiRoutes;
 import io.herald.node.api.HttpServer;
 import io.herald.node.connection.ConnectionServices;
@@ -34,8 +35,10 @@ public final class Guardian {
       }
       NodeMetrics metrics = new NodeMetrics();
       ActorRef<TopicRegistry.Command> topics = context.spawn(TopicRegistry.create(settings.topic(), metrics), "topics");
-      DeviceEntity.init(context.getSystem(), settings.device(), topics);
       var devices = DeviceEntity.directory(context.getSystem());
+      var groups = GroupAggregator.directory(context.getSystem());
+      DeviceEntity.init(context.getSystem(), settings.device(), topics, groups);
+      GroupAggregator.init(context.getSystem(), settings.group(), topics, devices);
       LocalConnections connections = new LocalConnections(settings.connection().maxConnections());
       ConnectionServices services = new ConnectionServices(settings.nodeId(), settings.connection(),
           settings.topic().maxLength(), topics, devices, connections, metrics, System::nanoTime);
@@ -43,7 +46,7 @@ public final class Guardian {
       AuthSettings auth = DevCredentials.complete(settings.auth(),
           "http://" + settings.httpInterface() + ":" + settings.httpPort());
       var deviceEdge = new PekkoHttpEdge(context.getSystem(), services, new DeviceTokens(auth, Clock.systemUTC()));
-      var api = new ApiRoutes(topics, devices, context.getSystem().scheduler(), settings.api(), settings.topic().maxLength(),
+      var api = new ApiRoutes(topics, devices, groups, context.getSystem().scheduler(), settings.api(), settings.topic().maxLength(),
           () -> NodeStatus.newBuilder()
               .setNodeId(settings.nodeId())
               .setUptimeMs(System.currentTimeMillis() - startedAtMillis)

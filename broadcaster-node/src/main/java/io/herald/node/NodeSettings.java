@@ -1,6 +1,7 @@
 package io.herald.node;
 
 import com.typesafe.config.Config;
+import io.herald.node.aggregate.GroupSettings;
 import io.herald.node.api.ApiSettings;
 import io.herald.node.cluster.ClusterSettings;
 import io.herald.node.connection.ConnectionSettings;
@@ -19,6 +20,7 @@ public record NodeSettings(
     ConnectionSettings connection,
     TopicSettings topic,
     StateLimits device,
+    GroupSettings group,
     ApiSettings api,
     ClusterSettings cluster,
     AuthSettings auth,
@@ -40,6 +42,7 @@ public record NodeSettings(
         ConnectionSettings.from(herald.getConfig("connection")),
         TopicSettings.from(herald.getConfig("topic")),
         StateLimits.from(herald.getConfig("device")),
+        GroupSettings.from(herald.getConfig("group")),
         ApiSettings.from(herald.getConfig("api")),
         ClusterSettings.from(herald.getConfig("cluster")),
         AuthSettings.from(herald.getConfig("auth")),

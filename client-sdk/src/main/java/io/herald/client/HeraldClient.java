@@ -51,6 +51,12 @@ public interface HeraldClient extends AutoCloseable {
    */
   CompletableFuture<DesiredResult> setDesired(String deviceId, Map<String, ?> desired, OptionalLong expectedVersion);
 
+  /** Reads a group's live aggregates (scope {@code read-state}). */
+  CompletableFuture<GroupAggregate> getGroup(String groupId);
+
+  /** Asks every member of a group for its state (scope {@code read-state}); slow members are marked timed out. */
+  CompletableFuture<java.util.List<GroupMember>> getGroupDevices(String groupId);
+
   /** Releases the client's resources; calls in flight may still complete. */
   @Override
   void close();

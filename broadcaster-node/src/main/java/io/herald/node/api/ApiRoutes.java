@@ -18,6 +18,8 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
+import io.herald.node.aggregate.GroupAggregator;
+import io.herald.node.aggregate.GroupViews;
 import io.herald.node.device.DeviceEntity;
 import io.herald.node.device.DeviceSnapshot;
 import io.herald.node.device.DeviceViews;
@@ -83,6 +85,7 @@ public final class ApiRoutes {
 
   private final ActorRef<TopicRegistry.Command> topics;
   private final Function<String, RecipientRef<DeviceEntity.Command>> devices;
+  private final Function<String, RecipientRef<GroupAggregator.Command>> groups;
   private final Scheduler scheduler;
   private final ApiSettings settings;
   private final int maxTopicLength;
@@ -92,10 +95,11 @@ public final class ApiRoutes {
   private final NodeMetrics metrics;
 
   public ApiRoutes(ActorRef<TopicRegistry.Command> topics, Function<String, RecipientRef<DeviceEntity.Command>> devices,
-      Scheduler scheduler, ApiSettings settings,
+      Function<String, RecipientRef<GroupAggregator.Command>> groups, Scheduler scheduler, ApiSettings settings,
       int maxTopicLength, Supplier<Message> nodeStatus, AuthSettings auth, NodeMetrics metrics) {
     this.topics = topics;
     this.devices = devices;
+    this.groups = groups;
     this.scheduler = scheduler;
     this.settings = settings;
     this.maxTopicLength = maxTopicLength;
@@ -116,6 +120,11 @@ public final class ApiRoutes {
                 completeWithFuture(getDevice(deviceId, BodyFormat.accepted(acceptHeader(request)))))))),
             path("desired", () -> put(() -> withScope(ApiKeys.Scope.COMMAND,
                 () -> withBody(SetDesiredRequest.newBuilder(), (body, format) -> setDesired(deviceId, body, format)))))))),
+        pathPrefix("groups", () -> pathPrefix(PathMatchers.segment(), groupId -> get(() -> withScope(
+            ApiKeys.Scope.READ_STATE, () -> extractRequest(request -> concat(
+                pathEnd(() -> completeWithFuture(getGroup(groupId, BodyFormat.accepted(acceptHeader(request))))),
+                path("devices", () -> completeWithFuture(
+                    getGroupDevices(groupId, BodyFormat.accepted(acceptHeader(request))))))))))),
         path(PathMatchers.segment("dev").slash("tokens"), () -> post(() -> withScope(ApiKeys.Scope.COMMAND,
             () -> withBody(DevTokenRequest.newBuilder(), this::mintDevToken)))),
         path("node", () -> get(() -> extractRequest(request ->
@@ -187,6 +196,20 @@ public final class ApiRoutes {
         .thenApply(device -> device.known()
             ? ApiResponses.ok(DeviceViews.toWire(device), format)
             : error(StatusCodes.NOT_FOUND, ErrorCode.NOT_FOUND, "no device " + deviceId + " has connected or been given state", format))
+        .exceptionally(failure -> overloaded(format));
+  }
+
+  private CompletionStage<HttpResponse> getGroup(String groupId, BodyFormat format) {
+    return AskPattern.<GroupAggregator.Command, GroupAggregator.AggregateReport>ask(groups.apply(groupId),
+            GroupAggregator.GetAggregate::new, settings.publishTimeout(), scheduler)
+        .thenApply(report -> ApiResponses.ok(GroupViews.toWire(report.groupId(), report.snapshot()), format))
+        .exceptionally(failure -> overloaded(format));
+  }
+
+  private CompletionStage<HttpResponse> getGroupDevices(String groupId, BodyFormat format) {
+    return AskPattern.<GroupAggregator.Command, GroupAggregator.GroupMembers>ask(groups.apply(groupId),
+            GroupAggregator.QueryMembers::new, settings.publishTimeout(), scheduler)
+        .thenApply(members -> ApiResponses.ok(GroupViews.toWire(members), format))
         .exceptionally(failure -> overloaded(format));
   }
 

@@ -1,6 +1,8 @@
 package io.herald.node.cluster;
 
+import io.herald.node.aggregate.GroupCodecs;
 import io.herald.node.device.DeviceCodecs;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 
@@ -10,6 +12,8 @@ final class ClusterCodecs {
   private ClusterCodecs() {}
 
   static List<ClusterCodec<?>> all(ActorRefResolver refs) {
-    return List.copyOf(DeviceCodecs.all(refs));
+    List<ClusterCodec<?>> codecs = new ArrayList<>(DeviceCodecs.all(refs));
+    codecs.addAll(GroupCodecs.all(refs));
+    return codecs;
   }
 }

@@ -57,7 +57,8 @@ public final class DeviceCodecs {
         ClusterCodec.of(DeviceEntity.GetDevice.class, "dg",
             m -> DeviceGet.newBuilder().setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
             bytes -> new DeviceEntity.GetDevice(refs.resolveActorRef(DeviceGet.parseFrom(bytes).getReplyTo()))),
-        ClusterCodec.of(DeviceSnapshot.class, "ds", DeviceCodecs::encodeSnapshot, DeviceCodecs::decodeSnapshot),
+        ClusterCodec.of(DeviceSnapshot.class, "ds", m -> toCluster(m).toByteArray(),
+            bytes -> fromCluster(io.herald.protocol.cluster.v1.DeviceSnapshot.parseFrom(bytes))),
         ClusterCodec.of(DeviceEntity.SetDesired.class, "dsd",
             m -> {
               DeviceSetDesired.Builder builder = DeviceSetDesired.newBuilder()
@@ -90,7 +91,8 @@ public final class DeviceCodecs {
             }));
   }
 
-  private static byte[] encodeSnapshot(DeviceSnapshot m) {
+  /** A snapshot as it crosses nodes, alone or inside another message. */
+  public static io.herald.protocol.cluster.v1.DeviceSnapshot toCluster(DeviceSnapshot m) {
     return io.herald.protocol.cluster.v1.DeviceSnapshot.newBuilder()
         .setDeviceId(m.deviceId())
         .setKnown(m.known())
@@ -104,11 +106,10 @@ public final class DeviceCodecs {
         .setSessionId(m.sessionId())
         .setLastSeen(Timestamp.newBuilder().setSeconds(m.lastSeen().getEpochSecond()).setNanos(m.lastSeen().getNano()))
         .addAllGroups(m.groups())
-        .build().toByteArray();
+        .build();
   }
 
-  private static DeviceSnapshot decodeSnapshot(byte[] bytes) throws com.google.protobuf.InvalidProtocolBufferException {
-    var m = io.herald.protocol.cluster.v1.DeviceSnapshot.parseFrom(bytes);
+  public static DeviceSnapshot fromCluster(io.herald.protocol.cluster.v1.DeviceSnapshot m) {
     return new DeviceSnapshot(m.getDeviceId(), m.getKnown(), StateValues.fromWire(m.getReportedMap()),
         m.getReportedVersion(), StateValues.fromWire(m.getDesiredMap()), m.getDesiredVersion(),
         m.getAckedDesiredVersion(), m.getOnline(), m.getNodeId(), m.getSessionId(),

@@ -1,6 +1,7 @@
 package io.herald.node.device;
 
 import com.google.protobuf.ByteString;
+import io.herald.node.aggregate.GroupAggregator;
 import io.herald.node.cluster.ClusterMessage;
 import io.herald.node.connection.ConnectionActor;
 import io.herald.node.topic.TopicRegistry;
@@ -15,6 +16,7 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -74,24 +76,26 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   private record Session(String sessionId, String nodeId, ActorRef<ConnectionActor.Command> connection) {}
 
   /** Starts sharding for devices on this node. */
-  public static void init(ActorSystem<?> system, StateLimits limits, ActorRef<TopicRegistry.Command> topics) {
+  public static void init(ActorSystem<?> system, StateLimits limits, ActorRef<TopicRegistry.Command> topics,
+      Function<String, RecipientRef<GroupAggregator.Command>> groupDirectory) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-        entity -> create(entity.getEntityId(), limits, topics, Clock.systemUTC())));
+        entity -> create(entity.getEntityId(), limits, topics, groupDirectory, Clock.systemUTC())));
   }
 
   /** How a node reaches the entity of a device id. */
-  public static Function<String, org.apache.pekko.actor.typed.RecipientRef<Command>> directory(ActorSystem<?> system) {
+  public static Function<String, RecipientRef<Command>> directory(ActorSystem<?> system) {
     ClusterSharding sharding = ClusterSharding.get(system);
     return deviceId -> sharding.entityRefFor(ENTITY_TYPE_KEY, deviceId);
   }
 
   public static Behavior<Command> create(String deviceId, StateLimits limits, ActorRef<TopicRegistry.Command> topics,
-      Clock clock) {
-    return Behaviors.setup(context -> new DeviceEntity(context, deviceId, limits, topics, clock));
+      Function<String, RecipientRef<GroupAggregator.Command>> groupDirectory, Clock clock) {
+    return Behaviors.setup(context -> new DeviceEntity(context, deviceId, limits, topics, groupDirectory, clock));
   }
 
   private final String deviceId;
   private final ActorRef<TopicRegistry.Command> topics;
+  private final Function<String, RecipientRef<GroupAggregator.Command>> groupDirectory;
   private final Clock clock;
   private final DeviceState state;
   private Optional<Session> session = Optional.empty();
@@ -99,10 +103,12 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   private Instant lastSeen;
 
   private DeviceEntity(ActorContext<Command> context, String deviceId, StateLimits limits,
-      ActorRef<TopicRegistry.Command> topics, Clock clock) {
+      ActorRef<TopicRegistry.Command> topics, Function<String, RecipientRef<GroupAggregator.Command>> groupDirectory,
+      Clock clock) {
     super(context);
     this.deviceId = deviceId;
     this.topics = topics;
+    this.groupDirectory = groupDirectory;
     this.clock = clock;
     this.state = new DeviceState(limits);
   }
@@ -123,6 +129,12 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   private Behavior<Command> onConnect(Connect connect) {
     session.ifPresent(previous -> getContext().unwatch(previous.connection()));
     session = Optional.of(new Session(connect.sessionId(), connect.nodeId(), connect.connection()));
+    // Group membership comes with the token: groups it no longer names lose the device.
+    for (String group : groups) {
+      if (!connect.groups().contains(group)) {
+        groupDirectory.apply(group).tell(new GroupAggregator.MemberLeft(deviceId));
+      }
+    }
     groups = List.copyOf(connect.groups());
     lastSeen = clock.instant();
     getContext().watchWith(connect.connection(), new ConnectionLost(connect.sessionId()));
@@ -130,6 +142,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
       pushDesired();
     }
     publish("presence");
+    tellGroups();
     return this;
   }
 
@@ -140,6 +153,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
       session = Optional.empty();
       lastSeen = clock.instant();
       publish("presence");
+      tellGroups();
     }
     return this;
   }
@@ -155,6 +169,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     report.replyTo().tell(new StateReported(state.reportedVersion(), ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
     if (state.reportedVersion() != before) {
       publish("state");
+      tellGroups();
     }
     return this;
   }
@@ -188,6 +203,13 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     set.replyTo().tell(new DesiredSet(state.desiredVersion(), pushed, ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
     publish("state");
     return this;
+  }
+
+  private void tellGroups() {
+    var change = new GroupAggregator.MemberChanged(deviceId, session.isPresent(), state.reportedNumbers());
+    for (String group : groups) {
+      groupDirectory.apply(group).tell(change);
+    }
   }
 
   private void pushDesired() {

@@ -3,14 +3,18 @@ package io.herald.node.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
+import io.herald.node.aggregate.Aggregate;
+import io.herald.node.aggregate.GroupAggregator;
 import io.herald.node.connection.ConnectionActor;
 import io.herald.node.device.DeviceEntity;
 import io.herald.node.device.DeviceSnapshot;
 import io.herald.node.device.FieldValue;
 import io.herald.protocol.v1.ErrorCode;
+import io.herald.protocol.v1.MemberStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -49,7 +53,17 @@ class SerializationTest {
         new DeviceEntity.SetDesired(state, OptionalLong.empty(), probe.getRef().unsafeUpcast()),
         new DeviceEntity.DesiredSet(5, true, ErrorCode.ERROR_CODE_UNSPECIFIED, ""),
         new DeviceEntity.DesiredSet(5, false, ErrorCode.VERSION_CONFLICT, "desired version is 5"),
-        new ConnectionActor.PushDesired(5, state, Map.of("t", new FieldValue.Number(21.5))));
+        new ConnectionActor.PushDesired(5, state, Map.of("t", new FieldValue.Number(21.5))),
+        new GroupAggregator.MemberChanged("d1", true, Map.of("t", 21.5, "h", 40.0)),
+        new GroupAggregator.MemberLeft("d1"),
+        new GroupAggregator.GetAggregate(probe.getRef().unsafeUpcast()),
+        new GroupAggregator.QueryMembers(probe.getRef().unsafeUpcast()),
+        new GroupAggregator.AggregateReport("g1", new Aggregate.Snapshot(3, 2,
+            Map.of("t", new Aggregate.FieldStats(2, 43.0, 21.0, 22.0)))),
+        new GroupAggregator.GroupMembers("g1", List.of(
+            new GroupAggregator.MemberReport("d1", MemberStatus.ANSWERED, Optional.of(new DeviceSnapshot("d1", true,
+                state, 1, Map.of(), 0, 0, true, "n", "s", Instant.parse("2026-11-22T12:00:00Z"), List.of("g1")))),
+            new GroupAggregator.MemberReport("d2", MemberStatus.TIMED_OUT, Optional.empty()))));
   }
 
   @ParameterizedTest

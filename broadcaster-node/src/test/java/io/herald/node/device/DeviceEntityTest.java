@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.herald.node.aggregate.GroupAggregator;
 import io.herald.node.connection.ConnectionActor;
 import io.herald.node.topic.TopicRegistry;
 import io.herald.protocol.v1.DeviceView;
@@ -23,8 +24,9 @@ class DeviceEntityTest {
   private static final ActorTestKit testKit = ActorTestKit.create();
 
   private final TestProbe<TopicRegistry.Command> topics = testKit.createTestProbe();
-  private final ActorRef<DeviceEntity.Command> entity =
-      testKit.spawn(DeviceEntity.create("d1", new StateLimits(8, 16, 32), topics.getRef(), Clock.systemUTC()));
+  private final TestProbe<GroupAggregator.Command> groups = testKit.createTestProbe();
+  private final ActorRef<DeviceEntity.Command> entity = testKit.spawn(DeviceEntity.create("d1",
+      new StateLimits(8, 16, 32), topics.getRef(), id -> groups.getRef(), Clock.systemUTC()));
 
   @AfterAll
   static void shutdown() {
@@ -40,6 +42,23 @@ class DeviceEntityTest {
     TopicRegistry.Publish published = topics.expectMessageClass(TopicRegistry.Publish.class);
     assertEquals("$device/d1/state", published.topic());
     assertEquals(21, DeviceView.parseFrom(published.payload()).getReportedOrThrow("t").getNumber());
+  }
+
+  @Test
+  void groupsHearOfPresenceAndNumbersAndLoseDevicesTheTokenNoLongerNames() {
+    connect("s1");
+    assertTrue(groups.expectMessageClass(GroupAggregator.MemberChanged.class).online());
+    TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
+    entity.tell(new DeviceEntity.ReportState(Map.of("t", number(3), "mode", new FieldValue.Text("eco")), false,
+        List.of(), replies.getRef()));
+    assertEquals(Map.of("t", 3.0), groups.expectMessageClass(GroupAggregator.MemberChanged.class).numbers());
+
+    entity.tell(new DeviceEntity.Disconnect("s1"));
+    assertFalse(groups.expectMessageClass(GroupAggregator.MemberChanged.class).online());
+
+    TestProbe<ConnectionActor.Command> connection = testKit.createTestProbe();
+    entity.tell(new DeviceEntity.Connect("s2", "node-1", connection.getRef(), List.of("g2")));
+    assertEquals("d1", groups.expectMessageClass(GroupAggregator.MemberLeft.class).deviceId());
   }
 
   @Test

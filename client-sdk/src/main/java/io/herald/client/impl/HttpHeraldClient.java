@@ -6,6 +6,8 @@ import com.google.protobuf.Message;
 import io.herald.client.BroadcastResult;
 import io.herald.client.DesiredResult;
 import io.herald.client.Device;
+import io.herald.client.GroupAggregate;
+import io.herald.client.GroupMember;
 import io.herald.client.HeraldApiException;
 import io.herald.client.HeraldClient;
 import io.herald.client.HeraldException;
@@ -13,6 +15,8 @@ import io.herald.client.PublishResult;
 import io.herald.protocol.v1.BroadcastRequest;
 import io.herald.protocol.v1.BroadcastResponse;
 import io.herald.protocol.v1.DeviceView;
+import io.herald.protocol.v1.GroupAggregateView;
+import io.herald.protocol.v1.GroupDevicesView;
 import io.herald.protocol.v1.SetDesiredRequest;
 import io.herald.protocol.v1.SetDesiredResponse;
 import io.herald.protocol.v1.ErrorCode;
@@ -73,11 +77,35 @@ public final class HttpHeraldClient implements HeraldClient {
   @Override
   public CompletableFuture<Device> getDevice(String deviceId) {
     return send("GET", "/v1/devices/" + encodePath(deviceId), null, DeviceView::parseFrom)
-        .thenApply(view -> new Device(view.getDeviceId(), StateFields.fromWire(view.getReportedMap()),
-            view.getReportedVersion(), StateFields.fromWire(view.getDesiredMap()), view.getDesiredVersion(),
-            StateFields.fromWire(view.getDeltaMap()), view.getAckedDesiredVersion(), view.getOnline(),
-            view.getNodeId(), Instant.ofEpochSecond(view.getLastSeen().getSeconds(), view.getLastSeen().getNanos()),
-            List.copyOf(view.getGroupsList())));
+        .thenApply(HttpHeraldClient::toDevice);
+  }
+
+  @Override
+  public CompletableFuture<GroupAggregate> getGroup(String groupId) {
+    return send("GET", "/v1/groups/" + encodePath(groupId), null, GroupAggregateView::parseFrom)
+        .thenApply(view -> {
+          Map<String, GroupAggregate.FieldStats> fields = new java.util.TreeMap<>();
+          view.getFieldsMap().forEach((name, stats) -> fields.put(name, new GroupAggregate.FieldStats(
+              stats.getCount(), stats.getSum(), stats.getMin(), stats.getMax(), stats.getMean())));
+          return new GroupAggregate(view.getGroupId(), view.getMembers(), view.getOnline(), fields);
+        });
+  }
+
+  @Override
+  public CompletableFuture<List<GroupMember>> getGroupDevices(String groupId) {
+    return send("GET", "/v1/groups/" + encodePath(groupId) + "/devices", null, GroupDevicesView::parseFrom)
+        .thenApply(view -> view.getMembersList().stream()
+            .map(member -> new GroupMember(member.getDeviceId(), member.getStatus(),
+                member.hasDevice() ? Optional.of(toDevice(member.getDevice())) : Optional.empty()))
+            .toList());
+  }
+
+  private static Device toDevice(DeviceView view) {
+    return new Device(view.getDeviceId(), StateFields.fromWire(view.getReportedMap()),
+        view.getReportedVersion(), StateFields.fromWire(view.getDesiredMap()), view.getDesiredVersion(),
+        StateFields.fromWire(view.getDeltaMap()), view.getAckedDesiredVersion(), view.getOnline(),
+        view.getNodeId(), Instant.ofEpochSecond(view.getLastSeen().getSeconds(), view.getLastSeen().getNanos()),
+        List.copyOf(view.getGroupsList()));
   }
 
   @Override

@@ -1,0 +1,140 @@
+package io.herald.node.aggregate;
+
+import io.herald.node.cluster.ClusterMessage;
+import io.herald.node.device.DeviceEntity;
+import io.herald.node.device.DeviceSnapshot;
+import io.herald.node.topic.TopicRegistry;
+import io.herald.protocol.v1.MemberStatus;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+/**
+ * One group's live aggregates, wherever Cluster Sharding places it. Member devices tell
+ * it their presence and numbers as they change; it folds them into an {@link Aggregate}
+ * and publishes a snapshot to {@code $group/{id}} at most once per snapshot interval,
+ * and only after something changed.
+ */
+public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Command> {
+
+  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "group");
+
+  public interface Command extends ClusterMessage {}
+
+  public record MemberChanged(String deviceId, boolean online, Map<String, Double> numbers) implements Command {}
+
+  public record MemberLeft(String deviceId) implements Command {}
+
+  public record GetAggregate(ActorRef<AggregateReport> replyTo) implements Command {}
+
+  /** Asks every member for its state; answered with {@link GroupMembers}. */
+  public record QueryMembers(ActorRef<GroupMembers> replyTo) implements Command {}
+
+  public record AggregateReport(String groupId, Aggregate.Snapshot snapshot) implements ClusterMessage {}
+
+  public record GroupMembers(String groupId, List<MemberReport> members) implements ClusterMessage {}
+
+  /** One member in a query: answered (online), offline (last known state), or timed out (no state). */
+  public record MemberReport(String deviceId, MemberStatus status, Optional<DeviceSnapshot> device) {}
+
+  private enum PublishTick implements Command {
+    INSTANCE
+  }
+
+  public static void init(ActorSystem<?> system, GroupSettings settings, ActorRef<TopicRegistry.Command> topics,
+      Function<String, RecipientRef<DeviceEntity.Command>> devices) {
+    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
+        entity -> create(entity.getEntityId(), settings, topics, devices)));
+  }
+
+  /** How a node reaches the aggregator of a group id. */
+  public static Function<String, RecipientRef<Command>> directory(ActorSystem<?> system) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    return groupId -> sharding.entityRefFor(ENTITY_TYPE_KEY, groupId);
+  }
+
+  public static Behavior<Command> create(String groupId, GroupSettings settings, ActorRef<TopicRegistry.Command> topics,
+      Function<String, RecipientRef<DeviceEntity.Command>> devices) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+        new GroupAggregator(context, timers, groupId, settings, topics, devices)));
+  }
+
+  private final TimerScheduler<Command> timers;
+  private final String groupId;
+  private final GroupSettings settings;
+  private final ActorRef<TopicRegistry.Command> topics;
+  private final Function<String, RecipientRef<DeviceEntity.Command>> devices;
+  private final Aggregate aggregate = new Aggregate();
+
+  private GroupAggregator(ActorContext<Command> context, TimerScheduler<Command> timers, String groupId,
+      GroupSettings settings, ActorRef<TopicRegistry.Command> topics,
+      Function<String, RecipientRef<DeviceEntity.Command>> devices) {
+    super(context);
+    this.timers = timers;
+    this.groupId = groupId;
+    this.settings = settings;
+    this.topics = topics;
+    this.devices = devices;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(MemberChanged.class, this::onMemberChanged)
+        .onMessage(MemberLeft.class, this::onMemberLeft)
+        .onMessage(GetAggregate.class, this::onGetAggregate)
+        .onMessage(QueryMembers.class, this::onQueryMembers)
+        .onMessage(PublishTick.class, this::onPublishTick)
+        .build();
+  }
+
+  private Behavior<Command> onMemberChanged(MemberChanged changed) {
+    aggregate.update(changed.deviceId(), changed.online(), changed.numbers());
+    schedulePublish();
+    return this;
+  }
+
+  private Behavior<Command> onMemberLeft(MemberLeft left) {
+    if (aggregate.remove(left.deviceId())) {
+      schedulePublish();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onGetAggregate(GetAggregate get) {
+    get.replyTo().tell(new AggregateReport(groupId, aggregate.snapshot()));
+    return this;
+  }
+
+  private Behavior<Command> onQueryMembers(QueryMembers query) {
+    getContext().spawnAnonymous(GroupQuery.create(groupId, List.copyOf(aggregate.memberIds()), devices,
+        settings.queryTimeout(), query.replyTo()));
+    return this;
+  }
+
+  private Behavior<Command> onPublishTick(PublishTick tick) {
+    topics.tell(new TopicRegistry.Publish("$group/" + groupId,
+        GroupViews.toWire(groupId, aggregate.snapshot()).toByteString(), 0, getContext().getSystem().ignoreRef()));
+    return this;
+  }
+
+  /** The first change after a publish starts the interval; later changes ride along with it. */
+  private void schedulePublish() {
+    if (!timers.isTimerActive(PublishTick.INSTANCE)) {
+      timers.startSingleTimer(PublishTick.INSTANCE, settings.snapshotInterval());
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package io.herald.node.aggregate;
+
+import io.herald.node.cluster.ClusterCodec;
+import io.herald.node.device.DeviceCodecs;
+import io.herald.protocol.cluster.v1.GroupGet;
+import io.herald.protocol.cluster.v1.GroupMemberChanged;
+import io.herald.protocol.cluster.v1.GroupMemberLeft;
+import io.herald.protocol.cluster.v1.GroupMembers;
+import io.herald.protocol.cluster.v1.GroupQueryMembers;
+import io.herald.protocol.v1.GroupAggregateView;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+
+/** Protobuf codecs for the messages of {@link GroupAggregator}. */
+public final class GroupCodecs {
+
+  private GroupCodecs() {}
+
+  public static List<ClusterCodec<?>> all(ActorRefResolver refs) {
+    return List.of(
+        ClusterCodec.of(GroupAggregator.MemberChanged.class, "gc",
+            m -> GroupMemberChanged.newBuilder().setDeviceId(m.deviceId()).setOnline(m.online())
+                .putAllNumbers(m.numbers()).build().toByteArray(),
+            bytes -> {
+              GroupMemberChanged m = GroupMemberChanged.parseFrom(bytes);
+              return new GroupAggregator.MemberChanged(m.getDeviceId(), m.getOnline(), new TreeMap<>(m.getNumbersMap()));
+            }),
+        ClusterCodec.of(GroupAggregator.MemberLeft.class, "gl",
+            m -> GroupMemberLeft.newBuilder().setDeviceId(m.deviceId()).build().toByteArray(),
+            bytes -> new GroupAggregator.MemberLeft(GroupMemberLeft.parseFrom(bytes).getDeviceId())),
+        ClusterCodec.of(GroupAggregator.GetAggregate.class, "gg",
+            m -> GroupGet.newBuilder().setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
+            bytes -> new GroupAggregator.GetAggregate(refs.resolveActorRef(GroupGet.parseFrom(bytes).getReplyTo()))),
+        ClusterCodec.of(GroupAggregator.QueryMembers.class, "gq",
+            m -> GroupQueryMembers.newBuilder().setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
+            bytes -> new GroupAggregator.QueryMembers(
+                refs.resolveActorRef(GroupQueryMembers.parseFrom(bytes).getReplyTo()))),
+        ClusterCodec.of(GroupAggregator.AggregateReport.class, "ga",
+            m -> GroupViews.toWire(m.groupId(), m.snapshot()).toByteArray(),
+            bytes -> {
+              GroupAggregateView view = GroupAggregateView.parseFrom(bytes);
+              Map<String, Aggregate.FieldStats> fields = new TreeMap<>();
+              view.getFieldsMap().forEach((name, stats) -> fields.put(name,
+                  new Aggregate.FieldStats(stats.getCount(), stats.getSum(), stats.getMin(), stats.getMax())));
+              return new GroupAggregator.AggregateReport(view.getGroupId(),
+                  new Aggregate.Snapshot(view.getMembers(), view.getOnline(), fields));
+            }),
+        ClusterCodec.of(GroupAggregator.GroupMembers.class, "gm",
+            m -> {
+              GroupMembers.Builder wire = GroupMembers.newBuilder().setGroupId(m.groupId());
+              for (GroupAggregator.MemberReport member : m.members()) {
+                GroupMembers.Member.Builder entry = GroupMembers.Member.newBuilder()
+                    .setDeviceId(member.deviceId()).setStatus(member.status());
+                member.device().ifPresent(device -> entry.setDevice(DeviceCodecs.toCluster(device)));
+                wire.addMembers(entry);
+              }
+              return wire.build().toByteArray();
+            },
+            bytes -> {
+              GroupMembers wire = GroupMembers.parseFrom(bytes);
+              return new GroupAggregator.GroupMembers(wire.getGroupId(), wire.getMembersList().stream()
+                  .map(member -> new GroupAggregator.MemberReport(member.getDeviceId(), member.getStatus(),
+                      member.hasDevice() ? Optional.of(DeviceCodecs.fromCluster(member.getDevice())) : Optional.empty()))
+                  .toList());
+            }));
+  }
+}

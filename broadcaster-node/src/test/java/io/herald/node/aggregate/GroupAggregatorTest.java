@@ -1,0 +1,80 @@
+package io.herald.node.aggregate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.herald.node.device.DeviceEntity;
+import io.herald.node.device.DeviceSnapshot;
+import io.herald.node.topic.TopicRegistry;
+import io.herald.protocol.v1.GroupAggregateView;
+import io.herald.protocol.v1.MemberStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+class GroupAggregatorTest {
+
+  private static final ActorTestKit testKit = ActorTestKit.create();
+
+  private final TestProbe<TopicRegistry.Command> topics = testKit.createTestProbe();
+  private final TestProbe<DeviceEntity.Command> online = testKit.createTestProbe();
+  private final TestProbe<DeviceEntity.Command> offline = testKit.createTestProbe();
+  private final TestProbe<DeviceEntity.Command> silent = testKit.createTestProbe();
+  private final ActorRef<GroupAggregator.Command> group = testKit.spawn(GroupAggregator.create("g1",
+      new GroupSettings(Duration.ofMillis(200), Duration.ofMillis(500)), topics.getRef(),
+      id -> switch (id) {
+        case "online" -> online.getRef();
+        case "offline" -> offline.getRef();
+        default -> silent.getRef();
+      }));
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void publishesOneSnapshotPerIntervalAndOnlyAfterAChange() throws Exception {
+    group.tell(new GroupAggregator.MemberChanged("a", true, Map.of("t", 10.0)));
+    group.tell(new GroupAggregator.MemberChanged("b", true, Map.of("t", 20.0)));
+    group.tell(new GroupAggregator.MemberChanged("b", false, Map.of("t", 20.0)));
+
+    TopicRegistry.Publish snapshot = topics.expectMessageClass(TopicRegistry.Publish.class);
+    assertEquals("$group/g1", snapshot.topic());
+    GroupAggregateView view = GroupAggregateView.parseFrom(snapshot.payload());
+    assertEquals(2, view.getMembers());
+    assertEquals(1, view.getOnline());
+    assertEquals(10.0, view.getFieldsOrThrow("t").getMax());
+    topics.expectNoMessage(Duration.ofMillis(400));
+
+    group.tell(new GroupAggregator.MemberLeft("a"));
+    assertEquals(1, GroupAggregateView.parseFrom(topics.expectMessageClass(TopicRegistry.Publish.class).payload())
+        .getMembers());
+  }
+
+  @Test
+  void aMemberQueryMarksEachMemberAnsweredOfflineOrTimedOut() {
+    group.tell(new GroupAggregator.MemberChanged("online", true, Map.of()));
+    group.tell(new GroupAggregator.MemberChanged("offline", false, Map.of()));
+    group.tell(new GroupAggregator.MemberChanged("silent", true, Map.of()));
+    TestProbe<GroupAggregator.GroupMembers> replies = testKit.createTestProbe();
+
+    group.tell(new GroupAggregator.QueryMembers(replies.getRef()));
+    online.expectMessageClass(DeviceEntity.GetDevice.class).replyTo().tell(snapshot("online", true));
+    offline.expectMessageClass(DeviceEntity.GetDevice.class).replyTo().tell(snapshot("offline", false));
+    silent.expectMessageClass(DeviceEntity.GetDevice.class);
+
+    GroupAggregator.GroupMembers members = replies.receiveMessage(Duration.ofSeconds(2));
+    assertEquals(List.of(MemberStatus.OFFLINE, MemberStatus.ANSWERED, MemberStatus.TIMED_OUT),
+        members.members().stream().map(GroupAggregator.MemberReport::status).toList());
+  }
+
+  private static DeviceSnapshot snapshot(String id, boolean isOnline) {
+    return new DeviceSnapshot(id, true, Map.of(), 1, Map.of(), 0, 0, isOnline, "n", "s", Instant.EPOCH, List.of("g1"));
+  }
+}
