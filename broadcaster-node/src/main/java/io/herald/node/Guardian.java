@@ -37,7 +37,7 @@ public final class Guardian {
       ActorRef<TopicRegistry.Command> topics = context.spawn(TopicRegistry.create(settings.topic(), metrics), "topics");
       var devices = DeviceEntity.directory(context.getSystem());
       var groups = GroupAggregator.directory(context.getSystem());
-      DeviceEntity.init(context.getSystem(), settings.device(), topics, groups);
+      DeviceEntity.init(context.getSystem(), settings.device(), topics, groups, metrics);
       GroupAggregator.init(context.getSystem(), settings.group(), topics, devices);
       LocalConnections connections = new LocalConnections(settings.connection().maxConnections());
       ConnectionServices services = new ConnectionServices(settings.nodeId(), settings.connection(),
@@ -52,6 +52,7 @@ public final class Guardian {
               .setUptimeMs(System.currentTimeMillis() - startedAtMillis)
               .setConnectionsOpen(connections.open())
               .setTopicsActive(metrics.activeTopics())
+              .setDeviceEntities(metrics.residentDeviceEntities())
               .putAllCounters(metrics.snapshot())
               .setHeapUsedBytes(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed())
               .setDraining(connections.isDraining())

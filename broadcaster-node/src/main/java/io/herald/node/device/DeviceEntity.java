@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.herald.node.aggregate.GroupAggregator;
 import io.herald.node.cluster.ClusterMessage;
 import io.herald.node.connection.ConnectionActor;
+import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.TopicRegistry;
 import io.herald.protocol.v1.ErrorCode;
 import java.time.Clock;
@@ -16,6 +17,7 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -77,9 +79,9 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
 
   /** Starts sharding for devices on this node. */
   public static void init(ActorSystem<?> system, StateLimits limits, ActorRef<TopicRegistry.Command> topics,
-      Function<String, RecipientRef<GroupAggregator.Command>> groupDirectory) {
+      Function<String, RecipientRef<GroupAggregator.Command>> groupDirectory, NodeMetrics metrics) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-        entity -> create(entity.getEntityId(), limits, topics, groupDirectory, Clock.systemUTC())));
+        entity -> create(entity.getEntityId(), limits, topics, groupDirectory, metrics, Clock.systemUTC())));
   }
 
   /** How a node reaches the entity of a device id. */
@@ -89,13 +91,14 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   }
 
   public static Behavior<Command> create(String deviceId, StateLimits limits, ActorRef<TopicRegistry.Command> topics,
-      Function<String, RecipientRef<GroupAggregator.Command>> groupDirectory, Clock clock) {
-    return Behaviors.setup(context -> new DeviceEntity(context, deviceId, limits, topics, groupDirectory, clock));
+      Function<String, RecipientRef<GroupAggregator.Command>> groupDirectory, NodeMetrics metrics, Clock clock) {
+    return Behaviors.setup(context -> new DeviceEntity(context, deviceId, limits, topics, groupDirectory, metrics, clock));
   }
 
   private final String deviceId;
   private final ActorRef<TopicRegistry.Command> topics;
   private final Function<String, RecipientRef<GroupAggregator.Command>> groupDirectory;
+  private final NodeMetrics metrics;
   private final Clock clock;
   private final DeviceState state;
   private Optional<Session> session = Optional.empty();
@@ -104,11 +107,13 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
 
   private DeviceEntity(ActorContext<Command> context, String deviceId, StateLimits limits,
       ActorRef<TopicRegistry.Command> topics, Function<String, RecipientRef<GroupAggregator.Command>> groupDirectory,
-      Clock clock) {
+      NodeMetrics metrics, Clock clock) {
     super(context);
     this.deviceId = deviceId;
     this.topics = topics;
     this.groupDirectory = groupDirectory;
+    this.metrics = metrics;
+    metrics.deviceEntityResident(1);
     this.clock = clock;
     this.state = new DeviceState(limits);
   }
@@ -123,6 +128,10 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
         .onMessage(AckDesired.class, this::onAckDesired)
         .onMessage(GetDevice.class, this::onGetDevice)
         .onMessage(SetDesired.class, this::onSetDesired)
+        .onSignal(PostStop.class, stopped -> {
+          metrics.deviceEntityResident(-1);
+          return this;
+        })
         .build();
   }
 

@@ -30,6 +30,7 @@ public final class NodeMetrics {
   private final LongAdder connectsAccepted = counter("connections_opened");
   private final LongAdder stateUpdates = counter("state_updates");
   private volatile int activeTopics;
+  private final LongAdder residentDevices = new LongAdder();
 
   public void connectionOpened() {
     connectsAccepted.increment();
@@ -84,6 +85,15 @@ public final class NodeMetrics {
 
   public int activeTopics() {
     return activeTopics;
+  }
+
+  /** A device entity started (+1) or stopped (-1) on this node. */
+  public void deviceEntityResident(int change) {
+    residentDevices.add(change);
+  }
+
+  public long residentDeviceEntities() {
+    return residentDevices.sum();
   }
 
   /** The current value of every counter, by name. */

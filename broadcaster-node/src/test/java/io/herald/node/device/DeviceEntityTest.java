@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.node.aggregate.GroupAggregator;
 import io.herald.node.connection.ConnectionActor;
+import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.TopicRegistry;
 import io.herald.protocol.v1.DeviceView;
 import io.herald.protocol.v1.ErrorCode;
@@ -26,7 +27,7 @@ class DeviceEntityTest {
   private final TestProbe<TopicRegistry.Command> topics = testKit.createTestProbe();
   private final TestProbe<GroupAggregator.Command> groups = testKit.createTestProbe();
   private final ActorRef<DeviceEntity.Command> entity = testKit.spawn(DeviceEntity.create("d1",
-      new StateLimits(8, 16, 32), topics.getRef(), id -> groups.getRef(), Clock.systemUTC()));
+      new StateLimits(8, 16, 32), topics.getRef(), id -> groups.getRef(), new NodeMetrics(), Clock.systemUTC()));
 
   @AfterAll
   static void shutdown() {
