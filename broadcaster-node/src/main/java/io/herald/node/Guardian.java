@@ -38,8 +38,8 @@ public final class Guardian {
       var devices = DeviceEntity.directory(context.getSystem());
       var groups = GroupAggregator.directory(context.getSystem());
       DeviceEntity.init(context.getSystem(), settings.device(), topics, groups, metrics);
-      GroupAggregator.init(context.getSystem(), settings.group(), topics, devices);
-      LocalConnections connections = new LocalConnections(settings.connection().maxConnections());
+      GroupAggregator.init(context.getSystem(), settings.group(), topics, devices, metrics);
+      LocalConnections connections = new LocalConnections(settings.connection().maxConnections(), metrics);
       ConnectionServices services = new ConnectionServices(settings.nodeId(), settings.connection(),
           settings.topic().maxLength(), topics, devices, connections, metrics, System::nanoTime);
 

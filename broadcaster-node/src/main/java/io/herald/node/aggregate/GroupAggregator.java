@@ -3,6 +3,7 @@ package io.herald.node.aggregate;
 import io.herald.node.cluster.ClusterMessage;
 import io.herald.node.device.DeviceEntity;
 import io.herald.node.device.DeviceSnapshot;
+import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.TopicRegistry;
 import io.herald.protocol.v1.MemberStatus;
 import java.util.List;
@@ -55,9 +56,9 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   }
 
   public static void init(ActorSystem<?> system, GroupSettings settings, ActorRef<TopicRegistry.Command> topics,
-      Function<String, RecipientRef<DeviceEntity.Command>> devices) {
+      Function<String, RecipientRef<DeviceEntity.Command>> devices, NodeMetrics metrics) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-        entity -> create(entity.getEntityId(), settings, topics, devices)));
+        entity -> create(entity.getEntityId(), settings, topics, devices, metrics)));
   }
 
   /** How a node reaches the aggregator of a group id. */
@@ -67,9 +68,9 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   }
 
   public static Behavior<Command> create(String groupId, GroupSettings settings, ActorRef<TopicRegistry.Command> topics,
-      Function<String, RecipientRef<DeviceEntity.Command>> devices) {
+      Function<String, RecipientRef<DeviceEntity.Command>> devices, NodeMetrics metrics) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new GroupAggregator(context, timers, groupId, settings, topics, devices)));
+        new GroupAggregator(context, timers, groupId, settings, topics, devices, metrics)));
   }
 
   private final TimerScheduler<Command> timers;
@@ -77,12 +78,14 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   private final GroupSettings settings;
   private final ActorRef<TopicRegistry.Command> topics;
   private final Function<String, RecipientRef<DeviceEntity.Command>> devices;
+  private final NodeMetrics metrics;
   private final Aggregate aggregate = new Aggregate();
 
   private GroupAggregator(ActorContext<Command> context, TimerScheduler<Command> timers, String groupId,
       GroupSettings settings, ActorRef<TopicRegistry.Command> topics,
-      Function<String, RecipientRef<DeviceEntity.Command>> devices) {
+      Function<String, RecipientRef<DeviceEntity.Command>> devices, NodeMetrics metrics) {
     super(context);
+    this.metrics = metrics;
     this.timers = timers;
     this.groupId = groupId;
     this.settings = settings;
@@ -126,6 +129,7 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   }
 
   private Behavior<Command> onPublishTick(PublishTick tick) {
+    metrics.aggregateTicked();
     topics.tell(new TopicRegistry.Publish("$group/" + groupId,
         GroupViews.toWire(groupId, aggregate.snapshot()).toByteString(), 0, getContext().getSystem().ignoreRef()));
     return this;

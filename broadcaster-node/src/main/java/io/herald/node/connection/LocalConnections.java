@@ -1,5 +1,6 @@
 package io.herald.node.connection;
 
+import io.herald.node.metrics.NodeMetrics;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -14,13 +15,15 @@ import org.apache.pekko.actor.typed.ActorRef;
 public final class LocalConnections {
 
   private final int maxConnections;
+  private final NodeMetrics metrics;
   private final Set<ActorRef<ConnectionActor.Command>> live = ConcurrentHashMap.newKeySet();
   private final AtomicInteger open = new AtomicInteger();
   private final CompletableFuture<Void> allClosed = new CompletableFuture<>();
   private volatile boolean draining;
 
-  public LocalConnections(int maxConnections) {
+  public LocalConnections(int maxConnections, NodeMetrics metrics) {
     this.maxConnections = maxConnections;
+    this.metrics = metrics;
   }
 
   /** Whether a new connection would be accepted now (checked before the upgrade). */
@@ -42,13 +45,18 @@ public final class LocalConnections {
       return false;
     }
     live.add(connection);
+    metrics.openConnections(open.get());
     return true;
   }
 
   /** Gives back the place of a connection that ended. */
   public void closed(ActorRef<ConnectionActor.Command> connection) {
-    if (live.remove(connection) && open.decrementAndGet() == 0 && draining) {
-      allClosed.complete(null);
+    if (live.remove(connection)) {
+      int now = open.decrementAndGet();
+      metrics.openConnections(now);
+      if (now == 0 && draining) {
+        allClosed.complete(null);
+      }
     }
   }
 

@@ -15,6 +15,7 @@ import java.time.Instant;
 public final class TopicMessageFrame extends OutboundFrame {
 
   private final Message message;
+  private final long acceptedAtNanos = System.nanoTime();
   private volatile byte[] encodedMessage;
   private volatile String messageJson;
 
@@ -39,6 +40,11 @@ public final class TopicMessageFrame extends OutboundFrame {
 
   public long sequence() {
     return message.getSequence();
+  }
+
+  /** When the topic accepted the message, on this JVM's nanosecond clock. */
+  public long acceptedAtNanos() {
+    return acceptedAtNanos;
   }
 
   /** The {@code Message} alone, Protobuf-encoded. */

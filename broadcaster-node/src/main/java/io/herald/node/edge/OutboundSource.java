@@ -73,10 +73,12 @@ final class OutboundSource extends GraphStage<SourceShape<Message>> {
           scheduleOnce("close-deadline", closeTimeout);
         }
         while (isAvailable(out)) {
+          int depth = buffer.depth();
           Message next = take();
           if (next != null) {
             push(out, next);
             metrics.frameOut();
+            metrics.outboundQueueDepth(depth);
             return;
           }
           if (buffer.isFinished()) {

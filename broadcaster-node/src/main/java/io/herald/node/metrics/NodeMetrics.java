@@ -7,10 +7,17 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import kamon.Kamon;
+import kamon.metric.Counter;
+import kamon.metric.Gauge;
+import kamon.metric.Histogram;
+import kamon.metric.MeasurementUnit;
 
 /**
- * The one place the node counts what it does. Callers name events, not metric backends;
- * the counters are cheap to bump from any thread and are read by {@code GET /v1/node}.
+ * The one place the node counts what it does. Callers name events, not metric backends.
+ * Every event goes to a Kamon instrument (scraped by Prometheus as {@code herald_...})
+ * and to a running total shown by {@code GET /v1/node}. Tags are bounded sets (reasons,
+ * codes, directions); nothing is tagged per connection, topic or entity.
  */
 public final class NodeMetrics {
 
@@ -18,27 +25,42 @@ public final class NodeMetrics {
   public enum DropReason {
     /** Dropped from a full outbound queue (drop-oldest policy). */
     SLOW_CONSUMER,
-    /** A device publish refused by the connection's rate limit. */
+    /** A device publish or state report refused by the connection's rate limit. */
     RATE_LIMITED
   }
 
-  private final ConcurrentHashMap<String, LongAdder> counters = new ConcurrentHashMap<>();
-  private final LongAdder framesIn = counter("frames_in");
-  private final LongAdder framesOut = counter("frames_out");
-  private final LongAdder deliveries = counter("deliveries");
-  private final LongAdder published = counter("messages_published");
-  private final LongAdder connectsAccepted = counter("connections_opened");
-  private final LongAdder stateUpdates = counter("state_updates");
-  private volatile int activeTopics;
+  /** A running total and its Kamon counter. */
+  private record Count(LongAdder total, Counter counter) {
+    void add(long n) {
+      total.add(n);
+      counter.increment(n);
+    }
+  }
+
+  private final ConcurrentHashMap<String, Count> counts = new ConcurrentHashMap<>();
+  private final Count framesIn = count("frames_in", "herald.frames", "direction", "in");
+  private final Count framesOut = count("frames_out", "herald.frames", "direction", "out");
+  private final Count deliveries = count("deliveries", "herald.deliveries", null, null);
+  private final Count published = count("messages_published", "herald.messages.published", null, null);
+  private final Count connectsAccepted = count("connections_opened", "herald.connections.opened", null, null);
+  private final Count stateUpdates = count("state_updates", "herald.state.updates", null, null);
+  private final Count aggregateTicks = count("aggregate_ticks", "herald.aggregate.ticks", null, null);
+  private final Gauge openConnectionsGauge = Kamon.gauge("herald.connections.open").withoutTags();
+  private final Gauge topicsGauge = Kamon.gauge("herald.topics.active").withoutTags();
+  private final Gauge deviceEntitiesGauge = Kamon.gauge("herald.device.entities").withoutTags();
+  private final Histogram fanoutLatency =
+      Kamon.histogram("herald.fanout.latency", MeasurementUnit.time().nanoseconds()).withoutTags();
+  private final Histogram outboundQueueDepth = Kamon.histogram("herald.outbound.queue.depth").withoutTags();
   private final LongAdder residentDevices = new LongAdder();
+  private volatile int activeTopics;
 
   public void connectionOpened() {
-    connectsAccepted.increment();
+    connectsAccepted.add(1);
   }
 
   /** A connection ended; {@code reason} is a disconnect reason or what ended the stream. */
   public void connectionClosed(String reason) {
-    counter("connections_closed." + reason).increment();
+    count("connections_closed." + reason, "herald.connections.closed", "reason", reason).add(1);
   }
 
   public void connectionClosed(DisconnectReason reason) {
@@ -46,41 +68,65 @@ public final class NodeMetrics {
   }
 
   public void connectionRefused(ErrorCode code) {
-    counter("connections_refused." + code.name().toLowerCase(Locale.ROOT)).increment();
+    String name = code.name().toLowerCase(Locale.ROOT);
+    count("connections_refused." + name, "herald.connections.refused", "code", name).add(1);
+  }
+
+  /** How many connections are open now (sampled). */
+  public void openConnections(int open) {
+    openConnectionsGauge.update(open);
   }
 
   public void frameIn() {
-    framesIn.increment();
+    framesIn.add(1);
   }
 
   public void frameOut() {
-    framesOut.increment();
+    framesOut.add(1);
   }
 
   public void messagePublished() {
-    published.increment();
-  }
-
-  /** A device state report was accepted. */
-  public void stateUpdated() {
-    stateUpdates.increment();
+    published.add(1);
   }
 
   public void delivered(int count) {
     deliveries.add(count);
   }
 
+  /** From a publish accepted by its topic until offered to the last local subscriber of a partition. */
+  public void fannedOut(long nanos) {
+    fanoutLatency.record(nanos);
+  }
+
+  /** Frames waiting in a connection's outbound queue, sampled as it writes. */
+  public void outboundQueueDepth(int depth) {
+    outboundQueueDepth.record(depth);
+  }
+
   public void dropped(DropReason reason) {
-    counter("drops." + reason.name().toLowerCase(Locale.ROOT)).increment();
+    String name = reason.name().toLowerCase(Locale.ROOT);
+    count("drops." + name, "herald.drops", "reason", name).add(1);
   }
 
   public void error(ErrorCode code) {
-    counter("errors." + code.name().toLowerCase(Locale.ROOT)).increment();
+    String name = code.name().toLowerCase(Locale.ROOT);
+    count("errors." + name, "herald.errors", "code", name).add(1);
+  }
+
+  /** A device state report was accepted. */
+  public void stateUpdated() {
+    stateUpdates.add(1);
+  }
+
+  /** A group published a snapshot of its aggregates. */
+  public void aggregateTicked() {
+    aggregateTicks.add(1);
   }
 
   /** Topics with local subscribers, as the topic registry last counted them. */
   public void setActiveTopics(int count) {
     activeTopics = count;
+    topicsGauge.update(count);
   }
 
   public int activeTopics() {
@@ -90,20 +136,22 @@ public final class NodeMetrics {
   /** A device entity started (+1) or stopped (-1) on this node. */
   public void deviceEntityResident(int change) {
     residentDevices.add(change);
+    deviceEntitiesGauge.update(residentDevices.sum());
   }
 
   public long residentDeviceEntities() {
     return residentDevices.sum();
   }
 
-  /** The current value of every counter, by name. */
+  /** The running total of every counter, by name. */
   public Map<String, Long> snapshot() {
     Map<String, Long> values = new TreeMap<>();
-    counters.forEach((name, adder) -> values.put(name, adder.sum()));
+    counts.forEach((name, count) -> values.put(name, count.total().sum()));
     return values;
   }
 
-  private LongAdder counter(String name) {
-    return counters.computeIfAbsent(name, n -> new LongAdder());
+  private Count count(String statusName, String metric, String tag, String tagValue) {
+    return counts.computeIfAbsent(statusName, name -> new Count(new LongAdder(),
+        tag == null ? Kamon.counter(metric).withoutTags() : Kamon.counter(metric).withTag(tag, tagValue)));
   }
 }

@@ -86,6 +86,7 @@ public final class FanoutWorker extends AbstractBehavior<FanoutWorker.Command> {
 
   private Behavior<Command> onDeliver(Deliver deliver) {
     metrics.delivered(offerToAll(partition.values(), deliver.message()));
+    metrics.fannedOut(System.nanoTime() - deliver.message().acceptedAtNanos());
     return this;
   }
 

@@ -119,6 +119,7 @@ public final class TopicActor extends AbstractBehavior<TopicActor.Command> {
       workers.tell(new FanoutWorker.Deliver(message));
     } else {
       metrics.delivered(FanoutWorker.offerToAll(subscribers.values(), message));
+      metrics.fannedOut(System.nanoTime() - message.acceptedAtNanos());
     }
     publish.replyTo().tell(new TopicRegistry.Published(topic, sequence, publish.correlationId()));
     return this;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.herald.node.device.DeviceEntity;
 import io.herald.node.device.DeviceSnapshot;
+import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.TopicRegistry;
 import io.herald.protocol.v1.GroupAggregateView;
 import io.herald.protocol.v1.MemberStatus;
@@ -31,7 +32,7 @@ class GroupAggregatorTest {
         case "online" -> online.getRef();
         case "offline" -> offline.getRef();
         default -> silent.getRef();
-      }));
+      }, new NodeMetrics()));
 
   @AfterAll
   static void shutdown() {

@@ -36,7 +36,7 @@ class ConnectionActorTest {
   private final TestProbe<DeviceEntity.Command> device = testKit.createTestProbe();
   private final TestProbe<ConnectionActor.InboundAck> acks = testKit.createTestProbe();
   private final NodeMetrics metrics = new NodeMetrics();
-  private final LocalConnections connections = new LocalConnections(10);
+  private final LocalConnections connections = new LocalConnections(10, metrics);
 
   @AfterAll
   static void shutdown() {
@@ -181,7 +181,7 @@ class ConnectionActorTest {
 
   @Test
   void theConnectionLimitIsEnforcedWhenTheActorStarts() {
-    LocalConnections full = new LocalConnections(0);
+    LocalConnections full = new LocalConnections(0, metrics);
     testKit.spawn(ConnectionActor.create("session-x", OPEN, port, services(settings(Duration.ofSeconds(10)), full)));
     acks.awaitAssert(() -> {
       assertEquals(ErrorCode.TOO_MANY_CONNECTIONS, port.frames().get(0).getError().getCode());

@@ -38,11 +38,13 @@ public final class NodeProcess implements AutoCloseable {
 
   private final Process process;
   private final int port;
+  private final int metricsPort;
   private final Path log;
 
-  private NodeProcess(Process process, int port, Path log) {
+  private NodeProcess(Process process, int port, int metricsPort, Path log) {
     this.process = process;
     this.port = port;
+    this.metricsPort = metricsPort;
     this.log = log;
   }
 
@@ -59,7 +61,9 @@ public final class NodeProcess implements AutoCloseable {
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.add("-Xmx512m");
       command.addAll(List.of(jvmOptions));
+      int metricsPort = freePort();
       command.add("-Dherald.http.port=" + port);
+      command.add("-Dherald.metrics.port=" + metricsPort);
       command.add("-Dherald.node-id=" + name);
       command.add("-Dherald.auth.jwt.hs256-secret=" + JWT_SECRET);
       command.add("-Dherald.auth.api-key=" + API_KEY);
@@ -71,7 +75,7 @@ public final class NodeProcess implements AutoCloseable {
           .redirectErrorStream(true)
           .redirectOutput(log.toFile())
           .start();
-      NodeProcess node = new NodeProcess(process, port, log);
+      NodeProcess node = new NodeProcess(process, port, metricsPort, log);
       node.awaitServing(Duration.ofSeconds(30));
       return node;
     } catch (IOException e) {
@@ -81,6 +85,11 @@ public final class NodeProcess implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** The Prometheus scrape endpoint. */
+  public URI metricsUri() {
+    return URI.create("http://127.0.0.1:" + metricsPort + "/metrics");
   }
 
   public URI httpUri() {
