@@ -22,8 +22,9 @@ import io.herald.node.security.DeviceTokens;
 import java.time.Clock;
 
 /**
- * A real Herald node in its own JVM on a free loopback port, started from the test
- * classpath with {@code -D} overrides, its output kept in a log file under target/.
+ * A real Herald node in its own JVM on a free loopback port, started from this classpath
+ * with {@code -D} overrides, its output kept in a log file under target/. Used by the
+ * end-to-end tests and the load tool.
  */
 public final class NodeProcess implements AutoCloseable {
 
@@ -193,11 +194,25 @@ public final class NodeProcess implements AutoCloseable {
         status();
         return;
       } catch (RuntimeException notYet) {
-        Await.pause();
+        pause();
       }
     }
     close();
     throw new IllegalStateException("node did not serve within " + timeout + ":\n" + log());
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(100);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The process id, for measuring its memory and CPU. */
+  public long pid() {
+    return process.pid();
   }
 
   /** A loopback port no one listens on right now. */

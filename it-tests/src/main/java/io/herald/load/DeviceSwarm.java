@@ -1,0 +1,201 @@
+package io.herald.load;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.herald.it.support.NodeProcess;
+import io.herald.protocol.WireFormat;
+import io.herald.protocol.v1.ClientFrame;
+import io.herald.protocol.v1.Message;
+import io.herald.protocol.v1.ServerFrame;
+import io.herald.protocol.v1.Subscribe;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Many device connections on one Netty event loop: no thread and no stream per
+ * connection. Each device connects from a given source address with its own token,
+ * optionally subscribes to a topic, answers heartbeats, and records for every message
+ * the latency from the intended send time its payload carries.
+ */
+final class DeviceSwarm implements AutoCloseable {
+
+  private final EventLoopGroup loop = new NioEventLoopGroup(1);
+  private final URI target;
+  private final String sourceAddress;
+  private final String devicePrefix;
+  private final String topic;
+  private final Histogram latencyMicros = new Histogram(3_600_000_000L, 3);
+  private final AtomicLong connected = new AtomicLong();
+  private final AtomicLong subscribed = new AtomicLong();
+  private final AtomicLong received = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private long opened;
+
+  DeviceSwarm(URI target, String sourceAddress, String devicePrefix, String topic) {
+    this.target = target;
+    this.sourceAddress = sourceAddress;
+    this.devicePrefix = devicePrefix;
+    this.topic = topic;
+  }
+
+  /** Opens {@code count} more connections, a batch at a time; returns when all have answered or failed. */
+  void open(int count) throws InterruptedException {
+    int batch = 200;
+    for (int done = 0; done < count; done += batch) {
+      int size = Math.min(batch, count - done);
+      CountDownLatch answered = new CountDownLatch(size);
+      for (int i = 0; i < size; i++) {
+        connect(devicePrefix + (opened++), answered);
+      }
+      answered.await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  long connected() {
+    return connected.get();
+  }
+
+  long subscribed() {
+    return subscribed.get();
+  }
+
+  long failed() {
+    return failed.get();
+  }
+
+  /** Messages received and their latencies since the last reset, as one snapshot. */
+  synchronized Report report() {
+    return new Report(received.get(), latencyMicros.copy());
+  }
+
+  synchronized void reset() {
+    received.set(0);
+    latencyMicros.reset();
+  }
+
+  record Report(long received, Histogram latencyMicros) {}
+
+  @Override
+  public void close() {
+    loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+  }
+
+  private void connect(String deviceId, CountDownLatch answered) {
+    URI uri = URI.create(target + "?token=" + NodeProcess.token(deviceId));
+    var handshaker = WebSocketClientHandshakerFactory.newHandshaker(uri, WebSocketVersion.V13,
+        WireFormat.PROTOBUF.subprotocol(), false, new DefaultHttpHeaders(), 1 << 20);
+    new Bootstrap()
+        .group(loop)
+        .channel(NioSocketChannel.class)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel channel) {
+            channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(8192),
+                new WebSocketClientProtocolHandler(handshaker), new DeviceHandler(answered));
+          }
+        })
+        .connect(new InetSocketAddress(target.getHost(), target.getPort()), new InetSocketAddress(sourceAddress, 0))
+        .addListener(future -> {
+          if (!future.isSuccess()) {
+            failed.incrementAndGet();
+            answered.countDown();
+          }
+        });
+  }
+
+  /** One device: subscribes once welcomed, answers pings, records messages. */
+  private final class DeviceHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
+    private final CountDownLatch answered;
+    private boolean counted;
+
+    DeviceHandler(CountDownLatch answered) {
+      this.answered = answered;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext context, WebSocketFrame frame) throws InvalidProtocolBufferException {
+      if (!(frame instanceof BinaryWebSocketFrame)) {
+        return;
+      }
+      ServerFrame serverFrame = ServerFrame.parseFrom(ByteBufUtil.getBytes(frame.content()));
+      switch (serverFrame.getKindCase()) {
+        case WELCOME -> {
+          connected.incrementAndGet();
+          if (topic == null) {
+            markAnswered();
+          } else {
+            send(context.channel(), ClientFrame.newBuilder().setRequestId(1)
+                .setSubscribe(Subscribe.newBuilder().setTopic(topic)).build());
+          }
+        }
+        case SUBSCRIBED -> {
+          subscribed.incrementAndGet();
+          markAnswered();
+        }
+        case MESSAGE -> record(serverFrame.getMessage());
+        case BATCH -> serverFrame.getBatch().getMessagesList().forEach(this::record);
+        case PING -> send(context.channel(), ClientFrame.newBuilder()
+            .setPong(io.herald.protocol.v1.Pong.getDefaultInstance()).build());
+        default -> { }
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+      failed.incrementAndGet();
+      markAnswered();
+      context.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext context) {
+      markAnswered();
+    }
+
+    private void markAnswered() {
+      if (!counted) {
+        counted = true;
+        answered.countDown();
+      }
+    }
+
+    private void record(Message message) {
+      long now = Micros.now();
+      long sent = message.getPayload().size() >= 8 ? message.getPayload().asReadOnlyByteBuffer().getLong() : now;
+      synchronized (DeviceSwarm.this) {
+        received.incrementAndGet();
+        latencyMicros.recordValue(Math.max(0, now - sent));
+      }
+    }
+  }
+
+  private static void send(Channel channel, ClientFrame frame) {
+    ByteBuf bytes = Unpooled.wrappedBuffer(frame.toByteArray());
+    channel.writeAndFlush(new BinaryWebSocketFrame(bytes));
+  }
+}

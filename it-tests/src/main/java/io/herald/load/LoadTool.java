@@ -1,0 +1,234 @@
+package io.herald.load;
+
+import io.herald.client.HeraldClient;
+import io.herald.it.support.NodeProcess;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Herald's load tool. Starts a node, drives it with real WebSocket devices from worker
+ * processes on loopback (each under the open-file limit, each on its own 127.0.0.x source
+ * address) and with the real SDK, stops by itself, and prints a table and writes JSON.
+ *
+ * <pre>
+ * herald-load connections [--connections 18000] [--steps 6] [--workers 2] [--node-heap 2g]
+ * herald-load fanout [--subscribers 10000] [--rate 10] [--payload 64] [--duration 30] [--warmup 10] [--workers 2]
+ * </pre>
+ */
+public final class LoadTool {
+
+  private final Map<String, String> options;
+  private final Map<String, Object> results = new LinkedHashMap<>();
+
+  private LoadTool(Map<String, String> options) {
+    this.options = options;
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0 || !List.of("connections", "fanout").contains(args[0])) {
+      System.err.println("usage: herald-load connections|fanout [--option value]... (see BENCHMARKS.md)");
+      System.exit(2);
+    }
+    Map<String, String> options = new HashMap<>();
+    for (int i = 1; i + 1 < args.length; i += 2) {
+      options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+    }
+    LoadTool tool = new LoadTool(options);
+    tool.results.put("scenario", args[0]);
+    tool.results.put("options", new LinkedHashMap<>(options));
+    if (args[0].equals("connections")) {
+      tool.connections();
+    } else {
+      tool.fanout();
+    }
+    tool.write(args[0]);
+    System.exit(0);
+  }
+
+  /** Ramps idle connections in steps; at each plateau, the node's heap after GC and its RSS. */
+  private void connections() throws Exception {
+    int total = intOption("connections", 18_000);
+    int steps = intOption("steps", 6);
+    int workers = intOption("workers", 2);
+    try (NodeProcess node = startNode(total)) {
+      List<WorkerProcess> swarm = startWorkers(node, workers, null);
+      List<double[]> rows = new ArrayList<>();
+      rows.add(new double[] {0, ProcessStats.heapAfterGc(node.pid()), ProcessStats.rssBytes(node.pid())});
+      double cpuBefore = ProcessStats.cpuSeconds(node.pid());
+      long connected = 0;
+      System.out.printf("%12s %14s %14s%n", "connections", "heap_after_gc", "rss");
+      for (int step = 1; step <= steps; step++) {
+        connected = 0;
+        for (WorkerProcess worker : swarm) {
+          connected += Long.parseLong(worker.ask("open " + total / steps / workers).get("connected"));
+        }
+        Thread.sleep(2_000);
+        double[] row = {connected, ProcessStats.heapAfterGc(node.pid()), ProcessStats.rssBytes(node.pid())};
+        rows.add(row);
+        System.out.printf("%12d %12.1f MB %12.1f MB%n", (long) row[0], row[1] / 1e6, row[2] / 1e6);
+      }
+      double nodeCpu = ProcessStats.cpuSeconds(node.pid()) - cpuBefore;
+      double[] x = rows.stream().mapToDouble(r -> r[0]).toArray();
+      double heapPerConnection = ProcessStats.slope(x, rows.stream().mapToDouble(r -> r[1]).toArray());
+      double rssPerConnection = ProcessStats.slope(x, rows.stream().mapToDouble(r -> r[2]).toArray());
+      System.out.printf("heap per connection (slope): %.1f KB, RSS per connection (slope): %.1f KB%n",
+          heapPerConnection / 1024, rssPerConnection / 1024);
+      results.put("connected", connected);
+      results.put("plateaus", rows.stream().map(r -> Map.of("connections", (long) r[0], "heapBytes", (long) r[1],
+          "rssBytes", (long) r[2])).toList());
+      results.put("heapBytesPerConnection", Math.round(heapPerConnection));
+      results.put("rssBytesPerConnection", Math.round(rssPerConnection));
+      results.put("nodeCpuSecondsIncludingGcs", nodeCpu);
+      swarm.forEach(WorkerProcess::close);
+    }
+  }
+
+  /** S subscribers on one topic, a publisher at a fixed rate (open model): throughput and latency. */
+  private void fanout() throws Exception {
+    int subscribers = intOption("subscribers", 10_000);
+    int rate = intOption("rate", 10);
+    int payloadBytes = Math.max(8, intOption("payload", 64));
+    int duration = intOption("duration", 30);
+    int warmup = intOption("warmup", 10);
+    int workers = intOption("workers", 2);
+    String topic = "load/fanout";
+    try (NodeProcess node = startNode(subscribers)) {
+      List<WorkerProcess> swarm = startWorkers(node, workers, topic);
+      long subscribed = 0;
+      for (WorkerProcess worker : swarm) {
+        subscribed += Long.parseLong(worker.ask("open " + subscribers / workers).get("subscribed"));
+      }
+      System.out.printf("%d subscribers on %s; publishing %d/s of %d bytes for %d s after %d s of warm-up%n",
+          subscribed, topic, rate, payloadBytes, duration, warmup);
+      HeraldClient publisher = node.heraldClient();
+      AtomicLong published = new AtomicLong();
+      AtomicLong publishFailures = new AtomicLong();
+      long intervalNanos = 1_000_000_000L / rate;
+      long start = System.nanoTime();
+      long measureFrom = start + Duration.ofSeconds(warmup).toNanos();
+      long end = measureFrom + Duration.ofSeconds(duration).toNanos();
+      boolean reset = false;
+      long publishedAtReset = 0;
+      double nodeCpuAtReset = 0;
+      double toolCpuAtReset = 0;
+      List<CompletableFuture<?>> inFlight = new ArrayList<>();
+      for (long i = 0; ; i++) {
+        long intended = start + i * intervalNanos;
+        if (intended >= end) {
+          break;
+        }
+        if (!reset && intended >= measureFrom) {
+          for (WorkerProcess worker : swarm) {
+            worker.ask("reset");
+          }
+          reset = true;
+          publishedAtReset = published.get();
+          nodeCpuAtReset = ProcessStats.cpuSeconds(node.pid());
+          toolCpuAtReset = toolCpuSeconds(swarm);
+        }
+        LockSupport.parkNanos(intended - System.nanoTime());
+        // The payload carries the intended send time: lateness of the sender counts as latency.
+        long intendedMicros = Micros.now() - (System.nanoTime() - intended) / 1_000;
+        byte[] payload = ByteBuffer.allocate(payloadBytes).putLong(intendedMicros).array();
+        inFlight.add(publisher.publish(topic, payload).whenComplete((result, failure) -> {
+          if (failure == null) {
+            published.incrementAndGet();
+          } else {
+            publishFailures.incrementAndGet();
+          }
+        }));
+      }
+      CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).exceptionally(failure -> null).join();
+      double nodeCpu = ProcessStats.cpuSeconds(node.pid()) - nodeCpuAtReset;
+      double toolCpu = toolCpuSeconds(swarm) - toolCpuAtReset;
+      Thread.sleep(3_000); // let the last messages arrive
+      long received = 0;
+      Histogram latency = new Histogram(3_600_000_000L, 3);
+      for (WorkerProcess worker : swarm) {
+        Map<String, String> report = worker.ask("report");
+        received += Long.parseLong(report.get("received"));
+        latency.add(Histogram.decodeFromCompressedByteBuffer(
+            ByteBuffer.wrap(Base64.getDecoder().decode(report.get("histogram"))), 0));
+      }
+      long measuredPublishes = published.get() - publishedAtReset;
+      long expected = measuredPublishes * subscribed;
+      Map<String, Object> fanout = new LinkedHashMap<>();
+      fanout.put("subscribers", subscribed);
+      fanout.put("publishesMeasured", measuredPublishes);
+      fanout.put("publishFailures", publishFailures.get());
+      fanout.put("deliveredPerSecond", Math.round(received / (double) duration));
+      fanout.put("received", received);
+      fanout.put("missing", Math.max(0, expected - received));
+      fanout.put("latencyMillis", Map.of(
+          "p50", latency.getValueAtPercentile(50) / 1000.0,
+          "p99", latency.getValueAtPercentile(99) / 1000.0,
+          "p999", latency.getValueAtPercentile(99.9) / 1000.0,
+          "max", latency.getMaxValue() / 1000.0));
+      fanout.put("nodeCpuPercent", Math.round(100 * nodeCpu / duration));
+      fanout.put("toolCpuPercent", Math.round(100 * toolCpu / duration));
+      fanout.put("nodeCounters", node.status().getCountersMap());
+      results.put("fanout", fanout);
+      System.out.printf("delivered/s %d | latency ms p50 %.1f p99 %.1f p99.9 %.1f max %.1f | missing %d of %d"
+              + " | CPU node %d%% tool %d%% (of one core)%n",
+          fanout.get("deliveredPerSecond"), latency.getValueAtPercentile(50) / 1000.0,
+          latency.getValueAtPercentile(99) / 1000.0, latency.getValueAtPercentile(99.9) / 1000.0,
+          latency.getMaxValue() / 1000.0, fanout.get("missing"), expected, fanout.get("nodeCpuPercent"),
+          fanout.get("toolCpuPercent"));
+      swarm.forEach(WorkerProcess::close);
+    }
+  }
+
+  private NodeProcess startNode(int connections) {
+    String heap = options.getOrDefault("node-heap", "2g");
+    Map<String, String> settings = Map.of(
+        "herald.connection.max-connections", Integer.toString(connections + 1_000),
+        "herald.connection.publish-rate", "1000000",
+        "herald.connection.publish-burst", "1000000");
+    NodeProcess node = NodeProcess.start("load", settings, "-Xmx" + heap, "-Xms" + heap);
+    results.put("nodeHeap", heap);
+    return node;
+  }
+
+  private List<WorkerProcess> startWorkers(NodeProcess node, int count, String topic) throws IOException {
+    List<WorkerProcess> workers = new ArrayList<>();
+    for (int k = 0; k < count; k++) {
+      workers.add(new WorkerProcess(node.webSocketUri().toString(), "127.0.0." + (2 + k), "load-" + k + "-", topic));
+    }
+    return workers;
+  }
+
+  private static double toolCpuSeconds(List<WorkerProcess> workers) throws IOException {
+    double total = ProcessStats.cpuSeconds(ProcessHandle.current().pid());
+    for (WorkerProcess worker : workers) {
+      total += ProcessStats.cpuSeconds(worker.pid());
+    }
+    return total;
+  }
+
+  private int intOption(String name, int fallback) {
+    return Integer.parseInt(options.getOrDefault(name, Integer.toString(fallback)));
+  }
+
+  private void write(String scenario) throws IOException {
+    Path out = Path.of(options.getOrDefault("out", "target/load/" + scenario + "-"
+        + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json"));
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    Files.writeString(out, Json.write(results) + "\n");
+    System.out.println("results: " + out);
+  }
+}

@@ -1,0 +1,56 @@
+package io.herald.load;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * One load-tool worker process: a {@link DeviceSwarm} driven by the coordinator over
+ * stdin ({@code open N}, {@code reset}, {@code report}, {@code exit}), answering one line
+ * on stdout per command. Separate processes keep each under the open-file limit.
+ */
+public final class LoadWorker {
+
+  private LoadWorker() {}
+
+  /** Arguments: target WebSocket URI, source address, device id prefix, topic (or "-"). */
+  public static void main(String[] args) throws Exception {
+    String topic = args[3].equals("-") ? null : args[3];
+    try (DeviceSwarm swarm = new DeviceSwarm(URI.create(args[0]), args[1], args[2], topic)) {
+      BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      String command;
+      while ((command = commands.readLine()) != null) {
+        String[] words = command.split(" ");
+        switch (words[0]) {
+          case "open" -> {
+            swarm.open(Integer.parseInt(words[1]));
+            reply("connected=" + swarm.connected() + " subscribed=" + swarm.subscribed() + " failed=" + swarm.failed());
+          }
+          case "reset" -> {
+            swarm.reset();
+            reply("reset");
+          }
+          case "report" -> {
+            DeviceSwarm.Report report = swarm.report();
+            ByteBuffer encoded = ByteBuffer.allocate(report.latencyMicros().getNeededByteBufferCapacity());
+            int length = report.latencyMicros().encodeIntoCompressedByteBuffer(encoded);
+            reply("received=" + report.received() + " histogram="
+                + Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(encoded.array(), length)));
+          }
+          case "exit" -> {
+            return;
+          }
+          default -> reply("unknown command " + words[0]);
+        }
+      }
+    }
+  }
+
+  private static void reply(String line) {
+    System.out.println(line);
+    System.out.flush();
+  }
+}
