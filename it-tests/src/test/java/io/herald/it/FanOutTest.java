@@ -131,6 +131,7 @@ class FanOutTest {
       return DeviceClient.connect(DeviceClient.Options.builder()
               .uri(node.deviceUri())
               .format(format)
+              .connectTimeout(Duration.ofSeconds(15))
               .build())
           .thenCompose(device -> {
             synchronized (devices) {

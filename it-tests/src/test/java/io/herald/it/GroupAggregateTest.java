@@ -86,16 +86,22 @@ class GroupAggregateTest {
     }
   }
 
+  /** Connects the devices 100 at a time, as a fleet coming online does, not all in one burst. */
   private static List<DeviceClient> connectDevices(NodeProcess node) {
-    List<CompletableFuture<DeviceClient>> connecting = new ArrayList<>();
-    for (int i = 0; i < DEVICES; i++) {
-      connecting.add(DeviceClient.connect(DeviceClient.Options.builder()
-          .uri(node.webSocketUri())
-          .token(NodeProcess.token(new DeviceIdentity("meter-" + i, List.of("g" + (i % GROUPS)),
-              Optional.empty(), Optional.empty())))
-          .build()));
+    List<DeviceClient> devices = new ArrayList<>();
+    for (int first = 0; first < DEVICES; first += 100) {
+      List<CompletableFuture<DeviceClient>> batch = new ArrayList<>();
+      for (int i = first; i < Math.min(DEVICES, first + 100); i++) {
+        batch.add(DeviceClient.connect(DeviceClient.Options.builder()
+            .uri(node.webSocketUri())
+            .connectTimeout(Duration.ofSeconds(15))
+            .token(NodeProcess.token(new DeviceIdentity("meter-" + i, List.of("g" + (i % GROUPS)),
+                Optional.empty(), Optional.empty())))
+            .build()));
+      }
+      batch.forEach(connecting -> devices.add(connecting.join()));
     }
-    return connecting.stream().map(CompletableFuture::join).toList();
+    return devices;
   }
 
   /** The aggregate of the given online members' numbers, computed from scratch. */

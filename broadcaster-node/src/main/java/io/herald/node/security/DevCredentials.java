@@ -44,7 +44,7 @@ public final class DevCredentials {
       log.info("dev mode: generated API key {} with every scope (set HERALD_API_KEY to choose one)", commandKey);
     }
     log.info("dev mode: mint a device token with\n  curl -s -H 'Authorization: Bearer {}' -H 'Content-Type: application/json'"
-        + " -d '{{\"deviceId\": \"sensor-1\"}}' {}/v1/dev/tokens", commandKey, httpBase);
+        + " -d '{\"deviceId\": \"sensor-1\"}' {}/v1/dev/tokens", commandKey, httpBase);
     return settings.with(secret, keys);
   }
 
