@@ -26,6 +26,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    useACommonPoolForAsyncCallbacks();
     Config config = loadConfig(System.getenv().getOrDefault("HERALD_PROFILE", "single"));
     NodeSettings settings = NodeSettings.from(config);
     Kamon.init(config);
@@ -35,6 +36,20 @@ public final class Main {
     // SIGTERM and SIGINT drain the node and exit 0 once coordinated shutdown is done.
     Signal.handle(new Signal("TERM"), signal -> CoordinatedShutdown.get(system).runAll(StopReason.STOP_SIGNAL));
     Signal.handle(new Signal("INT"), signal -> CoordinatedShutdown.get(system).runAll(StopReason.STOP_SIGNAL));
+  }
+
+  /**
+   * With fewer than two common-pool threads (a 2-core machine), CompletableFuture runs
+   * every async callback on a new thread of its own, and Scala's future converters, which
+   * every ask result goes through, turn even plain callbacks into async ones: one thread
+   * started and stopped per ask. Two pool threads make CompletableFuture use the pool. Must
+   * run before anything touches CompletableFuture or ForkJoinPool.
+   */
+  private static void useACommonPoolForAsyncCallbacks() {
+    String parallelism = "java.util.concurrent.ForkJoinPool.common.parallelism";
+    if (System.getProperty(parallelism) == null) {
+      System.setProperty(parallelism, Integer.toString(Math.max(2, Runtime.getRuntime().availableProcessors())));
+    }
   }
 
   static Config loadConfig(String profile) {

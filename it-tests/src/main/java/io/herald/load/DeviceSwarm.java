@@ -48,18 +48,24 @@ final class DeviceSwarm implements AutoCloseable {
   private final String sourceAddress;
   private final String devicePrefix;
   private final String topic;
+  private final int groups;
   private final Histogram latencyMicros = new Histogram(3_600_000_000L, 3);
   private final AtomicLong connected = new AtomicLong();
   private final AtomicLong subscribed = new AtomicLong();
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong stateAccepted = new AtomicLong();
+  private final AtomicLong stateRefused = new AtomicLong();
+  private final java.util.List<Channel> channels = new java.util.concurrent.CopyOnWriteArrayList<>();
   private long opened;
 
-  DeviceSwarm(URI target, String sourceAddress, String devicePrefix, String topic) {
+  /** Devices named {@code devicePrefix + n}, subscribing to {@code topic} (or none), in {@code groups} groups. */
+  DeviceSwarm(URI target, String sourceAddress, String devicePrefix, String topic, int groups) {
     this.target = target;
     this.sourceAddress = sourceAddress;
     this.devicePrefix = devicePrefix;
     this.topic = topic;
+    this.groups = groups;
   }
 
   /** Opens {@code count} more connections, a batch at a time; returns when all have answered or failed. */
@@ -87,6 +93,41 @@ final class DeviceSwarm implements AutoCloseable {
     return failed.get();
   }
 
+  /**
+   * Has the devices report state at {@code perSecond} reports a second in all, spread over
+   * them in 10 ms slots, for {@code seconds}; each report carries its send time in
+   * microseconds as the number field {@code sentAt}. Returns when the time is up.
+   */
+  void reportState(int perSecond, int seconds) throws InterruptedException {
+    if (channels.isEmpty()) {
+      Thread.sleep(seconds * 1000L);
+      return;
+    }
+    int perSlot = Math.max(1, perSecond / 100);
+    AtomicLong next = new AtomicLong();
+    var reporting = loop.scheduleAtFixedRate(() -> {
+      for (int i = 0; i < perSlot; i++) {
+        Channel channel = channels.get((int) (next.getAndIncrement() % channels.size()));
+        send(channel, ClientFrame.newBuilder().setRequestId(2).setReportState(
+            io.herald.protocol.v1.ReportState.newBuilder()
+                .putFields("temp", io.herald.protocol.v1.Value.newBuilder()
+                    .setNumber(java.util.concurrent.ThreadLocalRandom.current().nextInt(400) / 10.0).build())
+                .putFields("sentAt", io.herald.protocol.v1.Value.newBuilder().setNumber(Micros.now()).build()))
+            .build());
+      }
+    }, 10, 10, TimeUnit.MILLISECONDS);
+    Thread.sleep(seconds * 1000L);
+    reporting.cancel(false);
+  }
+
+  long stateAccepted() {
+    return stateAccepted.get();
+  }
+
+  long stateRefused() {
+    return stateRefused.get();
+  }
+
   /** Messages received and their latencies since the last reset, as one snapshot. */
   synchronized Report report() {
     return new Report(received.get(), latencyMicros.copy());
@@ -105,7 +146,10 @@ final class DeviceSwarm implements AutoCloseable {
   }
 
   private void connect(String deviceId, CountDownLatch answered) {
-    URI uri = URI.create(target + "?token=" + NodeProcess.token(deviceId));
+    String group = "g" + Math.floorMod(deviceId.hashCode(), Math.max(1, groups));
+    URI uri = URI.create(target + "?token=" + NodeProcess.token(new io.herald.node.security.DeviceIdentity(
+        deviceId, groups > 0 ? java.util.List.of(group) : java.util.List.of(), java.util.Optional.empty(),
+        java.util.Optional.empty())));
     var handshaker = WebSocketClientHandshakerFactory.newHandshaker(uri, WebSocketVersion.V13,
         WireFormat.PROTOBUF.subprotocol(), false, new DefaultHttpHeaders(), 1 << 20);
     new Bootstrap()
@@ -146,6 +190,7 @@ final class DeviceSwarm implements AutoCloseable {
       switch (serverFrame.getKindCase()) {
         case WELCOME -> {
           connected.incrementAndGet();
+          channels.add(context.channel());
           if (topic == null) {
             markAnswered();
           } else {
@@ -158,6 +203,8 @@ final class DeviceSwarm implements AutoCloseable {
           markAnswered();
         }
         case MESSAGE -> record(serverFrame.getMessage());
+        case STATE_ACCEPTED -> stateAccepted.incrementAndGet();
+        case ERROR -> stateRefused.incrementAndGet();
         case BATCH -> serverFrame.getBatch().getMessagesList().forEach(this::record);
         case PING -> send(context.channel(), ClientFrame.newBuilder()
             .setPong(io.herald.protocol.v1.Pong.getDefaultInstance()).build());
@@ -174,6 +221,7 @@ final class DeviceSwarm implements AutoCloseable {
 
     @Override
     public void channelInactive(ChannelHandlerContext context) {
+      channels.remove(context.channel());
       markAnswered();
     }
 

@@ -28,6 +28,7 @@ import org.HdrHistogram.Histogram;
  * <pre>
  * herald-load connections [--connections 18000] [--steps 6] [--workers 2] [--node-heap 2g]
  * herald-load fanout [--subscribers 10000] [--rate 10] [--payload 64] [--duration 30] [--warmup 10] [--workers 2]
+ * herald-load state [--devices 10000] [--rate 5000] [--groups 10] [--duration 30] [--workers 2]
  * </pre>
  */
 public final class LoadTool {
@@ -40,8 +41,8 @@ public final class LoadTool {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length == 0 || !List.of("connections", "fanout").contains(args[0])) {
-      System.err.println("usage: herald-load connections|fanout [--option value]... (see BENCHMARKS.md)");
+    if (args.length == 0 || !List.of("connections", "fanout", "state").contains(args[0])) {
+      System.err.println("usage: herald-load connections|fanout|state [--option value]... (see BENCHMARKS.md)");
       System.exit(2);
     }
     Map<String, String> options = new HashMap<>();
@@ -51,10 +52,10 @@ public final class LoadTool {
     LoadTool tool = new LoadTool(options);
     tool.results.put("scenario", args[0]);
     tool.results.put("options", new LinkedHashMap<>(options));
-    if (args[0].equals("connections")) {
-      tool.connections();
-    } else {
-      tool.fanout();
+    switch (args[0]) {
+      case "connections" -> tool.connections();
+      case "fanout" -> tool.fanout();
+      default -> tool.state();
     }
     tool.write(args[0]);
     System.exit(0);
@@ -66,7 +67,7 @@ public final class LoadTool {
     int steps = intOption("steps", 6);
     int workers = intOption("workers", 2);
     try (NodeProcess node = startNode(total)) {
-      List<WorkerProcess> swarm = startWorkers(node, workers, null);
+      List<WorkerProcess> swarm = startWorkers(node, workers, null, 0);
       List<double[]> rows = new ArrayList<>();
       rows.add(new double[] {0, ProcessStats.heapAfterGc(node.pid()), ProcessStats.rssBytes(node.pid())});
       double cpuBefore = ProcessStats.cpuSeconds(node.pid());
@@ -108,7 +109,7 @@ public final class LoadTool {
     int workers = intOption("workers", 2);
     String topic = "load/fanout";
     try (NodeProcess node = startNode(subscribers)) {
-      List<WorkerProcess> swarm = startWorkers(node, workers, topic);
+      List<WorkerProcess> swarm = startWorkers(node, workers, topic, 0);
       long subscribed = 0;
       for (WorkerProcess worker : swarm) {
         subscribed += Long.parseLong(worker.ask("open " + subscribers / workers).get("subscribed"));
@@ -193,6 +194,88 @@ public final class LoadTool {
     }
   }
 
+  /**
+   * D devices in G groups report state at a fixed total rate R: reports accepted per
+   * second, and how long after a report its group's snapshot shows it.
+   */
+  private void state() throws Exception {
+    int devices = intOption("devices", 10_000);
+    int rate = intOption("rate", 5_000);
+    int groups = intOption("groups", 10);
+    int duration = intOption("duration", 30);
+    int workers = intOption("workers", 2);
+    try (NodeProcess node = startNode(devices)) {
+      List<WorkerProcess> swarm = startWorkers(node, workers, null, groups);
+      long connected = 0;
+      for (WorkerProcess worker : swarm) {
+        connected += Long.parseLong(worker.ask("open " + devices / workers).get("connected"));
+      }
+      Histogram snapshotLatency = new Histogram(3_600_000_000L, 3);
+      io.herald.client.DeviceClient dashboard = io.herald.client.DeviceClient.connect(
+          io.herald.client.DeviceClient.Options.builder()
+              .uri(node.webSocketUri())
+              .token(NodeProcess.token(new io.herald.node.security.DeviceIdentity("load-dashboard", List.of(),
+                  java.util.Optional.of(List.of(new io.herald.node.security.TopicPattern("$group/+"))),
+                  java.util.Optional.of(List.of())))).build()).join();
+      dashboard.subscribe("$group/g0", message -> {
+        try {
+          var view = io.herald.protocol.v1.GroupAggregateView.parseFrom(message.payload());
+          if (view.containsFields("sentAt")) {
+            synchronized (snapshotLatency) {
+              snapshotLatency.recordValue(Math.max(0, Micros.now() - (long) view.getFieldsOrThrow("sentAt").getMax()));
+            }
+          }
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw new IllegalStateException(e);
+        }
+      }).join();
+      System.out.printf("%d devices in %d groups reporting %d/s in all for %d s%n", connected, groups, rate, duration);
+      double nodeCpuBefore = ProcessStats.cpuSeconds(node.pid());
+      double toolCpuBefore = toolCpuSeconds(swarm);
+      List<CompletableFuture<Map<String, String>>> answers = new ArrayList<>();
+      for (WorkerProcess worker : swarm) {
+        answers.add(CompletableFuture.supplyAsync(() -> {
+          try {
+            return worker.ask("state " + rate / workers + " " + duration);
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }));
+      }
+      long accepted = 0;
+      long refused = 0;
+      for (CompletableFuture<Map<String, String>> answer : answers) {
+        accepted += Long.parseLong(answer.join().get("accepted"));
+        refused += Long.parseLong(answer.join().get("refused"));
+      }
+      double nodeCpu = ProcessStats.cpuSeconds(node.pid()) - nodeCpuBefore;
+      double toolCpu = toolCpuSeconds(swarm) - toolCpuBefore;
+      Map<String, Object> state = new LinkedHashMap<>();
+      state.put("devices", connected);
+      state.put("offeredPerSecond", rate);
+      state.put("acceptedPerSecond", Math.round(accepted / (double) duration));
+      state.put("refused", refused);
+      state.put("deviceEntities", node.status().getDeviceEntities());
+      synchronized (snapshotLatency) {
+        state.put("reportToSnapshotMillis", Map.of(
+            "p50", snapshotLatency.getValueAtPercentile(50) / 1000.0,
+            "p99", snapshotLatency.getValueAtPercentile(99) / 1000.0,
+            "max", snapshotLatency.getMaxValue() / 1000.0,
+            "snapshots", snapshotLatency.getTotalCount()));
+      }
+      state.put("nodeCpuPercent", Math.round(100 * nodeCpu / duration));
+      state.put("toolCpuPercent", Math.round(100 * toolCpu / duration));
+      results.put("state", state);
+      System.out.printf("accepted/s %d of %d offered | refused %d | report-to-snapshot ms p50 %.1f p99 %.1f max %.1f"
+              + " (%d snapshots) | CPU node %d%% tool %d%% (of one core)%n",
+          state.get("acceptedPerSecond"), rate, refused, snapshotLatency.getValueAtPercentile(50) / 1000.0,
+          snapshotLatency.getValueAtPercentile(99) / 1000.0, snapshotLatency.getMaxValue() / 1000.0,
+          snapshotLatency.getTotalCount(), state.get("nodeCpuPercent"), state.get("toolCpuPercent"));
+      dashboard.close();
+      swarm.forEach(WorkerProcess::close);
+    }
+  }
+
   private NodeProcess startNode(int connections) {
     String heap = options.getOrDefault("node-heap", "2g");
     Map<String, String> settings = Map.of(
@@ -204,10 +287,11 @@ public final class LoadTool {
     return node;
   }
 
-  private List<WorkerProcess> startWorkers(NodeProcess node, int count, String topic) throws IOException {
+  private List<WorkerProcess> startWorkers(NodeProcess node, int count, String topic, int groups) throws IOException {
     List<WorkerProcess> workers = new ArrayList<>();
     for (int k = 0; k < count; k++) {
-      workers.add(new WorkerProcess(node.webSocketUri().toString(), "127.0.0." + (2 + k), "load-" + k + "-", topic));
+      workers.add(new WorkerProcess(node.webSocketUri().toString(), "127.0.0." + (2 + k), "load-" + k + "-", topic,
+          groups));
     }
     return workers;
   }

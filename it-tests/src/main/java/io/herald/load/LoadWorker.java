@@ -9,17 +9,17 @@ import java.util.Base64;
 
 /**
  * One load-tool worker process: a {@link DeviceSwarm} driven by the coordinator over
- * stdin ({@code open N}, {@code reset}, {@code report}, {@code exit}), answering one line
+ * stdin ({@code open N}, {@code state RATE SECONDS}, {@code reset}, {@code report}, {@code exit}), answering one line
  * on stdout per command. Separate processes keep each under the open-file limit.
  */
 public final class LoadWorker {
 
   private LoadWorker() {}
 
-  /** Arguments: target WebSocket URI, source address, device id prefix, topic (or "-"). */
+  /** Arguments: target WebSocket URI, source address, device id prefix, topic (or "-"), groups. */
   public static void main(String[] args) throws Exception {
     String topic = args[3].equals("-") ? null : args[3];
-    try (DeviceSwarm swarm = new DeviceSwarm(URI.create(args[0]), args[1], args[2], topic)) {
+    try (DeviceSwarm swarm = new DeviceSwarm(URI.create(args[0]), args[1], args[2], topic, Integer.parseInt(args[4]))) {
       BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       String command;
       while ((command = commands.readLine()) != null) {
@@ -28,6 +28,11 @@ public final class LoadWorker {
           case "open" -> {
             swarm.open(Integer.parseInt(words[1]));
             reply("connected=" + swarm.connected() + " subscribed=" + swarm.subscribed() + " failed=" + swarm.failed());
+          }
+          case "state" -> {
+            swarm.reportState(Integer.parseInt(words[1]), Integer.parseInt(words[2]));
+            Thread.sleep(2_000); // the last answers
+            reply("accepted=" + swarm.stateAccepted() + " refused=" + swarm.stateRefused());
           }
           case "reset" -> {
             swarm.reset();
