@@ -72,10 +72,15 @@ class SlowConsumerTest {
     }
   }
 
+  /**
+   * 512 frames: room for a healthy device that lags for a moment on a busy machine (queued
+   * messages are shared, so 16 MiB per stuck device at most), far below the 125 MiB each
+   * stuck device is sent.
+   */
   private static Map<String, String> settings(String policy) {
     return Map.of(
         "herald.connection.slow-consumer-policy", policy,
-        "herald.connection.outbound-queue-size", "64",
+        "herald.connection.outbound-queue-size", "512",
         "herald.connection.close-timeout", "2s");
   }
 
