@@ -8,7 +8,9 @@ import java.time.Duration;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
+import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
 
 /** HTTP answers with Protobuf bodies: success bodies and {@code ErrorResponse}s. */
 public final class ApiResponses {
@@ -30,6 +32,12 @@ public final class ApiResponses {
   public static HttpResponse unavailable(ErrorCode code, String message, Duration retryAfter, BodyFormat format) {
     return error(StatusCodes.SERVICE_UNAVAILABLE, code, message, format)
         .addHeader(RetryAfter.create(Math.max(1, retryAfter.toSeconds())));
+  }
+
+  /** 401 with the Bearer challenge: no credentials, or ones this node does not accept. */
+  public static HttpResponse unauthorized(String message, BodyFormat format) {
+    return error(StatusCodes.UNAUTHORIZED, ErrorCode.UNAUTHORIZED, message, format)
+        .addHeader(WWWAuthenticate.create(HttpChallenge.create("Bearer", "herald")));
   }
 
   /** The error code that fits an HTTP status the router produced itself (404, 405, ...). */

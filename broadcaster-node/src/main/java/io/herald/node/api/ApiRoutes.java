@@ -67,9 +67,6 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Accept;
-import org.apache.pekko.http.javadsl.model.headers.Authorization;
-import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
-import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
@@ -269,16 +266,15 @@ public final class ApiRoutes {
   /** Lets the request through when its API key has the scope; 401 or 403 otherwise. */
   private Route withScope(ApiKeys.Scope scope, Supplier<Route> inner) {
     return extractRequest(request -> {
-      Optional<String> key = request.getHeader(Authorization.class)
-          .map(Authorization::credentials)
-          .filter(credentials -> credentials.scheme().equalsIgnoreCase("Bearer"))
-          .map(credentials -> credentials.token());
+      Optional<String> key = BearerToken.fromHeader(request);
       BodyFormat format = BodyFormat.accepted(acceptHeader(request));
       return switch (apiKeys.check(key, scope)) {
         case ALLOWED -> inner.get();
-        case UNAUTHENTICATED -> complete(error(StatusCodes.UNAUTHORIZED, ErrorCode.UNAUTHORIZED,
-            key.isEmpty() ? "send an API key as Authorization: Bearer <key>" : "unknown API key", format)
-            .addHeader(WWWAuthenticate.create(HttpChallenge.create("Bearer", "herald"))));
+        case UNAUTHENTICATED -> {
+          metrics.error(ErrorCode.UNAUTHORIZED);
+          yield complete(ApiResponses.unauthorized(
+              key.isEmpty() ? "send an API key as Authorization: Bearer <key>" : "unknown API key", format));
+        }
         case FORBIDDEN -> complete(error(StatusCodes.FORBIDDEN, ErrorCode.FORBIDDEN,
             "this API key lacks the " + scope.configName() + " scope", format));
       };
@@ -362,7 +358,7 @@ public final class ApiRoutes {
   }
 
   private HttpResponse bodyTooLarge(BodyFormat format) {
-    return error(StatusCodes.PAYLOAD_TOO_LARGE, ErrorCode.PAYLOAD_TOO_LARGE,
+    return error(StatusCodes.CONTENT_TOO_LARGE, ErrorCode.PAYLOAD_TOO_LARGE,
         "request body is larger than " + settings.maxBodyBytes() + " bytes", format);
   }
 

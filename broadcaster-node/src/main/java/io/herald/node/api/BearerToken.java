@@ -14,11 +14,16 @@ public final class BearerToken {
    * cannot set headers; the header wins when both are present.
    */
   public static Optional<String> of(HttpRequest request) {
-    Optional<String> header = request.getHeader(Authorization.class)
+    Optional<String> header = fromHeader(request);
+    return header.isPresent() ? header : request.getUri().query().get("token").filter(token -> !token.isBlank());
+  }
+
+  /** The token of the {@code Authorization: Bearer} header only, as backends send API keys. */
+  public static Optional<String> fromHeader(HttpRequest request) {
+    return request.getHeader(Authorization.class)
         .map(Authorization::credentials)
         .filter(credentials -> credentials.scheme().equalsIgnoreCase("Bearer"))
         .map(credentials -> credentials.token())
         .filter(token -> !token.isBlank());
-    return header.isPresent() ? header : request.getUri().query().get("token").filter(token -> !token.isBlank());
   }
 }

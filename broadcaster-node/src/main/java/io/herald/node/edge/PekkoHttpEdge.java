@@ -29,8 +29,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
-import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
 import org.apache.pekko.http.javadsl.model.ws.Message;
 import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -46,8 +44,6 @@ import org.apache.pekko.stream.typed.javadsl.ActorSink;
  * The only place that knows Pekko HTTP carries the device frames.
  */
 public final class PekkoHttpEdge {
-
-  private static final WWWAuthenticate WWW_AUTHENTICATE = WWWAuthenticate.create(HttpChallenge.create("Bearer", "herald"));
 
   private final ActorSystem<?> system;
   private final ConnectionServices services;
@@ -71,8 +67,7 @@ public final class PekkoHttpEdge {
         .orElse(new DeviceTokens.Refused("no token: send Authorization: Bearer <token> or ?token=<token>"));
     if (check instanceof DeviceTokens.Refused refused) {
       services.metrics().connectionRefused(ErrorCode.UNAUTHORIZED);
-      return complete(ApiResponses.error(StatusCodes.UNAUTHORIZED, ErrorCode.UNAUTHORIZED, refused.reason(),
-          BodyFormat.JSON).addHeader(WWW_AUTHENTICATE));
+      return complete(ApiResponses.unauthorized(refused.reason(), BodyFormat.JSON));
     }
     return upgrade(upgrade, ((DeviceTokens.Accepted) check).identity());
   }
