@@ -225,10 +225,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       return;
     }
     if (!publishAllowance.tryTake()) {
-      metrics.dropped(NodeMetrics.DropReason.RATE_LIMITED);
-      metrics.error(ErrorCode.RATE_LIMITED);
-      send(ServerFrames.error(publish.requestId(), ErrorCode.RATE_LIMITED,
-          "publish rate over " + settings.publishRate() + "/s (burst " + settings.publishBurst() + "); message dropped"));
+      rateLimited(publish.requestId(), "publish");
       return;
     }
     ActorRef<TopicRegistry.Published> replyTo =
@@ -244,10 +241,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   /** A state report counts against the same allowance as a publish. */
   private void reportState(ClientRequest.ReportState report) {
     if (!publishAllowance.tryTake()) {
-      metrics.dropped(NodeMetrics.DropReason.RATE_LIMITED);
-      metrics.error(ErrorCode.RATE_LIMITED);
-      send(ServerFrames.error(report.requestId(), ErrorCode.RATE_LIMITED,
-          "reports and publishes over " + settings.publishRate() + "/s; report dropped"));
+      rateLimited(report.requestId(), "state report");
       return;
     }
     getContext().ask(DeviceEntity.StateReported.class, device, DEVICE_TIMEOUT,
@@ -310,6 +304,14 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     // Ends the transport too, should the actor stop before its stream.
     port.close(ServerFrames.disconnect(DisconnectReason.SHUTDOWN, "connection closed", Duration.ZERO));
     return this;
+  }
+
+  /** Publishes and state reports share one allowance; over it the request is dropped and answered. */
+  private void rateLimited(long requestId, String what) {
+    metrics.dropped(NodeMetrics.DropReason.RATE_LIMITED);
+    metrics.error(ErrorCode.RATE_LIMITED);
+    send(ServerFrames.error(requestId, ErrorCode.RATE_LIMITED, "publishes and state reports over "
+        + settings.publishRate() + "/s (burst " + settings.publishBurst() + "); " + what + " dropped"));
   }
 
   /** Answers a request with an error; too many invalid frames close the connection. */

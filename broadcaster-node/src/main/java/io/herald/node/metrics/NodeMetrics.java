@@ -2,6 +2,7 @@ package io.herald.node.metrics;
 
 import io.herald.protocol.v1.DisconnectReason;
 import io.herald.protocol.v1.ErrorCode;
+import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -51,7 +52,23 @@ public final class NodeMetrics {
   private final Histogram fanoutLatency =
       Kamon.histogram("herald.fanout.latency", MeasurementUnit.time().nanoseconds()).withoutTags();
   private final Histogram outboundQueueDepth = Kamon.histogram("herald.outbound.queue.depth").withoutTags();
+  private final EnumMap<DropReason, Count> drops = new EnumMap<>(DropReason.class);
+  private final EnumMap<ErrorCode, Count> errors = new EnumMap<>(ErrorCode.class);
   private final LongAdder residentDevices = new LongAdder();
+
+  public NodeMetrics() {
+    // Per-event counters of bounded sets are made once: a drop happens per frame under drop-oldest.
+    for (DropReason reason : DropReason.values()) {
+      String name = reason.name().toLowerCase(Locale.ROOT);
+      drops.put(reason, count("drops." + name, "herald.drops", "reason", name));
+    }
+    for (ErrorCode code : ErrorCode.values()) {
+      if (code != ErrorCode.UNRECOGNIZED) {
+        String name = code.name().toLowerCase(Locale.ROOT);
+        errors.put(code, count("errors." + name, "herald.errors", "code", name));
+      }
+    }
+  }
   private volatile int activeTopics;
 
   public void connectionOpened() {
@@ -104,13 +121,14 @@ public final class NodeMetrics {
   }
 
   public void dropped(DropReason reason) {
-    String name = reason.name().toLowerCase(Locale.ROOT);
-    count("drops." + name, "herald.drops", "reason", name).add(1);
+    drops.get(reason).add(1);
   }
 
   public void error(ErrorCode code) {
-    String name = code.name().toLowerCase(Locale.ROOT);
-    count("errors." + name, "herald.errors", "code", name).add(1);
+    Count count = errors.get(code);
+    if (count != null) {
+      count.add(1);
+    }
   }
 
   /** A device state report was accepted. */
