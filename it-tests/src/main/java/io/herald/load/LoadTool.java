@@ -30,6 +30,8 @@ import org.HdrHistogram.Histogram;
  * herald-load fanout [--subscribers 10000] [--rate 10] [--payload 64] [--duration 30] [--warmup 10] [--workers 2]
  * herald-load state [--devices 10000] [--rate 5000] [--groups 10] [--duration 30] [--workers 2]
  * </pre>
+ *
+ * <p>Every scenario also takes {@code --max-seconds} (default 1800): the run ends there whatever happens.
  */
 public final class LoadTool {
 
@@ -49,6 +51,19 @@ public final class LoadTool {
     for (int i = 1; i + 1 < args.length; i += 2) {
       options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
     }
+    // Every run stops by itself: whatever hangs, the whole tool ends at this deadline.
+    int maxSeconds = Integer.parseInt(options.getOrDefault("max-seconds", "1800"));
+    Thread deadline = new Thread(() -> {
+      try {
+        Thread.sleep(maxSeconds * 1000L);
+        System.err.println("run exceeded --max-seconds " + maxSeconds + "; stopping");
+        System.exit(3);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "herald-load-deadline");
+    deadline.setDaemon(true);
+    deadline.start();
     LoadTool tool = new LoadTool(options);
     tool.results.put("scenario", args[0]);
     tool.results.put("options", new LinkedHashMap<>(options));
@@ -283,6 +298,8 @@ public final class LoadTool {
         "herald.connection.publish-rate", "1000000",
         "herald.connection.publish-burst", "1000000");
     NodeProcess node = NodeProcess.start("load", settings, "-Xmx" + heap, "-Xms" + heap);
+    // Workers end when their stdin closes; the node would outlive an abnormal exit without this.
+    Runtime.getRuntime().addShutdownHook(new Thread(node::close, "herald-load-stop-node"));
     results.put("nodeHeap", heap);
     return node;
   }
