@@ -11,7 +11,9 @@ import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.security.AuthSettings;
 import io.herald.node.security.DevCredentials;
 import io.herald.node.security.DeviceTokens;
+import io.herald.node.topic.TopicEntity;
 import io.herald.node.topic.TopicRegistry;
+import io.herald.node.topic.TopicService;
 import io.herald.protocol.v1.NodeStatus;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
@@ -34,7 +36,9 @@ public final class Guardian {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       NodeMetrics metrics = new NodeMetrics();
-      ActorRef<TopicRegistry.Command> topics = context.spawn(TopicRegistry.create(settings.topic(), metrics), "topics");
+      var topicHomes = TopicEntity.init(context.getSystem(), settings.topic(), metrics);
+      var topicRegistry = context.spawn(TopicRegistry.create(settings.topic(), topicHomes, metrics), "topics");
+      TopicService topics = new TopicService(topicRegistry, topicHomes, metrics);
       var devices = DeviceEntity.directory(context.getSystem());
       var groups = GroupAggregator.directory(context.getSystem());
       DeviceEntity.init(context.getSystem(), settings.device(), topics, groups, metrics);

@@ -4,7 +4,7 @@ import io.herald.node.cluster.ClusterMessage;
 import io.herald.node.device.DeviceEntity;
 import io.herald.node.device.DeviceSnapshot;
 import io.herald.node.metrics.NodeMetrics;
-import io.herald.node.topic.TopicRegistry;
+import io.herald.node.topic.TopicService;
 import io.herald.protocol.v1.MemberStatus;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +55,7 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
     INSTANCE
   }
 
-  public static void init(ActorSystem<?> system, GroupSettings settings, ActorRef<TopicRegistry.Command> topics,
+  public static void init(ActorSystem<?> system, GroupSettings settings, TopicService topics,
       Function<String, RecipientRef<DeviceEntity.Command>> devices, NodeMetrics metrics) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
         entity -> create(entity.getEntityId(), settings, topics, devices, metrics)));
@@ -67,7 +67,7 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
     return groupId -> sharding.entityRefFor(ENTITY_TYPE_KEY, groupId);
   }
 
-  public static Behavior<Command> create(String groupId, GroupSettings settings, ActorRef<TopicRegistry.Command> topics,
+  public static Behavior<Command> create(String groupId, GroupSettings settings, TopicService topics,
       Function<String, RecipientRef<DeviceEntity.Command>> devices, NodeMetrics metrics) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
         new GroupAggregator(context, timers, groupId, settings, topics, devices, metrics)));
@@ -76,13 +76,13 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   private final TimerScheduler<Command> timers;
   private final String groupId;
   private final GroupSettings settings;
-  private final ActorRef<TopicRegistry.Command> topics;
+  private final TopicService topics;
   private final Function<String, RecipientRef<DeviceEntity.Command>> devices;
   private final NodeMetrics metrics;
   private final Aggregate aggregate = new Aggregate();
 
   private GroupAggregator(ActorContext<Command> context, TimerScheduler<Command> timers, String groupId,
-      GroupSettings settings, ActorRef<TopicRegistry.Command> topics,
+      GroupSettings settings, TopicService topics,
       Function<String, RecipientRef<DeviceEntity.Command>> devices, NodeMetrics metrics) {
     super(context);
     this.metrics = metrics;
@@ -130,8 +130,8 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
 
   private Behavior<Command> onPublishTick(PublishTick tick) {
     metrics.aggregateTicked();
-    topics.tell(new TopicRegistry.Publish("$group/" + groupId,
-        GroupViews.toWire(groupId, aggregate.snapshot()).toByteString(), 0, getContext().getSystem().ignoreRef()));
+    topics.publish("$group/" + groupId, GroupViews.toWire(groupId, aggregate.snapshot()).toByteString(), 0,
+        getContext().getSystem().ignoreRef());
     return this;
   }
 

@@ -31,7 +31,8 @@ import io.herald.node.security.AuthSettings;
 import io.herald.node.security.DeviceIdentity;
 import io.herald.node.security.DeviceTokens;
 import io.herald.node.security.TopicPattern;
-import io.herald.node.topic.TopicRegistry;
+import io.herald.node.topic.TopicEntity;
+import io.herald.node.topic.TopicService;
 import io.herald.protocol.Topics;
 import io.herald.protocol.v1.BroadcastRequest;
 import io.herald.protocol.v1.BroadcastResponse;
@@ -80,7 +81,7 @@ public final class ApiRoutes {
 
   private static final String MESSAGES_SUFFIX = "/messages";
 
-  private final ActorRef<TopicRegistry.Command> topics;
+  private final TopicService topics;
   private final Function<String, RecipientRef<DeviceEntity.Command>> devices;
   private final Function<String, RecipientRef<GroupAggregator.Command>> groups;
   private final Scheduler scheduler;
@@ -91,7 +92,7 @@ public final class ApiRoutes {
   private final AuthSettings auth;
   private final NodeMetrics metrics;
 
-  public ApiRoutes(ActorRef<TopicRegistry.Command> topics, Function<String, RecipientRef<DeviceEntity.Command>> devices,
+  public ApiRoutes(TopicService topics, Function<String, RecipientRef<DeviceEntity.Command>> devices,
       Function<String, RecipientRef<GroupAggregator.Command>> groups, Scheduler scheduler, ApiSettings settings,
       int maxTopicLength, Supplier<Message> nodeStatus, AuthSettings auth, NodeMetrics metrics) {
     this.topics = topics;
@@ -287,10 +288,8 @@ public final class ApiRoutes {
     return ApiResponses.error(status, code, message, format);
   }
 
-  private CompletionStage<TopicRegistry.Published> askPublish(String topic, ByteString payload) {
-    return AskPattern.ask(topics,
-        replyTo -> new TopicRegistry.Publish(topic, payload, 0, replyTo),
-        settings.publishTimeout(), scheduler);
+  private CompletionStage<TopicEntity.Published> askPublish(String topic, ByteString payload) {
+    return topics.publish(topic, payload, settings.publishTimeout(), scheduler);
   }
 
   private Optional<Error> checkTopic(String topic) {

@@ -6,7 +6,7 @@ import io.herald.node.device.FieldValue;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.security.DeviceIdentity;
 import io.herald.node.topic.Subscriber;
-import io.herald.node.topic.TopicRegistry;
+import io.herald.node.topic.TopicEntity;
 import io.herald.protocol.Topics;
 import io.herald.protocol.v1.DisconnectReason;
 import io.herald.protocol.v1.ErrorCode;
@@ -65,7 +65,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   public record PushDesired(long version, Map<String, FieldValue> desired, Map<String, FieldValue> delta)
       implements Command, ClusterMessage {}
 
-  private record PublishAccepted(TopicRegistry.Published published) implements Command {}
+  private record PublishAccepted(TopicEntity.Published published) implements Command {}
 
   private record ReportAnswered(long requestId, DeviceEntity.StateReported reply, Throwable failure)
       implements Command {}
@@ -87,7 +87,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private final ConnectionSettings settings;
   private final NodeMetrics metrics;
   private final Subscriber asSubscriber;
-  private final ActorRef<TopicRegistry.Published> publishAcks;
+  private final ActorRef<TopicEntity.Published> publishAcks;
   private final Set<String> subscriptions = new HashSet<>();
   private final TokenBucket publishAllowance;
   private final TokenBucket errorAllowance;
@@ -110,7 +110,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     this.settings = services.settings();
     this.metrics = services.metrics();
     this.asSubscriber = new Subscriber(context.getSelf(), port);
-    this.publishAcks = context.messageAdapter(TopicRegistry.Published.class, PublishAccepted::new);
+    this.publishAcks = context.messageAdapter(TopicEntity.Published.class, PublishAccepted::new);
     this.publishAllowance = new TokenBucket(settings.publishRate(), settings.publishBurst(), services.nanoClock());
     this.errorAllowance = new TokenBucket(1, settings.maxProtocolErrors(), services.nanoClock());
     this.heartbeatIntervalNanos = settings.heartbeatInterval().toNanos();
@@ -201,13 +201,13 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
           "a connection may hold at most " + settings.maxSubscriptions() + " subscriptions");
     } else {
       subscriptions.add(topic);
-      services.topics().tell(new TopicRegistry.Subscribe(topic, asSubscriber, subscribe.requestId()));
+      services.topics().subscribe(topic, asSubscriber, subscribe.requestId());
     }
   }
 
   private void unsubscribe(ClientRequest.Unsubscribe unsubscribe) {
     if (subscriptions.remove(unsubscribe.topic())) {
-      services.topics().tell(new TopicRegistry.Unsubscribe(unsubscribe.topic(), asSubscriber, unsubscribe.requestId()));
+      services.topics().unsubscribe(unsubscribe.topic(), asSubscriber, unsubscribe.requestId());
     } else {
       send(ServerFrames.unsubscribed(unsubscribe.requestId(), unsubscribe.topic()));
     }
@@ -228,9 +228,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       rateLimited(publish.requestId(), "publish");
       return;
     }
-    ActorRef<TopicRegistry.Published> replyTo =
+    ActorRef<TopicEntity.Published> replyTo =
         publish.requestId() == 0 ? getContext().getSystem().ignoreRef() : publishAcks;
-    services.topics().tell(new TopicRegistry.Publish(publish.topic(), publish.payload(), publish.requestId(), replyTo));
+    services.topics().publish(publish.topic(), publish.payload(), publish.requestId(), replyTo);
   }
 
   private void refuseTopic(long requestId, String topic, Topics.Verdict verdict) {
@@ -268,7 +268,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   }
 
   private Behavior<Command> onPublishAccepted(PublishAccepted accepted) {
-    TopicRegistry.Published published = accepted.published();
+    TopicEntity.Published published = accepted.published();
     send(ServerFrames.published(published.correlationId(), published.topic(), published.sequence()));
     return this;
   }

@@ -2,7 +2,7 @@ package io.herald.node.connection;
 
 import io.herald.node.device.DeviceEntity;
 import io.herald.node.metrics.NodeMetrics;
-import io.herald.node.topic.TopicRegistry;
+import io.herald.node.topic.TopicService;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -13,7 +13,7 @@ public record ConnectionServices(
     String nodeId,
     ConnectionSettings settings,
     int maxTopicLength,
-    ActorRef<TopicRegistry.Command> topics,
+    TopicService topics,
     Function<String, RecipientRef<DeviceEntity.Command>> devices,
     LocalConnections connections,
     NodeMetrics metrics,

@@ -5,7 +5,7 @@ import io.herald.node.aggregate.GroupAggregator;
 import io.herald.node.cluster.ClusterMessage;
 import io.herald.node.connection.ConnectionActor;
 import io.herald.node.metrics.NodeMetrics;
-import io.herald.node.topic.TopicRegistry;
+import io.herald.node.topic.TopicService;
 import io.herald.protocol.v1.ErrorCode;
 import java.time.Clock;
 import java.time.Instant;
@@ -78,7 +78,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   private record Session(String sessionId, String nodeId, ActorRef<ConnectionActor.Command> connection) {}
 
   /** Starts sharding for devices on this node. */
-  public static void init(ActorSystem<?> system, StateLimits limits, ActorRef<TopicRegistry.Command> topics,
+  public static void init(ActorSystem<?> system, StateLimits limits, TopicService topics,
       Function<String, RecipientRef<GroupAggregator.Command>> groupDirectory, NodeMetrics metrics) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
         entity -> create(entity.getEntityId(), limits, topics, groupDirectory, metrics, Clock.systemUTC())));
@@ -90,13 +90,13 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     return deviceId -> sharding.entityRefFor(ENTITY_TYPE_KEY, deviceId);
   }
 
-  public static Behavior<Command> create(String deviceId, StateLimits limits, ActorRef<TopicRegistry.Command> topics,
+  public static Behavior<Command> create(String deviceId, StateLimits limits, TopicService topics,
       Function<String, RecipientRef<GroupAggregator.Command>> groupDirectory, NodeMetrics metrics, Clock clock) {
     return Behaviors.setup(context -> new DeviceEntity(context, deviceId, limits, topics, groupDirectory, metrics, clock));
   }
 
   private final String deviceId;
-  private final ActorRef<TopicRegistry.Command> topics;
+  private final TopicService topics;
   private final Function<String, RecipientRef<GroupAggregator.Command>> groupDirectory;
   private final NodeMetrics metrics;
   private final Clock clock;
@@ -106,7 +106,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   private Instant lastSeen;
 
   private DeviceEntity(ActorContext<Command> context, String deviceId, StateLimits limits,
-      ActorRef<TopicRegistry.Command> topics, Function<String, RecipientRef<GroupAggregator.Command>> groupDirectory,
+      TopicService topics, Function<String, RecipientRef<GroupAggregator.Command>> groupDirectory,
       NodeMetrics metrics, Clock clock) {
     super(context);
     this.deviceId = deviceId;
@@ -236,7 +236,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
 
   private void publish(String aspect) {
     ByteString view = DeviceViews.toWire(snapshot()).toByteString();
-    topics.tell(new TopicRegistry.Publish("$device/" + deviceId + "/" + aspect, view, 0,
-        getContext().getSystem().ignoreRef()));
+    topics.publish("$device/" + deviceId + "/" + aspect, view, 0,
+        getContext().getSystem().ignoreRef());
   }
 }

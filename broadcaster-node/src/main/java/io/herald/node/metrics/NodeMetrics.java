@@ -27,7 +27,9 @@ public final class NodeMetrics {
     /** Dropped from a full outbound queue (drop-oldest policy). */
     SLOW_CONSUMER,
     /** A device publish or state report refused by the connection's rate limit. */
-    RATE_LIMITED
+    RATE_LIMITED,
+    /** A publish that arrived at a starting topic home whose hold buffer was full. */
+    TOPIC_RECOVERY
   }
 
   /** A running total and its Kamon counter. */

@@ -1,13 +1,14 @@
 package io.herald.node.topic;
 
-import com.google.protobuf.ByteString;
 import io.herald.node.connection.OutboundFrame;
 import io.herald.node.connection.OutboundPort;
 import io.herald.node.connection.ServerFrames;
 import io.herald.node.connection.TopicMessageFrame;
 import io.herald.node.metrics.NodeMetrics;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -19,9 +20,11 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.Routers;
 
 /**
- * One topic's subscribers on this node. Stamps each message with the topic's next
- * sequence, encodes it once, and offers it to every subscriber's outbound port: directly
- * while the topic is small, through a pool of {@link FanoutWorker}s once it is large.
+ * One topic's subscribers on this node. Encodes each message its {@link TopicEntity}
+ * stamped once, and offers it to every subscriber's outbound port: directly while the
+ * topic is small, through a pool of {@link FanoutWorker}s once it is large. Subscriptions
+ * are confirmed once the topic's home has this node registered, so a subscriber gets
+ * every message published after its confirmation.
  */
 public final class TopicActor extends AbstractBehavior<TopicActor.Command> {
 
@@ -31,8 +34,12 @@ public final class TopicActor extends AbstractBehavior<TopicActor.Command> {
 
   public record RemoveSubscriber(Subscriber subscriber, long requestId) implements Command {}
 
-  public record Publish(ByteString payload, long correlationId, ActorRef<TopicRegistry.Published> replyTo)
-      implements Command {}
+  /** The topic's home has this node registered. */
+  enum Registered implements Command {
+    INSTANCE
+  }
+
+  record Deliver(List<TopicEntity.Message> messages) implements Command {}
 
   /** Sent by the registry once the topic is idle; queued work is finished first. */
   enum Stop implements Command {
@@ -42,6 +49,8 @@ public final class TopicActor extends AbstractBehavior<TopicActor.Command> {
   private record SubscriberTerminated(ActorRef<?> owner) implements Command {}
 
   private record WorkersStopped() implements Command {}
+
+  private record HeldConfirmation(Subscriber subscriber, OutboundFrame frame) {}
 
   public static Behavior<Command> create(String topic, ActorRef<TopicRegistry.Command> registry,
       TopicSettings settings, NodeMetrics metrics) {
@@ -53,8 +62,10 @@ public final class TopicActor extends AbstractBehavior<TopicActor.Command> {
   private final TopicSettings settings;
   private final NodeMetrics metrics;
   private final Map<ActorRef<?>, Subscriber> subscribers = new HashMap<>();
-  private long sequence;
   private long subscribesReceived;
+  private boolean registered;
+  /** Confirmations held until the home has this node registered. */
+  private final List<HeldConfirmation> awaitingConfirmation = new ArrayList<>();
   /** Null while the topic delivers directly; once set, the topic stays pooled. */
   private ActorRef<FanoutWorker.Command> workers;
 
@@ -73,7 +84,8 @@ public final class TopicActor extends AbstractBehavior<TopicActor.Command> {
         .onMessage(AddSubscriber.class, this::onAddSubscriber)
         .onMessage(RemoveSubscriber.class, this::onRemoveSubscriber)
         .onMessage(SubscriberTerminated.class, this::onSubscriberTerminated)
-        .onMessage(Publish.class, this::onPublish)
+        .onMessage(Registered.class, registeredNow -> onRegistered())
+        .onMessage(Deliver.class, this::onDeliver)
         .onMessage(Stop.class, this::onStop)
         .onMessage(WorkersStopped.class, stopped -> Behaviors.stopped())
         .build();
@@ -85,8 +97,31 @@ public final class TopicActor extends AbstractBehavior<TopicActor.Command> {
     if (subscribers.put(subscriber.owner(), subscriber) == null) {
       getContext().watchWith(subscriber.owner(), new SubscriberTerminated(subscriber.owner()));
     }
-    // Confirmed by whoever delivers to the subscriber, so no message overtakes the confirmation.
     var confirmation = ServerFrames.subscribed(add.requestId(), topic);
+    if (!registered) {
+      awaitingConfirmation.add(new HeldConfirmation(subscriber, confirmation));
+      return this;
+    }
+    confirm(subscriber, confirmation);
+    return this;
+  }
+
+  private Behavior<Command> onRegistered() {
+    if (!registered) {
+      registered = true;
+      for (HeldConfirmation held : awaitingConfirmation) {
+        // One that unsubscribed meanwhile had its unsubscribe confirmed already.
+        if (subscribers.containsKey(held.subscriber().owner())) {
+          confirm(held.subscriber(), held.frame());
+        }
+      }
+      awaitingConfirmation.clear();
+    }
+    return this;
+  }
+
+  /** Confirmed by whoever delivers to the subscriber, so no message overtakes the confirmation. */
+  private void confirm(Subscriber subscriber, OutboundFrame confirmation) {
     if (workers != null) {
       workers.tell(new FanoutWorker.Add(subscriber, confirmation));
     } else {
@@ -95,7 +130,6 @@ public final class TopicActor extends AbstractBehavior<TopicActor.Command> {
         startWorkers();
       }
     }
-    return this;
   }
 
   private Behavior<Command> onRemoveSubscriber(RemoveSubscriber remove) {
@@ -112,16 +146,17 @@ public final class TopicActor extends AbstractBehavior<TopicActor.Command> {
     return this;
   }
 
-  private Behavior<Command> onPublish(Publish publish) {
-    sequence++;
-    TopicMessageFrame message = TopicMessageFrame.of(topic, sequence, publish.payload(), Instant.now());
-    if (workers != null) {
-      workers.tell(new FanoutWorker.Deliver(message));
-    } else {
-      metrics.delivered(FanoutWorker.offerToAll(subscribers.values(), message));
-      metrics.fannedOut(System.nanoTime() - message.acceptedAtNanos());
+  private Behavior<Command> onDeliver(Deliver deliver) {
+    for (TopicEntity.Message stamped : deliver.messages()) {
+      TopicMessageFrame message = TopicMessageFrame.of(topic, stamped.sequence(), stamped.payload(),
+          Instant.ofEpochMilli(stamped.publishedAtMillis()));
+      if (workers != null) {
+        workers.tell(new FanoutWorker.Deliver(message));
+      } else {
+        metrics.delivered(FanoutWorker.offerToAll(subscribers.values(), message));
+        metrics.fannedOut(System.nanoTime() - message.acceptedAtNanos());
+      }
     }
-    publish.replyTo().tell(new TopicRegistry.Published(topic, sequence, publish.correlationId()));
     return this;
   }
 

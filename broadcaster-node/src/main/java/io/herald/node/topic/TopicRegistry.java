@@ -1,22 +1,32 @@
 package io.herald.node.topic;
 
-import com.google.protobuf.ByteString;
+import io.herald.node.cluster.ClusterMessage;
 import io.herald.node.connection.ServerFrames;
 import io.herald.node.metrics.NodeMetrics;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 
 /**
- * Finds the {@link TopicActor} of every topic with local subscribers: creates it on the
- * first subscribe and stops it once it is idle with no subscribe on its way to it.
+ * This node's side of every topic: finds the {@link TopicActor} of each topic with local
+ * subscribers (created on the first subscribe, stopped once idle with no subscribe on its
+ * way to it), registers the node with the topic's {@link TopicEntity} so its messages come
+ * here, and hands each delivery to the topic actor.
  */
 public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command> {
+
+  /** Every node's registry, for topic homes that start and ask who has subscribers. */
+  public static final ServiceKey<Command> SERVICE_KEY = ServiceKey.create(Command.class, "herald-topic-registry");
 
   public interface Command {}
 
@@ -24,37 +34,51 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
 
   public record Unsubscribe(String topic, Subscriber subscriber, long requestId) implements Command {}
 
-  /** Publishes to a topic; {@code correlationId} comes back in {@link Published}. */
-  public record Publish(String topic, ByteString payload, long correlationId, ActorRef<Published> replyTo)
-      implements Command {}
+  /** The topic's home has this node registered; {@code home} is watched to register again. */
+  public record Registered(String topic, ActorRef<TopicEntity.Command> home) implements Command, ClusterMessage {}
 
-  /** A publish was accepted; sequence 0 means the topic had no local subscribers. */
-  public record Published(String topic, long sequence, long correlationId) {}
+  /** Messages of a topic for this node's subscribers, in sequence order. */
+  public record Deliver(String topic, List<TopicEntity.Message> messages) implements Command, ClusterMessage {}
+
+  /** A starting topic home asks whether this node has subscribers. */
+  public record ReportSubscription(String topic, ActorRef<TopicEntity.Command> replyTo)
+      implements Command, ClusterMessage {}
 
   /** Sent by a topic actor with no subscribers left. */
   record TopicIdle(String topic, ActorRef<TopicActor.Command> topicActor, long subscribesReceived)
       implements Command {}
 
+  private record HomeStopped(String topic, ActorRef<TopicEntity.Command> home) implements Command {}
+
   private static final class LiveTopic {
     final ActorRef<TopicActor.Command> actor;
     long subscribesSent;
+    long lastSequence;
+    ActorRef<TopicEntity.Command> home;
 
     LiveTopic(ActorRef<TopicActor.Command> actor) {
       this.actor = actor;
     }
   }
 
-  public static Behavior<Command> create(TopicSettings settings, NodeMetrics metrics) {
-    return Behaviors.setup(context -> new TopicRegistry(context, settings, metrics));
+  public static Behavior<Command> create(TopicSettings settings, ActorRef<ShardingEnvelope<TopicEntity.Command>> homes,
+      NodeMetrics metrics) {
+    return Behaviors.setup(context -> {
+      context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
+      return new TopicRegistry(context, settings, homes, metrics);
+    });
   }
 
   private final TopicSettings settings;
+  private final ActorRef<ShardingEnvelope<TopicEntity.Command>> homes;
   private final NodeMetrics metrics;
   private final Map<String, LiveTopic> topics = new HashMap<>();
 
-  private TopicRegistry(ActorContext<Command> context, TopicSettings settings, NodeMetrics metrics) {
+  private TopicRegistry(ActorContext<Command> context, TopicSettings settings,
+      ActorRef<ShardingEnvelope<TopicEntity.Command>> homes, NodeMetrics metrics) {
     super(context);
     this.settings = settings;
+    this.homes = homes;
     this.metrics = metrics;
   }
 
@@ -63,7 +87,10 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     return newReceiveBuilder()
         .onMessage(Subscribe.class, this::onSubscribe)
         .onMessage(Unsubscribe.class, this::onUnsubscribe)
-        .onMessage(Publish.class, this::onPublish)
+        .onMessage(Registered.class, this::onRegistered)
+        .onMessage(Deliver.class, this::onDeliver)
+        .onMessage(ReportSubscription.class, this::onReportSubscription)
+        .onMessage(HomeStopped.class, this::onHomeStopped)
         .onMessage(TopicIdle.class, this::onTopicIdle)
         .build();
   }
@@ -85,13 +112,47 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     return this;
   }
 
-  private Behavior<Command> onPublish(Publish publish) {
-    metrics.messagePublished();
-    LiveTopic topic = topics.get(publish.topic());
+  private Behavior<Command> onRegistered(Registered registered) {
+    LiveTopic topic = topics.get(registered.topic());
     if (topic == null) {
-      publish.replyTo().tell(new Published(publish.topic(), 0, publish.correlationId()));
-    } else {
-      topic.actor.tell(new TopicActor.Publish(publish.payload(), publish.correlationId(), publish.replyTo()));
+      // Stopped since it registered; the unregister is on its way to the home.
+      return this;
+    }
+    if (!registered.home().equals(topic.home)) {
+      if (topic.home != null) {
+        getContext().unwatch(topic.home);
+      }
+      topic.home = registered.home();
+      getContext().watchWith(topic.home, new HomeStopped(registered.topic(), topic.home));
+    }
+    topic.actor.tell(TopicActor.Registered.INSTANCE);
+    return this;
+  }
+
+  private Behavior<Command> onDeliver(Deliver deliver) {
+    LiveTopic topic = topics.get(deliver.topic());
+    if (topic != null) {
+      topic.lastSequence = deliver.messages().get(deliver.messages().size() - 1).sequence();
+      topic.actor.tell(new TopicActor.Deliver(deliver.messages()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onReportSubscription(ReportSubscription ask) {
+    LiveTopic topic = topics.get(ask.topic());
+    ask.replyTo().tell(new TopicEntity.SubscriptionReport(getContext().getSelf(), topic != null,
+        topic == null ? 0 : topic.lastSequence));
+    return this;
+  }
+
+  /** The topic's home stopped (moved or its node left): register with the next one. */
+  private Behavior<Command> onHomeStopped(HomeStopped stopped) {
+    LiveTopic topic = topics.get(stopped.topic());
+    if (topic != null && stopped.home().equals(topic.home)) {
+      topic.home = null;
+      if (!nodeIsStopping()) {
+        register(stopped.topic(), topic);
+      }
     }
     return this;
   }
@@ -101,16 +162,37 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     // Equal counts mean no subscribe is on its way to the idle actor: it may stop.
     if (topic != null && topic.actor.equals(idle.topicActor()) && topic.subscribesSent == idle.subscribesReceived()) {
       topics.remove(idle.topic());
+      if (topic.home != null) {
+        getContext().unwatch(topic.home);
+      }
+      if (!nodeIsStopping()) {
+        homes.tell(new ShardingEnvelope<>(idle.topic(), new TopicEntity.Unregister(getContext().getSelf())));
+      }
       topic.actor.tell(TopicActor.Stop.INSTANCE);
       metrics.setActiveTopics(topics.size());
     }
     return this;
   }
 
-  private LiveTopic startTopic(String topic) {
+  private LiveTopic startTopic(String name) {
     ActorRef<TopicActor.Command> actor = getContext().spawnAnonymous(
-        TopicActor.create(topic, getContext().getSelf(), settings, metrics));
+        TopicActor.create(name, getContext().getSelf(), settings, metrics));
     metrics.setActiveTopics(topics.size() + 1);
-    return new LiveTopic(actor);
+    LiveTopic topic = new LiveTopic(actor);
+    register(name, topic);
+    return topic;
+  }
+
+  /**
+   * A stopping node neither unregisters nor registers again: homes elsewhere forget it when
+   * it leaves the cluster, and sharding would hold such messages for shards that are
+   * being handed off, delaying the node's exit.
+   */
+  private boolean nodeIsStopping() {
+    return CoordinatedShutdown.get(getContext().getSystem()).getShutdownReason().isPresent();
+  }
+
+  private void register(String name, LiveTopic topic) {
+    homes.tell(new ShardingEnvelope<>(name, new TopicEntity.Register(getContext().getSelf(), topic.lastSequence)));
   }
 }

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.herald.node.device.DeviceEntity;
 import io.herald.node.device.DeviceSnapshot;
 import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.topic.TopicEntity;
 import io.herald.node.topic.TopicRegistry;
+import io.herald.node.topic.TopicService;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import io.herald.protocol.v1.GroupAggregateView;
 import io.herald.protocol.v1.MemberStatus;
 import java.time.Duration;
@@ -22,12 +25,14 @@ class GroupAggregatorTest {
 
   private static final ActorTestKit testKit = ActorTestKit.create();
 
-  private final TestProbe<TopicRegistry.Command> topics = testKit.createTestProbe();
+  private final TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
+  private final TestProbe<ShardingEnvelope<TopicEntity.Command>> topics = testKit.createTestProbe();
   private final TestProbe<DeviceEntity.Command> online = testKit.createTestProbe();
   private final TestProbe<DeviceEntity.Command> offline = testKit.createTestProbe();
   private final TestProbe<DeviceEntity.Command> silent = testKit.createTestProbe();
   private final ActorRef<GroupAggregator.Command> group = testKit.spawn(GroupAggregator.create("g1",
-      new GroupSettings(Duration.ofMillis(200), Duration.ofMillis(500)), topics.getRef(),
+      new GroupSettings(Duration.ofMillis(200), Duration.ofMillis(500)),
+      new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()),
       id -> switch (id) {
         case "online" -> online.getRef();
         case "offline" -> offline.getRef();
@@ -45,16 +50,16 @@ class GroupAggregatorTest {
     group.tell(new GroupAggregator.MemberChanged("b", true, Map.of("t", 20.0)));
     group.tell(new GroupAggregator.MemberChanged("b", false, Map.of("t", 20.0)));
 
-    TopicRegistry.Publish snapshot = topics.expectMessageClass(TopicRegistry.Publish.class);
-    assertEquals("$group/g1", snapshot.topic());
-    GroupAggregateView view = GroupAggregateView.parseFrom(snapshot.payload());
+    var snapshot = topics.receiveMessage();
+    assertEquals("$group/g1", snapshot.entityId());
+    GroupAggregateView view = GroupAggregateView.parseFrom(((TopicEntity.Publish) snapshot.message()).payload());
     assertEquals(2, view.getMembers());
     assertEquals(1, view.getOnline());
     assertEquals(10.0, view.getFieldsOrThrow("t").getMax());
     topics.expectNoMessage(Duration.ofMillis(400));
 
     group.tell(new GroupAggregator.MemberLeft("a"));
-    assertEquals(1, GroupAggregateView.parseFrom(topics.expectMessageClass(TopicRegistry.Publish.class).payload())
+    assertEquals(1, GroupAggregateView.parseFrom(((TopicEntity.Publish) topics.receiveMessage().message()).payload())
         .getMembers());
   }
 

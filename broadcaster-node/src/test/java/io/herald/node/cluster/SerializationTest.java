@@ -1,5 +1,14 @@
 package io.herald.node.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.herald.node.topic.TopicEntity;
+import io.herald.node.topic.TopicRegistry;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
@@ -22,6 +31,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -63,7 +73,25 @@ class SerializationTest {
         new GroupAggregator.GroupMembers("g1", List.of(
             new GroupAggregator.MemberReport("d1", MemberStatus.ANSWERED, Optional.of(new DeviceSnapshot("d1", true,
                 state, 1, Map.of(), 0, 0, true, "n", "s", Instant.parse("2026-11-22T12:00:00Z"), List.of("g1")))),
-            new GroupAggregator.MemberReport("d2", MemberStatus.TIMED_OUT, Optional.empty()))));
+            new GroupAggregator.MemberReport("d2", MemberStatus.TIMED_OUT, Optional.empty()))),
+        new TopicEntity.Publish(ByteString.copyFromUtf8("hello"), 42, probe.getRef().unsafeUpcast()),
+        new TopicEntity.Published("a/b", 7, 42),
+        new TopicEntity.Register(probe.getRef().unsafeUpcast(), 12),
+        new TopicEntity.Unregister(probe.getRef().unsafeUpcast()),
+        new TopicEntity.SubscriptionReport(probe.getRef().unsafeUpcast(), true, 12),
+        new TopicRegistry.Registered("a/b", probe.getRef().unsafeUpcast()),
+        new TopicRegistry.ReportSubscription("a/b", probe.getRef().unsafeUpcast()),
+        new TopicRegistry.Deliver("a/b", List.of(
+            new TopicEntity.Message(8, ByteString.copyFromUtf8("one"), 1_700_000_000_000L),
+            new TopicEntity.Message(9, ByteString.EMPTY, 1_700_000_000_001L))));
+  }
+
+  @Test
+  void everyCodecHasAMessageInThisTest() {
+    Set<Class<?>> tested = clusterMessages().map(Object::getClass).collect(Collectors.toSet());
+    for (ClusterCodec<?> codec : ClusterCodecs.all(ActorRefResolver.get(testKit.system()))) {
+      assertTrue(tested.contains(codec.type()), codec.type().getName() + " has no round trip here");
+    }
   }
 
   @ParameterizedTest

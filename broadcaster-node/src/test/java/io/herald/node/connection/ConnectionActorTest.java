@@ -10,7 +10,10 @@ import io.herald.node.device.FieldValue;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.security.DeviceIdentity;
 import io.herald.node.security.TopicPattern;
+import io.herald.node.topic.TopicEntity;
 import io.herald.node.topic.TopicRegistry;
+import io.herald.node.topic.TopicService;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import io.herald.protocol.v1.DisconnectReason;
 import io.herald.protocol.v1.ErrorCode;
 import io.herald.protocol.v1.ServerFrame;
@@ -33,6 +36,7 @@ class ConnectionActorTest {
   private final AtomicLong nanos = new AtomicLong();
   private final RecordingPort port = new RecordingPort();
   private final TestProbe<TopicRegistry.Command> topics = testKit.createTestProbe();
+  private final TestProbe<ShardingEnvelope<TopicEntity.Command>> topicHomes = testKit.createTestProbe();
   private final TestProbe<DeviceEntity.Command> device = testKit.createTestProbe();
   private final TestProbe<ConnectionActor.InboundAck> acks = testKit.createTestProbe();
   private final NodeMetrics metrics = new NodeMetrics();
@@ -141,8 +145,8 @@ class ConnectionActorTest {
       connection.tell(new ConnectionActor.Inbound(acks.getRef(), new ClientRequest.Publish(i, "t", ByteString.EMPTY)));
     }
 
-    topics.expectMessageClass(TopicRegistry.Publish.class);
-    topics.expectMessageClass(TopicRegistry.Publish.class);
+    topicHomes.receiveMessage();
+    topicHomes.receiveMessage();
     awaitFrames(2);
     ServerFrame limited = port.frames().get(1);
     assertEquals(ErrorCode.RATE_LIMITED, limited.getError().getCode());
@@ -199,7 +203,8 @@ class ConnectionActorTest {
   }
 
   private ConnectionServices services(ConnectionSettings settings, LocalConnections live) {
-    return new ConnectionServices("node-1", settings, 64, topics.getRef(), id -> device.getRef(), live, metrics,
+    return new ConnectionServices("node-1", settings, 64,
+        new TopicService(topics.getRef(), topicHomes.getRef(), metrics), id -> device.getRef(), live, metrics,
         nanos::get);
   }
 

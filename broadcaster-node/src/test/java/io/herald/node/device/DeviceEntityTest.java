@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.herald.node.aggregate.GroupAggregator;
 import io.herald.node.connection.ConnectionActor;
 import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.topic.TopicEntity;
 import io.herald.node.topic.TopicRegistry;
+import io.herald.node.topic.TopicService;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import io.herald.protocol.v1.DeviceView;
 import io.herald.protocol.v1.ErrorCode;
 import java.time.Clock;
@@ -24,10 +27,12 @@ class DeviceEntityTest {
 
   private static final ActorTestKit testKit = ActorTestKit.create();
 
-  private final TestProbe<TopicRegistry.Command> topics = testKit.createTestProbe();
+  private final TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
+  private final TestProbe<ShardingEnvelope<TopicEntity.Command>> topics = testKit.createTestProbe();
   private final TestProbe<GroupAggregator.Command> groups = testKit.createTestProbe();
   private final ActorRef<DeviceEntity.Command> entity = testKit.spawn(DeviceEntity.create("d1",
-      new StateLimits(8, 16, 32), topics.getRef(), id -> groups.getRef(), new NodeMetrics(), Clock.systemUTC()));
+      new StateLimits(8, 16, 32),
+      new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), id -> groups.getRef(), new NodeMetrics(), Clock.systemUTC()));
 
   @AfterAll
   static void shutdown() {
@@ -40,9 +45,9 @@ class DeviceEntityTest {
     entity.tell(new DeviceEntity.ReportState(Map.of("t", number(21)), false, List.of(), replies.getRef()));
 
     assertEquals(1, replies.receiveMessage().version());
-    TopicRegistry.Publish published = topics.expectMessageClass(TopicRegistry.Publish.class);
-    assertEquals("$device/d1/state", published.topic());
-    assertEquals(21, DeviceView.parseFrom(published.payload()).getReportedOrThrow("t").getNumber());
+    var published = topics.receiveMessage();
+    assertEquals("$device/d1/state", published.entityId());
+    assertEquals(21, DeviceView.parseFrom(((TopicEntity.Publish) published.message()).payload()).getReportedOrThrow("t").getNumber());
   }
 
   @Test

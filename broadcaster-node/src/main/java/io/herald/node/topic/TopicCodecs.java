@@ -1,0 +1,85 @@
+package io.herald.node.topic;
+
+import io.herald.node.cluster.ClusterCodec;
+import io.herald.protocol.cluster.v1.TopicDeliver;
+import io.herald.protocol.cluster.v1.TopicMessage;
+import io.herald.protocol.cluster.v1.TopicPublish;
+import io.herald.protocol.cluster.v1.TopicPublished;
+import io.herald.protocol.cluster.v1.TopicRegister;
+import io.herald.protocol.cluster.v1.TopicRegistered;
+import io.herald.protocol.cluster.v1.TopicReportSubscription;
+import io.herald.protocol.cluster.v1.TopicSubscriptionReport;
+import io.herald.protocol.cluster.v1.TopicUnregister;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+
+/** Protobuf codecs for the messages between {@link TopicEntity} and {@link TopicRegistry}. */
+public final class TopicCodecs {
+
+  private TopicCodecs() {}
+
+  public static List<ClusterCodec<?>> all(ActorRefResolver refs) {
+    return List.of(
+        ClusterCodec.of(TopicEntity.Publish.class, "tp",
+            m -> TopicPublish.newBuilder().setPayload(m.payload()).setCorrelationId(m.correlationId())
+                .setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
+            bytes -> {
+              TopicPublish m = TopicPublish.parseFrom(bytes);
+              return new TopicEntity.Publish(m.getPayload(), m.getCorrelationId(), refs.resolveActorRef(m.getReplyTo()));
+            }),
+        ClusterCodec.of(TopicEntity.Published.class, "tpd",
+            m -> TopicPublished.newBuilder().setTopic(m.topic()).setSequence(m.sequence())
+                .setCorrelationId(m.correlationId()).build().toByteArray(),
+            bytes -> {
+              TopicPublished m = TopicPublished.parseFrom(bytes);
+              return new TopicEntity.Published(m.getTopic(), m.getSequence(), m.getCorrelationId());
+            }),
+        ClusterCodec.of(TopicEntity.Register.class, "tr",
+            m -> TopicRegister.newBuilder().setRegistry(refs.toSerializationFormat(m.registry()))
+                .setLastSequence(m.lastSequence()).build().toByteArray(),
+            bytes -> {
+              TopicRegister m = TopicRegister.parseFrom(bytes);
+              return new TopicEntity.Register(refs.resolveActorRef(m.getRegistry()), m.getLastSequence());
+            }),
+        ClusterCodec.of(TopicEntity.Unregister.class, "tu",
+            m -> TopicUnregister.newBuilder().setRegistry(refs.toSerializationFormat(m.registry())).build().toByteArray(),
+            bytes -> new TopicEntity.Unregister(refs.resolveActorRef(TopicUnregister.parseFrom(bytes).getRegistry()))),
+        ClusterCodec.of(TopicEntity.SubscriptionReport.class, "tsr",
+            m -> TopicSubscriptionReport.newBuilder().setRegistry(refs.toSerializationFormat(m.registry()))
+                .setSubscribed(m.subscribed()).setLastSequence(m.lastSequence()).build().toByteArray(),
+            bytes -> {
+              TopicSubscriptionReport m = TopicSubscriptionReport.parseFrom(bytes);
+              return new TopicEntity.SubscriptionReport(refs.resolveActorRef(m.getRegistry()), m.getSubscribed(),
+                  m.getLastSequence());
+            }),
+        ClusterCodec.of(TopicRegistry.Registered.class, "trd",
+            m -> TopicRegistered.newBuilder().setTopic(m.topic()).setHome(refs.toSerializationFormat(m.home()))
+                .build().toByteArray(),
+            bytes -> {
+              TopicRegistered m = TopicRegistered.parseFrom(bytes);
+              return new TopicRegistry.Registered(m.getTopic(), refs.resolveActorRef(m.getHome()));
+            }),
+        ClusterCodec.of(TopicRegistry.ReportSubscription.class, "trs",
+            m -> TopicReportSubscription.newBuilder().setTopic(m.topic())
+                .setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
+            bytes -> {
+              TopicReportSubscription m = TopicReportSubscription.parseFrom(bytes);
+              return new TopicRegistry.ReportSubscription(m.getTopic(), refs.resolveActorRef(m.getReplyTo()));
+            }),
+        ClusterCodec.of(TopicRegistry.Deliver.class, "tdl",
+            m -> {
+              TopicDeliver.Builder wire = TopicDeliver.newBuilder().setTopic(m.topic());
+              for (TopicEntity.Message message : m.messages()) {
+                wire.addMessages(TopicMessage.newBuilder().setSequence(message.sequence())
+                    .setPayload(message.payload()).setPublishedAtMillis(message.publishedAtMillis()));
+              }
+              return wire.build().toByteArray();
+            },
+            bytes -> {
+              TopicDeliver wire = TopicDeliver.parseFrom(bytes);
+              return new TopicRegistry.Deliver(wire.getTopic(), wire.getMessagesList().stream()
+                  .map(m -> new TopicEntity.Message(m.getSequence(), m.getPayload(), m.getPublishedAtMillis()))
+                  .toList());
+            }));
+  }
+}

@@ -1,0 +1,271 @@
+package io.herald.node.topic;
+
+import com.google.protobuf.ByteString;
+import io.herald.node.cluster.ClusterMessage;
+import io.herald.node.metrics.NodeMetrics;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+/**
+ * A topic's home in the cluster, wherever Cluster Sharding places it. It stamps each
+ * message with the topic's next sequence and sends it once to every node that has
+ * subscribers (that node's {@link TopicRegistry}), which fans it out locally. Messages
+ * stamped while earlier ones still wait for a node leave together in one batch.
+ *
+ * <p>Nothing of it is stored: a home that starts (first use, a rebalance, a crash) asks
+ * every node's registry whether it has subscribers and which sequence it saw last, and
+ * holds publishes until all have answered, so neither the subscriptions nor the order
+ * are lost when a home moves. Registries also register again when they see their home
+ * stop.
+ */
+public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
+
+  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "topic");
+
+  public interface Command extends ClusterMessage {}
+
+  /** Stamps and sends a message; answered with {@link Published}. */
+  public record Publish(ByteString payload, long correlationId, ActorRef<Published> replyTo) implements Command {}
+
+  /** A publish was accepted; sequence 0 means no node had subscribers. */
+  public record Published(String topic, long sequence, long correlationId) implements ClusterMessage {}
+
+  /** A node has subscribers; answered with {@link TopicRegistry.Registered}. */
+  public record Register(ActorRef<TopicRegistry.Command> registry, long lastSequence) implements Command {}
+
+  /** A node has no subscribers any more. */
+  public record Unregister(ActorRef<TopicRegistry.Command> registry) implements Command {}
+
+  /** A registry's answer to a starting home. */
+  public record SubscriptionReport(ActorRef<TopicRegistry.Command> registry, boolean subscribed, long lastSequence)
+      implements Command {}
+
+  /** One stamped message. */
+  public record Message(long sequence, ByteString payload, long publishedAtMillis) {}
+
+  private record RegistriesFound(Set<ActorRef<TopicRegistry.Command>> registries) implements Command {}
+
+  private enum RecoveryTimedOut implements Command {
+    INSTANCE
+  }
+
+  private enum Flush implements Command {
+    INSTANCE
+  }
+
+  private enum Idle implements Command {
+    INSTANCE
+  }
+
+  private record RegistryGone(ActorRef<TopicRegistry.Command> registry) implements Command {}
+
+  /** Starts sharding for topic homes on this node; returns the region that reaches them. */
+  public static ActorRef<ShardingEnvelope<Command>> init(ActorSystem<?> system, TopicSettings settings,
+      NodeMetrics metrics) {
+    return ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
+        entity -> create(entity.getEntityId(), settings, metrics, entity.getShard())));
+  }
+
+  static Behavior<Command> create(String topic, TopicSettings settings, NodeMetrics metrics,
+      ActorRef<ClusterSharding.ShardCommand> shard) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(settings.recoveryBuffer(),
+        stash -> new TopicEntity(context, timers, stash, topic, settings, metrics, shard).recover())));
+  }
+
+  private final TimerScheduler<Command> timers;
+  private final StashBuffer<Command> stash;
+  private final String topic;
+  private final TopicSettings settings;
+  private final NodeMetrics metrics;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
+  /** Every registry with subscribers, and the messages waiting to leave for it. */
+  private final Map<ActorRef<TopicRegistry.Command>, List<Message>> nodes = new HashMap<>();
+  private final Set<ActorRef<TopicRegistry.Command>> awaitingReports = new HashSet<>();
+  private long sequence;
+  private boolean flushRequested;
+
+  private TopicEntity(ActorContext<Command> context, TimerScheduler<Command> timers, StashBuffer<Command> stash,
+      String topic, TopicSettings settings, NodeMetrics metrics, ActorRef<ClusterSharding.ShardCommand> shard) {
+    super(context);
+    this.timers = timers;
+    this.stash = stash;
+    this.topic = topic;
+    this.settings = settings;
+    this.metrics = metrics;
+    this.shard = shard;
+  }
+
+  private Behavior<Command> recover() {
+    ActorRef<Receptionist.Listing> listings = getContext().messageAdapter(Receptionist.Listing.class,
+        listing -> new RegistriesFound(listing.getServiceInstances(TopicRegistry.SERVICE_KEY)));
+    getContext().getSystem().receptionist().tell(Receptionist.find(TopicRegistry.SERVICE_KEY, listings));
+    timers.startSingleTimer(RecoveryTimedOut.INSTANCE, settings.recoveryTimeout());
+    return Behaviors.receive(Command.class)
+        .onMessage(RegistriesFound.class, this::onRegistriesFound)
+        .onMessage(SubscriptionReport.class, this::onRecoveryReport)
+        .onMessage(RecoveryTimedOut.class, timedOut -> active())
+        .onMessage(RegistryGone.class, this::onRegistryGoneWhileRecovering)
+        .onAnyMessage(this::hold)
+        .build();
+  }
+
+  private Behavior<Command> onRegistriesFound(RegistriesFound found) {
+    awaitingReports.addAll(found.registries());
+    if (awaitingReports.isEmpty()) {
+      return active();
+    }
+    for (ActorRef<TopicRegistry.Command> registry : found.registries()) {
+      registry.tell(new TopicRegistry.ReportSubscription(topic, getContext().getSelf()));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onRecoveryReport(SubscriptionReport report) {
+    sequence = Math.max(sequence, report.lastSequence());
+    if (report.subscribed()) {
+      addNode(report.registry());
+    }
+    awaitingReports.remove(report.registry());
+    return awaitingReports.isEmpty() ? active() : Behaviors.same();
+  }
+
+  private Behavior<Command> onRegistryGoneWhileRecovering(RegistryGone gone) {
+    removeNode(gone.registry());
+    awaitingReports.remove(gone.registry());
+    return awaitingReports.isEmpty() ? active() : Behaviors.same();
+  }
+
+  private Behavior<Command> hold(Command command) {
+    if (stash.isFull()) {
+      metrics.dropped(NodeMetrics.DropReason.TOPIC_RECOVERY);
+    } else {
+      stash.stash(command);
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> active() {
+    timers.cancel(RecoveryTimedOut.INSTANCE);
+    awaitingReports.clear();
+    idleIfNoNodes();
+    return stash.unstashAll(this);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Publish.class, this::onPublish)
+        .onMessage(Register.class, this::onRegister)
+        .onMessage(Unregister.class, unregister -> removeNode(unregister.registry()))
+        .onMessage(SubscriptionReport.class, this::onLateReport)
+        .onMessage(RegistryGone.class, gone -> removeNode(gone.registry()))
+        .onMessage(Flush.class, flush -> onFlush())
+        .onMessage(Idle.class, idle -> onIdle())
+        // Answers of a recovery that already ended by timeout.
+        .onMessage(RegistriesFound.class, found -> this)
+        .onMessage(RecoveryTimedOut.class, timedOut -> this)
+        .build();
+  }
+
+  private Behavior<Command> onPublish(Publish publish) {
+    if (nodes.isEmpty()) {
+      publish.replyTo().tell(new Published(topic, 0, publish.correlationId()));
+      return this;
+    }
+    sequence++;
+    Message message = new Message(sequence, publish.payload(), System.currentTimeMillis());
+    for (Map.Entry<ActorRef<TopicRegistry.Command>, List<Message>> node : nodes.entrySet()) {
+      List<Message> waiting = node.getValue();
+      waiting.add(message);
+      if (waiting.size() >= settings.maxDeliveryBatch()) {
+        send(node.getKey(), waiting);
+      }
+    }
+    // Whatever is stamped before this reaches the front of the mailbox leaves with it.
+    if (!flushRequested) {
+      flushRequested = true;
+      getContext().getSelf().tell(Flush.INSTANCE);
+    }
+    publish.replyTo().tell(new Published(topic, sequence, publish.correlationId()));
+    return this;
+  }
+
+  private Behavior<Command> onRegister(Register register) {
+    sequence = Math.max(sequence, register.lastSequence());
+    addNode(register.registry());
+    return this;
+  }
+
+  private Behavior<Command> onLateReport(SubscriptionReport report) {
+    sequence = Math.max(sequence, report.lastSequence());
+    if (report.subscribed()) {
+      addNode(report.registry());
+    }
+    return this;
+  }
+
+  /** Forgets a node (unregistered or gone); what still waited to leave for it is dropped with it. */
+  private Behavior<Command> removeNode(ActorRef<TopicRegistry.Command> registry) {
+    if (nodes.remove(registry) != null) {
+      getContext().unwatch(registry);
+      idleIfNoNodes();
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onFlush() {
+    flushRequested = false;
+    nodes.forEach((registry, waiting) -> {
+      if (!waiting.isEmpty()) {
+        send(registry, waiting);
+      }
+    });
+    return this;
+  }
+
+  private Behavior<Command> onIdle() {
+    if (nodes.isEmpty()) {
+      shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
+    }
+    return this;
+  }
+
+  private void addNode(ActorRef<TopicRegistry.Command> registry) {
+    if (!nodes.containsKey(registry)) {
+      nodes.put(registry, new ArrayList<>());
+      getContext().watchWith(registry, new RegistryGone(registry));
+      timers.cancel(Idle.INSTANCE);
+    }
+    // Sent before any message for the node, so its subscribers are confirmed first.
+    registry.tell(new TopicRegistry.Registered(topic, getContext().getSelf()));
+  }
+
+  private void send(ActorRef<TopicRegistry.Command> registry, List<Message> waiting) {
+    registry.tell(new TopicRegistry.Deliver(topic, List.copyOf(waiting)));
+    waiting.clear();
+  }
+
+  private void idleIfNoNodes() {
+    if (nodes.isEmpty()) {
+      timers.startSingleTimer(Idle.INSTANCE, settings.homeIdleTimeout());
+    }
+  }
+}

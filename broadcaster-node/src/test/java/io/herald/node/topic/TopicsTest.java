@@ -1,0 +1,187 @@
+package io.herald.node.topic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import com.typesafe.config.ConfigFactory;
+import io.herald.node.connection.RecordingPort;
+import io.herald.node.metrics.NodeMetrics;
+import io.herald.protocol.v1.ServerFrame;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Topics on a cluster of one: subscriptions through the node's registry, publishes through
+ * the sharded topic home, fan-out through the local topic actor.
+ */
+class TopicsTest {
+
+  private static final ActorTestKit testKit = ActorTestKit.create(ConfigFactory.parseString(
+      "pekko.actor.provider = cluster\npekko.cluster.sharding.passivation.strategy = none").withFallback(ConfigFactory.load("application-test")));
+  private static final NodeMetrics metrics = new NodeMetrics();
+  private static TopicService topics;
+  private static TopicService hotTopics;
+
+  @BeforeAll
+  static void joinAndStart() {
+    Cluster cluster = Cluster.get(testKit.system());
+    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+      assertEquals(MemberStatus.up(), cluster.selfMember().status());
+      return null;
+    });
+    var homes = TopicEntity.init(testKit.system(), settings(100), metrics);
+    topics = new TopicService(testKit.spawn(TopicRegistry.create(settings(100), homes, metrics)), homes, metrics);
+    // A second registry on the same node stands in for another node, one whose topics are hot.
+    hotTopics = new TopicService(testKit.spawn(TopicRegistry.create(settings(10), homes, metrics)), homes, metrics);
+  }
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void subscribersReceiveEveryMessageInPublishOrderAfterTheirConfirmation() {
+    List<RecordingPort> ports = subscribe(topics, "small", 3);
+
+    List<Long> sequences = publish("small", 5);
+
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L), sequences);
+    for (RecordingPort port : ports) {
+      awaitMessages(port, sequences);
+      assertTrue(port.frames().get(0).hasSubscribed(), "the confirmation comes first");
+    }
+  }
+
+  @Test
+  void everyNodeWithSubscribersGetsEachMessageAndHotTopicsFanOutThroughWorkers() {
+    List<RecordingPort> ports = subscribe(topics, "shared", 5);
+    ports.addAll(subscribe(hotTopics, "shared", 60));
+
+    List<Long> sequences = publish("shared", 200);
+
+    for (RecordingPort port : ports) {
+      awaitMessages(port, sequences);
+    }
+  }
+
+  @Test
+  void aTopicWithoutSubscribersAcceptsPublishesWithSequenceZero() {
+    assertEquals(List.of(0L, 0L), publish("nobody", 2));
+  }
+
+  @Test
+  void aDeadSubscriberIsRemovedAndItsIdleTopicUnregisters() {
+    TestProbe<Void> owner = testKit.createTestProbe();
+    RecordingPort port = new RecordingPort();
+    topics.subscribe("fleeting", new Subscriber(owner.getRef(), port), 1);
+    awaitConfirmation(port);
+    assertEquals(List.of(1L), publish("fleeting", 1));
+
+    owner.stop();
+
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(List.of(0L), publish("fleeting", 1), "no subscriber, no sequence");
+      return null;
+    });
+    int received = port.frames().size();
+    publish("fleeting", 3);
+    assertEquals(received, port.frames().size(), "nothing reaches a removed subscriber");
+  }
+
+  @Test
+  void unsubscribeIsConfirmedAfterTheLastMessageForThatSubscriber() {
+    TestProbe<Void> owner = testKit.createTestProbe();
+    RecordingPort port = new RecordingPort();
+    Subscriber subscriber = new Subscriber(owner.getRef(), port);
+    topics.subscribe("leaving", subscriber, 1);
+    awaitConfirmation(port);
+    publish("leaving", 2);
+
+    topics.unsubscribe("leaving", subscriber, 7);
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      ServerFrame last = port.frames().get(port.frames().size() - 1);
+      assertEquals(7, last.getRequestId());
+      assertTrue(last.hasUnsubscribed());
+      return null;
+    });
+    publish("leaving", 1);
+    assertEquals(List.of(1L, 2L), messageSequences(port));
+  }
+
+  @Test
+  void aHomeThatStartsAgainFindsTheSubscribersAndContinuesTheSequence() {
+    List<RecordingPort> ports = subscribe(topics, "moving", 2);
+    assertEquals(List.of(1L, 2L, 3L), publish("moving", 3));
+
+    // A fresh home for the same topic, as after a rebalance or a crash, knows nothing yet.
+    TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
+    var freshHome = testKit.spawn(TopicEntity.create("moving", settings(100), metrics, shard.getRef()));
+    TestProbe<TopicEntity.Published> replies = testKit.createTestProbe();
+    freshHome.tell(new TopicEntity.Publish(ByteString.copyFromUtf8("after the move"), 9, replies.getRef()));
+
+    assertEquals(4L, replies.receiveMessage(Duration.ofSeconds(5)).sequence(),
+        "the sequence goes on from what the nodes saw");
+    for (RecordingPort port : ports) {
+      awaitMessages(port, List.of(1L, 2L, 3L, 4L));
+    }
+  }
+
+  private static TopicSettings settings(int parallelThreshold) {
+    return new TopicSettings(256, parallelThreshold, 3, 64, Duration.ofSeconds(3), 1000, Duration.ofMinutes(2));
+  }
+
+  /** Subscribes {@code count} subscribers and waits until each is confirmed. */
+  private static List<RecordingPort> subscribe(TopicService service, String topic, int count) {
+    List<RecordingPort> ports = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      RecordingPort port = new RecordingPort();
+      TestProbe<Void> owner = testKit.createTestProbe();
+      service.subscribe(topic, new Subscriber(owner.getRef(), port), i + 1);
+      ports.add(port);
+    }
+    ports.forEach(TopicsTest::awaitConfirmation);
+    return ports;
+  }
+
+  /** Publishes and waits for each acceptance; returns the sequences given. */
+  private static List<Long> publish(String topic, int count) {
+    TestProbe<TopicEntity.Published> replies = testKit.createTestProbe();
+    List<Long> sequences = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      topics.publish(topic, ByteString.copyFromUtf8("m" + i), i, replies.getRef());
+      sequences.add(replies.receiveMessage(Duration.ofSeconds(5)).sequence());
+    }
+    return sequences;
+  }
+
+  private static void awaitConfirmation(RecordingPort port) {
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(!port.frames().isEmpty() && port.frames().get(0).hasSubscribed());
+      return null;
+    });
+  }
+
+  private static void awaitMessages(RecordingPort port, List<Long> sequences) {
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(sequences, messageSequences(port));
+      return null;
+    });
+  }
+
+  private static List<Long> messageSequences(RecordingPort port) {
+    return port.frames().stream().filter(ServerFrame::hasMessage).map(f -> f.getMessage().getSequence()).toList();
+  }
+}
