@@ -8,6 +8,7 @@ import io.herald.node.connection.LocalConnections;
 import io.herald.node.device.DeviceEntity;
 import io.herald.node.edge.PekkoHttpEdge;
 import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.ops.EdgeState;
 import io.herald.node.security.AuthSettings;
 import io.herald.node.security.DevCredentials;
 import io.herald.node.security.DeviceTokens;
@@ -17,21 +18,49 @@ import io.herald.node.topic.TopicService;
 import io.herald.protocol.v1.NodeStatus;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
-import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The root of a node: starts the per-node actors and the HTTP server. */
 public final class Guardian {
 
+  private static final Logger log = LoggerFactory.getLogger(Guardian.class);
+
   private Guardian() {}
+
+  /**
+   * Management HTTP (members, leave, down, health checks) and, where configured, Cluster
+   * Bootstrap. A node that cannot bind its management port stops, as it does for HTTP.
+   */
+  private static void startManagement(ActorSystem<?> system, NodeSettings settings) {
+    var classic = Adapter.toClassic(system);
+    PekkoManagement.get(classic).start().whenComplete((uri, failure) -> {
+      if (failure != null) {
+        log.error("could not start management HTTP; stopping", failure);
+        new Thread(() -> System.exit(1), "herald-management-failure").start();
+      } else {
+        log.info("management on {}", uri);
+      }
+    });
+    if (settings.cluster().bootstrap()) {
+      ClusterBootstrap.get(classic).start();
+    }
+  }
 
   public static Behavior<Void> create(NodeSettings settings) {
     return Behaviors.setup(context -> {
       long startedAtMillis = System.currentTimeMillis();
       Cluster cluster = Cluster.get(context.getSystem());
+      CoordinatedShutdown shutdown = CoordinatedShutdown.get(context.getSystem());
       if (settings.cluster().joinSelf()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
@@ -63,7 +92,10 @@ public final class Guardian {
               .setMemberStatus(cluster.selfMember().status().toString())
               .build(),
           auth, metrics);
-      HttpServer.start(context.getSystem(), settings, HttpServer.routes(deviceEdge.route(), api.route()), connections);
+      HttpServer.start(context.getSystem(), settings, HttpServer.routes(deviceEdge.route(), api.route()), connections)
+          .thenAccept(bound -> EdgeState.get(Adapter.toClassic(context.getSystem())).servingWhile(() ->
+              !connections.isDraining() && shutdown.getShutdownReason().isEmpty()));
+      startManagement(context.getSystem(), settings);
       return Behaviors.empty();
     });
   }

@@ -25,6 +25,7 @@ public record NodeSettings(
     ClusterSettings cluster,
     AuthSettings auth,
     Duration drainTimeout,
+    Duration drainPeriod,
     Duration reconnectAfter) {
 
   public static NodeSettings from(Config config) {
@@ -47,6 +48,7 @@ public record NodeSettings(
         ClusterSettings.from(herald.getConfig("cluster")),
         AuthSettings.from(herald.getConfig("auth")),
         herald.getDuration("shutdown.drain-timeout"),
+        herald.getDuration("shutdown.drain-period"),
         herald.getDuration("shutdown.reconnect-after"));
   }
 

@@ -7,6 +7,7 @@ import io.herald.protocol.v1.ErrorCode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -110,7 +111,7 @@ public interface DeviceClient extends AutoCloseable {
 
   /** How a {@link DeviceClient} connects. Build with {@link #builder()}. */
   final class Options {
-    private final URI uri;
+    private final List<URI> uris;
     private final String token;
     private final WireFormat format;
     private final boolean reconnect;
@@ -122,7 +123,7 @@ public interface DeviceClient extends AutoCloseable {
     private final HttpClient httpClient;
 
     private Options(Builder builder) {
-      this.uri = builder.uri;
+      this.uris = List.copyOf(builder.uris);
       this.token = builder.token;
       this.format = builder.format;
       this.reconnect = builder.reconnect;
@@ -141,7 +142,15 @@ public interface DeviceClient extends AutoCloseable {
 
     /** The node's WebSocket address, such as {@code ws://127.0.0.1:8080/v1/ws}. */
     public URI uri() {
-      return uri;
+      return uris.get(0);
+    }
+
+    /**
+     * Every node address the device may use, in order: it connects to the first and, each
+     * time a connection is lost (a node drains or fails), reconnects to the next one.
+     */
+    public List<URI> uris() {
+      return uris;
     }
 
     /** The device's token, sent as {@code Authorization: Bearer}, or null when the URI carries it. */
@@ -191,7 +200,7 @@ public interface DeviceClient extends AutoCloseable {
 
     /** Builds validated {@link Options}. */
     public static final class Builder {
-      private URI uri = URI.create("ws://127.0.0.1:8080/v1/ws");
+      private List<URI> uris = List.of(URI.create("ws://127.0.0.1:8080/v1/ws"));
       private String token;
       private WireFormat format = WireFormat.PROTOBUF;
       private boolean reconnect = true;
@@ -207,7 +216,19 @@ public interface DeviceClient extends AutoCloseable {
 
       /** The node's WebSocket address; default {@code ws://127.0.0.1:8080/v1/ws}. */
       public Builder uri(URI uri) {
-        this.uri = Objects.requireNonNull(uri, "uri");
+        this.uris = List.of(Objects.requireNonNull(uri, "uri"));
+        return this;
+      }
+
+      /**
+       * Several nodes' WebSocket addresses: the device connects to the first and moves on to
+       * the next one after every lost connection, round the list.
+       */
+      public Builder uris(List<URI> uris) {
+        if (uris.isEmpty()) {
+          throw new IllegalArgumentException("uris must name at least one node");
+        }
+        this.uris = List.copyOf(uris);
         return this;
       }
 
@@ -272,9 +293,11 @@ public interface DeviceClient extends AutoCloseable {
        * @throws IllegalArgumentException if a value is out of range
        */
       public Options build() {
-        String scheme = uri.getScheme();
-        if (!"ws".equals(scheme) && !"wss".equals(scheme)) {
-          throw new IllegalArgumentException("uri must be ws or wss: " + uri);
+        for (URI uri : uris) {
+          String scheme = uri.getScheme();
+          if (!"ws".equals(scheme) && !"wss".equals(scheme)) {
+            throw new IllegalArgumentException("uri must be ws or wss: " + uri);
+          }
         }
         if (maxPendingSends < 1) {
           throw new IllegalArgumentException("maxPendingSends must be positive");

@@ -54,6 +54,20 @@ public final class Aggregate {
     return new Snapshot(members.size(), online, stats);
   }
 
+  /** One member as the aggregate last heard of it. */
+  public record MemberValues(String memberId, boolean online, Map<String, Double> numbers) {}
+
+  /** Every member with its presence and numbers, to hand the aggregate on. */
+  public java.util.List<MemberValues> members() {
+    return members.entrySet().stream()
+        .map(entry -> new MemberValues(entry.getKey(), entry.getValue().online(), entry.getValue().numbers()))
+        .toList();
+  }
+
+  public boolean hasMember(String memberId) {
+    return members.containsKey(memberId);
+  }
+
   /** The ids of the members, for queries that ask each of them. */
   public java.util.Set<String> memberIds() {
     return java.util.Set.copyOf(members.keySet());

@@ -1,6 +1,7 @@
 package io.herald.node.aggregate;
 
 import io.herald.node.cluster.ClusterMessage;
+import io.herald.node.cluster.NextHome;
 import io.herald.node.device.DeviceEntity;
 import io.herald.node.device.DeviceSnapshot;
 import io.herald.node.metrics.NodeMetrics;
@@ -51,6 +52,14 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   /** One member in a query: answered (online), offline (last known state), or timed out (no state). */
   public record MemberReport(String deviceId, MemberStatus status, Optional<DeviceSnapshot> device) {}
 
+  /** The members this group had in its previous home, sent there when its shard moved. */
+  public record Restore(List<MemberChanged> members) implements Command {}
+
+  /** Sharding stops the aggregator with this when its shard moves to another node. */
+  private enum HandOff implements Command {
+    INSTANCE
+  }
+
   private enum PublishTick implements Command {
     INSTANCE
   }
@@ -58,7 +67,8 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   public static void init(ActorSystem<?> system, GroupSettings settings, TopicService topics,
       Function<String, RecipientRef<DeviceEntity.Command>> devices, NodeMetrics metrics) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-        entity -> create(entity.getEntityId(), settings, topics, devices, metrics)));
+            entity -> create(entity.getEntityId(), settings, topics, devices, metrics))
+        .withStopMessage(HandOff.INSTANCE));
   }
 
   /** How a node reaches the aggregator of a group id. */
@@ -101,6 +111,8 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
         .onMessage(GetAggregate.class, this::onGetAggregate)
         .onMessage(QueryMembers.class, this::onQueryMembers)
         .onMessage(PublishTick.class, this::onPublishTick)
+        .onMessage(Restore.class, this::onRestore)
+        .onMessage(HandOff.class, handOff -> onHandOff())
         .build();
   }
 
@@ -132,6 +144,27 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
     metrics.aggregateTicked();
     topics.publish("$group/" + groupId, GroupViews.toWire(groupId, aggregate.snapshot()).toByteString(), 0,
         getContext().getSystem().ignoreRef());
+    return this;
+  }
+
+  private Behavior<Command> onHandOff() {
+    List<MemberChanged> members = aggregate.members().stream()
+        .map(member -> new MemberChanged(member.memberId(), member.online(), member.numbers()))
+        .toList();
+    if (!members.isEmpty()) {
+      NextHome.send(getContext(), ENTITY_TYPE_KEY, groupId, new Restore(members));
+    }
+    return Behaviors.stopped();
+  }
+
+  /** Members heard of since this aggregator started are newer than the handed-on ones. */
+  private Behavior<Command> onRestore(Restore restore) {
+    for (MemberChanged member : restore.members()) {
+      if (!aggregate.hasMember(member.deviceId())) {
+        aggregate.update(member.deviceId(), member.online(), member.numbers());
+      }
+    }
+    schedulePublish();
     return this;
   }
 

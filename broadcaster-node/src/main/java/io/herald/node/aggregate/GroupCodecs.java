@@ -7,6 +7,7 @@ import io.herald.protocol.cluster.v1.GroupMemberChanged;
 import io.herald.protocol.cluster.v1.GroupMemberLeft;
 import io.herald.protocol.cluster.v1.GroupMembers;
 import io.herald.protocol.cluster.v1.GroupQueryMembers;
+import io.herald.protocol.cluster.v1.GroupRestore;
 import io.herald.protocol.v1.GroupAggregateView;
 import java.util.List;
 import java.util.Map;
@@ -22,12 +23,18 @@ public final class GroupCodecs {
   public static List<ClusterCodec<?>> all(ActorRefResolver refs) {
     return List.of(
         ClusterCodec.of(GroupAggregator.MemberChanged.class, "gc",
-            m -> GroupMemberChanged.newBuilder().setDeviceId(m.deviceId()).setOnline(m.online())
-                .putAllNumbers(m.numbers()).build().toByteArray(),
-            bytes -> {
-              GroupMemberChanged m = GroupMemberChanged.parseFrom(bytes);
-              return new GroupAggregator.MemberChanged(m.getDeviceId(), m.getOnline(), new TreeMap<>(m.getNumbersMap()));
-            }),
+            m -> memberToWire(m).toByteArray(),
+            bytes -> memberFromWire(GroupMemberChanged.parseFrom(bytes))),
+        ClusterCodec.of(GroupAggregator.Restore.class, "grs",
+            m -> {
+              GroupRestore.Builder wire = GroupRestore.newBuilder();
+              for (GroupAggregator.MemberChanged member : m.members()) {
+                wire.addMembers(memberToWire(member));
+              }
+              return wire.build().toByteArray();
+            },
+            bytes -> new GroupAggregator.Restore(GroupRestore.parseFrom(bytes).getMembersList().stream()
+                .map(GroupCodecs::memberFromWire).toList())),
         ClusterCodec.of(GroupAggregator.MemberLeft.class, "gl",
             m -> GroupMemberLeft.newBuilder().setDeviceId(m.deviceId()).build().toByteArray(),
             bytes -> new GroupAggregator.MemberLeft(GroupMemberLeft.parseFrom(bytes).getDeviceId())),
@@ -66,5 +73,14 @@ public final class GroupCodecs {
                       member.hasDevice() ? Optional.of(DeviceCodecs.fromCluster(member.getDevice())) : Optional.empty()))
                   .toList());
             }));
+  }
+
+  private static GroupMemberChanged memberToWire(GroupAggregator.MemberChanged m) {
+    return GroupMemberChanged.newBuilder().setDeviceId(m.deviceId()).setOnline(m.online())
+        .putAllNumbers(m.numbers()).build();
+  }
+
+  private static GroupAggregator.MemberChanged memberFromWire(GroupMemberChanged m) {
+    return new GroupAggregator.MemberChanged(m.getDeviceId(), m.getOnline(), new TreeMap<>(m.getNumbersMap()));
   }
 }

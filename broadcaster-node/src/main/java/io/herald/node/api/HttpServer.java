@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Binds the node's HTTP port and ties it to coordinated shutdown: stop accepting, tell
- * every device to leave and wait for them within the drain timeout, then close the rest.
+ * the devices to leave in slices over the drain period and wait for them within the drain
+ * timeout, then close the rest. Cluster Sharding hands the node's shards off after that,
+ * in its own phase.
  */
 public final class HttpServer {
 
@@ -68,8 +70,9 @@ public final class HttpServer {
     shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "herald-stop-accepting",
         () -> binding.unbind().thenApply(unbound -> Done.getInstance()));
     shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "herald-disconnect-devices", () -> {
-      log.info("disconnecting {} devices, waiting up to {}", connections.open(), settings.drainTimeout());
-      return connections.drain(new ConnectionActor.Leave(settings.reconnectAfter()))
+      log.info("disconnecting {} devices over {}, waiting up to {}", connections.open(), settings.drainPeriod(),
+          settings.drainTimeout());
+      return connections.drain(new ConnectionActor.Leave(settings.reconnectAfter()), settings.drainPeriod())
           .toCompletableFuture()
           .completeOnTimeout(null, settings.drainTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
           .thenApply(drained -> Done.getInstance());

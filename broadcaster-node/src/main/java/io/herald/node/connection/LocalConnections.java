@@ -1,10 +1,14 @@
 package io.herald.node.connection;
 
 import io.herald.node.metrics.NodeMetrics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
 
@@ -13,6 +17,9 @@ import org.apache.pekko.actor.typed.ActorRef;
  * connection when the node drains. Thread-safe; bounded by the limit it enforces.
  */
 public final class LocalConnections {
+
+  /** Devices told to leave at once during a drain, at most one slice this often. */
+  private static final long DRAIN_SLICE_MILLIS = 100;
 
   private final int maxConnections;
   private final NodeMetrics metrics;
@@ -65,12 +72,21 @@ public final class LocalConnections {
   }
 
   /**
-   * Refuses new connections from now on and tells every live one to leave. Completes when
-   * the last connection has closed.
+   * Refuses new connections from now on and tells every live one to leave, in slices spread
+   * evenly over {@code period} so the nodes that take the devices over are not stampeded.
+   * Completes when the last connection has closed.
    */
-  public CompletionStage<Void> drain(ConnectionActor.Command leave) {
+  public CompletionStage<Void> drain(ConnectionActor.Command leave, Duration period) {
     draining = true;
-    live.forEach(connection -> connection.tell(leave));
+    List<ActorRef<ConnectionActor.Command>> leaving = new ArrayList<>(live);
+    int slices = (int) Math.max(1, Math.min(leaving.size(), period.toMillis() / DRAIN_SLICE_MILLIS));
+    for (int slice = 0; slice < slices; slice++) {
+      List<ActorRef<ConnectionActor.Command>> part =
+          leaving.subList(slice * leaving.size() / slices, (slice + 1) * leaving.size() / slices);
+      long delayMillis = period.toMillis() * slice / slices;
+      CompletableFuture.runAsync(() -> part.forEach(connection -> connection.tell(leave)),
+          CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS));
+    }
     if (open.get() == 0) {
       allClosed.complete(null);
     }

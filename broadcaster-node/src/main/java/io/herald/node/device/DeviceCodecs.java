@@ -10,10 +10,12 @@ import io.herald.protocol.cluster.v1.DeviceDesiredSet;
 import io.herald.protocol.cluster.v1.DeviceDisconnect;
 import io.herald.protocol.cluster.v1.DeviceGet;
 import io.herald.protocol.cluster.v1.DeviceReportState;
+import io.herald.protocol.cluster.v1.DeviceRestore;
 import io.herald.protocol.cluster.v1.DeviceSetDesired;
 import io.herald.protocol.cluster.v1.DeviceStateReported;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 
@@ -57,6 +59,17 @@ public final class DeviceCodecs {
         ClusterCodec.of(DeviceEntity.GetDevice.class, "dg",
             m -> DeviceGet.newBuilder().setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
             bytes -> new DeviceEntity.GetDevice(refs.resolveActorRef(DeviceGet.parseFrom(bytes).getReplyTo()))),
+        ClusterCodec.of(DeviceEntity.Restore.class, "drs",
+            m -> {
+              DeviceRestore.Builder wire = DeviceRestore.newBuilder().setSnapshot(toCluster(m.earlier()));
+              m.connection().ifPresent(connection -> wire.setConnection(refs.toSerializationFormat(connection)));
+              return wire.build().toByteArray();
+            },
+            bytes -> {
+              DeviceRestore m = DeviceRestore.parseFrom(bytes);
+              return new DeviceEntity.Restore(fromCluster(m.getSnapshot()), m.getConnection().isEmpty()
+                  ? Optional.empty() : Optional.of(refs.resolveActorRef(m.getConnection())));
+            }),
         ClusterCodec.of(DeviceSnapshot.class, "ds", m -> toCluster(m).toByteArray(),
             bytes -> fromCluster(io.herald.protocol.cluster.v1.DeviceSnapshot.parseFrom(bytes))),
         ClusterCodec.of(DeviceEntity.SetDesired.class, "dsd",

@@ -3,6 +3,7 @@ package io.herald.node.device;
 import com.google.protobuf.ByteString;
 import io.herald.node.aggregate.GroupAggregator;
 import io.herald.node.cluster.ClusterMessage;
+import io.herald.node.cluster.NextHome;
 import io.herald.node.connection.ConnectionActor;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.TopicService;
@@ -73,6 +74,15 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     }
   }
 
+  /** The state this device had in its previous home, sent there when its shard moved. */
+  public record Restore(DeviceSnapshot earlier, Optional<ActorRef<ConnectionActor.Command>> connection)
+      implements Command {}
+
+  /** Sharding stops the entity with this when its shard moves to another node. */
+  private enum HandOff implements Command {
+    INSTANCE
+  }
+
   private record ConnectionLost(String sessionId) implements Command {}
 
   private record Session(String sessionId, String nodeId, ActorRef<ConnectionActor.Command> connection) {}
@@ -81,7 +91,8 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   public static void init(ActorSystem<?> system, StateLimits limits, TopicService topics,
       Function<String, RecipientRef<GroupAggregator.Command>> groupDirectory, NodeMetrics metrics) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-        entity -> create(entity.getEntityId(), limits, topics, groupDirectory, metrics, Clock.systemUTC())));
+            entity -> create(entity.getEntityId(), limits, topics, groupDirectory, metrics, Clock.systemUTC()))
+        .withStopMessage(HandOff.INSTANCE));
   }
 
   /** How a node reaches the entity of a device id. */
@@ -128,6 +139,8 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
         .onMessage(AckDesired.class, this::onAckDesired)
         .onMessage(GetDevice.class, this::onGetDevice)
         .onMessage(SetDesired.class, this::onSetDesired)
+        .onMessage(Restore.class, this::onRestore)
+        .onMessage(HandOff.class, handOff -> onHandOff())
         .onSignal(PostStop.class, stopped -> {
           metrics.deviceEntityResident(-1);
           return this;
@@ -211,6 +224,36 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     }
     set.replyTo().tell(new DesiredSet(state.desiredVersion(), pushed, ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
     publish("state");
+    return this;
+  }
+
+  private Behavior<Command> onHandOff() {
+    DeviceSnapshot current = snapshot();
+    if (current.known()) {
+      NextHome.send(getContext(), ENTITY_TYPE_KEY, deviceId,
+          new Restore(current, session.map(Session::connection)));
+    }
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> onRestore(Restore restore) {
+    DeviceSnapshot earlier = restore.earlier();
+    state.restore(earlier.reported(), earlier.reportedVersion(), earlier.desired(), earlier.desiredVersion(),
+        earlier.ackedDesiredVersion());
+    if (lastSeen == null || earlier.lastSeen().isAfter(lastSeen)) {
+      lastSeen = earlier.lastSeen();
+    }
+    if (groups.isEmpty()) {
+      groups = List.copyOf(earlier.groups());
+    }
+    // A connection that did not reconnect meanwhile is still the device's session.
+    if (session.isEmpty() && earlier.online() && restore.connection().isPresent()) {
+      session = Optional.of(new Session(earlier.sessionId(), earlier.nodeId(), restore.connection().get()));
+      getContext().watchWith(restore.connection().get(), new ConnectionLost(earlier.sessionId()));
+    }
+    if (state.hasUnacknowledgedDesired()) {
+      pushDesired();
+    }
     return this;
   }
 

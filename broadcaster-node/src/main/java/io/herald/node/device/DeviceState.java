@@ -18,6 +18,8 @@ public final class DeviceState {
   private Map<String, FieldValue> desired = new TreeMap<>();
   private long desiredVersion;
   private long ackedDesiredVersion;
+  /** Whether a report replaced the whole reported state since this state was created. */
+  private boolean replaced;
 
   public DeviceState(StateLimits limits) {
     this.limits = limits;
@@ -40,8 +42,33 @@ public final class DeviceState {
     if (!next.equals(reported)) {
       reported = next;
       reportedVersion++;
+      replaced |= replace;
     }
     return Optional.empty();
+  }
+
+  /**
+   * Takes in the state the device had in its previous home (its shard moved). Anything this
+   * state learned since it was created came later, so it wins: its reported fields over the
+   * earlier ones (all of them after a replace), its desired state over the earlier one.
+   * Versions continue from the earlier ones, so they still only grow.
+   */
+  public void restore(Map<String, FieldValue> earlierReported, long earlierReportedVersion,
+      Map<String, FieldValue> earlierDesired, long earlierDesiredVersion, long earlierAckedDesiredVersion) {
+    if (!replaced) {
+      Map<String, FieldValue> merged = new TreeMap<>(earlierReported);
+      merged.putAll(reported);
+      reported = merged;
+    }
+    reportedVersion += earlierReportedVersion;
+    if (desiredVersion == 0) {
+      desired = new TreeMap<>(earlierDesired);
+      ackedDesiredVersion = earlierAckedDesiredVersion;
+    } else {
+      ackedDesiredVersion = ackedDesiredVersion == 0 ? earlierAckedDesiredVersion
+          : ackedDesiredVersion + earlierDesiredVersion;
+    }
+    desiredVersion += earlierDesiredVersion;
   }
 
   /** Replaces the desired state; returns why it was refused, if it was. */

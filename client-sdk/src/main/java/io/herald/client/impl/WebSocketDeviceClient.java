@@ -22,6 +22,7 @@ import io.herald.protocol.v1.Subscribe;
 import io.herald.protocol.v1.Unsubscribe;
 import io.herald.protocol.v1.Welcome;
 import java.io.ByteArrayOutputStream;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
@@ -69,6 +70,8 @@ public final class WebSocketDeviceClient implements DeviceClient {
   /** The node's disconnect frame, kept until its close arrives. */
   private volatile Disconnect lastDisconnect;
   private int reconnectAttempt;
+  /** Which of the options' node addresses the next connection uses. */
+  private int nextUri;
 
   private WebSocketDeviceClient(Options options) {
     this.options = options;
@@ -183,7 +186,11 @@ public final class WebSocketDeviceClient implements DeviceClient {
     if (options.token() != null) {
       builder.header("Authorization", "Bearer " + options.token());
     }
-    builder.buildAsync(options.uri(), new SocketListener())
+    URI target;
+    synchronized (this) {
+      target = options.uris().get(nextUri % options.uris().size());
+    }
+    builder.buildAsync(target, new SocketListener())
         .whenComplete((socket, failure) -> {
           if (failure != null) {
             connectionLost(Optional.empty(), "could not connect: " + failure.getMessage(), null);
@@ -235,6 +242,7 @@ public final class WebSocketDeviceClient implements DeviceClient {
     Duration wait;
     synchronized (this) {
       wait = options.backoff().delay(reconnectAttempt++);
+      nextUri++;
     }
     Duration asked = Duration.ofMillis(disconnect.map(Disconnect::getReconnectAfterMs).orElse(0));
     if (asked.compareTo(wait) > 0) {

@@ -40,13 +40,30 @@ public final class NodeProcess implements AutoCloseable {
   private final Process process;
   private final int port;
   private final int metricsPort;
+  private final int managementPort;
   private final Path log;
 
-  private NodeProcess(Process process, int port, int metricsPort, Path log) {
+  private NodeProcess(Process process, int port, int metricsPort, int managementPort, Path log) {
     this.process = process;
     this.port = port;
     this.metricsPort = metricsPort;
+    this.managementPort = managementPort;
     this.log = log;
+  }
+
+  /**
+   * Starts a member of a local cluster (profile {@code local-cluster}) whose cluster port is
+   * {@code clusterPort}, joining through the node at {@code seedClusterPort} (itself for the
+   * first node), and waits until it is an Up member that serves.
+   */
+  public static NodeProcess startClusterMember(String name, int clusterPort, int seedClusterPort,
+      Map<String, String> settings, String... jvmOptions) {
+    Map<String, String> clusterSettings = new java.util.HashMap<>(settings);
+    clusterSettings.put("pekko.remote.artery.canonical.port", Integer.toString(clusterPort));
+    clusterSettings.put("pekko.cluster.seed-nodes.0", "pekko://herald@127.0.0.1:" + seedClusterPort);
+    NodeProcess node = start(name, freePort(), clusterSettings, Map.of("HERALD_PROFILE", "local-cluster"), jvmOptions);
+    node.awaitReady(Duration.ofSeconds(60));
+    return node;
   }
 
   /** Starts a node with these {@code herald.*} (or other) settings and waits until it serves. */
@@ -56,6 +73,11 @@ public final class NodeProcess implements AutoCloseable {
 
   /** Starts a node on a given port. */
   public static NodeProcess start(String name, int port, Map<String, String> settings, String... jvmOptions) {
+    return start(name, port, settings, Map.of(), jvmOptions);
+  }
+
+  private static NodeProcess start(String name, int port, Map<String, String> settings,
+      Map<String, String> environment, String... jvmOptions) {
     try {
       Path log = Files.createDirectories(Path.of("target", "node-logs")).resolve(name + "-" + port + ".log");
       List<String> command = new ArrayList<>();
@@ -63,8 +85,10 @@ public final class NodeProcess implements AutoCloseable {
       command.add("-Xmx512m");
       command.addAll(List.of(jvmOptions));
       int metricsPort = freePort();
+      int managementPort = freePort();
       command.add("-Dherald.http.port=" + port);
       command.add("-Dherald.metrics.port=" + metricsPort);
+      command.add("-Dpekko.management.http.port=" + managementPort);
       command.add("-Dherald.node-id=" + name);
       command.add("-Dherald.auth.jwt.hs256-secret=" + JWT_SECRET);
       command.add("-Dherald.auth.api-key=" + API_KEY);
@@ -72,11 +96,13 @@ public final class NodeProcess implements AutoCloseable {
       command.add("-cp");
       command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
       command.add("io.herald.node.Main");
-      Process process = new ProcessBuilder(command)
+      ProcessBuilder builder = new ProcessBuilder(command);
+      builder.environment().putAll(environment);
+      Process process = builder
           .redirectErrorStream(true)
           .redirectOutput(log.toFile())
           .start();
-      NodeProcess node = new NodeProcess(process, port, metricsPort, log);
+      NodeProcess node = new NodeProcess(process, port, metricsPort, managementPort, log);
       node.awaitServing(Duration.ofSeconds(30));
       return node;
     } catch (IOException e) {
@@ -91,6 +117,70 @@ public final class NodeProcess implements AutoCloseable {
   /** The Prometheus scrape endpoint. */
   public URI metricsUri() {
     return URI.create("http://127.0.0.1:" + metricsPort + "/metrics");
+  }
+
+  /** Pekko Management: /cluster/members, /ready, /alive. */
+  public URI managementUri() {
+    return URI.create("http://127.0.0.1:" + managementPort);
+  }
+
+  /** The HTTP status of a management GET, or -1 when the node does not answer. */
+  public int managementStatus(String path) {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(managementUri().resolve(path)).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The body of a management GET (JSON). */
+  public String management(String path) {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(managementUri().resolve(path)).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+    } catch (IOException e) {
+      throw new IllegalStateException("management unavailable", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Asks the node to leave the cluster through management (PUT /cluster/members/{address}). */
+  public int leaveThroughManagement(int clusterPort) {
+    try {
+      String address = java.net.URLEncoder.encode("pekko://herald@127.0.0.1:" + clusterPort,
+          java.nio.charset.StandardCharsets.UTF_8);
+      return HTTP.send(HttpRequest.newBuilder(managementUri().resolve("/cluster/members/" + address))
+              .header("Content-Type", "application/x-www-form-urlencoded")
+              .PUT(HttpRequest.BodyPublishers.ofString("operation=Leave"))
+              .timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      throw new IllegalStateException("management unavailable", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Waits until management reports the node ready (an Up member whose edge serves). */
+  public void awaitReady(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("node exited with " + process.exitValue() + ":\n" + log());
+      }
+      if (managementStatus("/ready") == 200) {
+        return;
+      }
+      pause();
+    }
+    throw new IllegalStateException("node not ready within " + timeout + ":\n" + log());
   }
 
   public URI httpUri() {
@@ -152,6 +242,11 @@ public final class NodeProcess implements AutoCloseable {
   /** A counter of the node's status, 0 when not counted yet. */
   public long counter(String name) {
     return status().getCountersOrDefault(name, 0);
+  }
+
+  /** Kills the process at once (SIGKILL), as a crash would. */
+  public void kill() {
+    process.destroyForcibly();
   }
 
   /** Sends SIGTERM. */

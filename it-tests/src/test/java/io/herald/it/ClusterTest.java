@@ -1,0 +1,364 @@
+package io.herald.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.herald.client.DesiredState;
+import io.herald.client.Device;
+import io.herald.client.DeviceClient;
+import io.herald.client.HeraldClient;
+import io.herald.client.PublishResult;
+import io.herald.it.support.Await;
+import io.herald.it.support.NodeProcess;
+import io.herald.it.support.TopicRecorder;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * A real cluster of node processes on loopback (profile {@code local-cluster}), grown and
+ * shrunk while devices stay connected: three nodes, then a fourth joins, then one leaves
+ * gracefully, then one is killed. The tests run in that order on the same cluster.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final String NEWS = "cluster/news";
+  private static final String ALERTS = "cluster/alerts";
+  private static final int SUBSCRIBERS_PER_NODE = 10;
+  private static final int FLEET = 300;
+
+  /** Short timings so that a crash is resolved and shards move within seconds. */
+  private static final Map<String, String> SETTINGS = Map.of(
+      "herald.shutdown.drain-period", "1s",
+      "herald.shutdown.drain-timeout", "5s",
+      "pekko.cluster.split-brain-resolver.stable-after", "3s",
+      "pekko.cluster.sharding.rebalance-interval", "2s");
+
+  private final int[] clusterPorts = IntStream.range(0, 4).map(i -> NodeProcess.freePort()).toArray();
+  private final List<NodeProcess> nodes = new CopyOnWriteArrayList<>();
+  private final List<DeviceClient> devices = new CopyOnWriteArrayList<>();
+  private final Map<NodeProcess, HeraldClient> backends = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Subscribers of each node, by node index. */
+  private final List<List<TopicRecorder>> subscribersByNode = new ArrayList<>();
+
+  @BeforeAll
+  void startThreeNodes() {
+    for (int i = 0; i < 3; i++) {
+      nodes.add(NodeProcess.startClusterMember("c" + (i + 1), clusterPorts[i], clusterPorts[0], SETTINGS));
+    }
+    Await.until(WAIT, "three members are Up", () -> upMembers(node(0)) == 3);
+  }
+
+  @AfterAll
+  void stopCluster() {
+    devices.forEach(DeviceClient::close);
+    nodes.forEach(NodeProcess::close);
+  }
+
+  @Test
+  @Order(1)
+  void subscribersOnEveryNodeReceiveEveryMessagePublishedThroughAnyNodeInOrderOnce() {
+    for (int n = 0; n < 3; n++) {
+      List<TopicRecorder> recorders = new ArrayList<>();
+      for (int i = 0; i < SUBSCRIBERS_PER_NODE; i++) {
+        String topic = i % 5 == 0 ? ALERTS : NEWS;
+        recorders.add(subscribe(n, "sub-" + n + "-" + i, topic));
+      }
+      subscribersByNode.add(recorders);
+    }
+
+    List<Long> news = publishRoundRobin(NEWS, 150, List.of(0, 1, 2));
+    List<Long> alerts = publishRoundRobin(ALERTS, 30, List.of(2, 1, 0));
+
+    assertEquals(LongRange.of(1, 150), news, "the topic's home numbers messages from every node in one order");
+    for (TopicRecorder recorder : allSubscribers()) {
+      List<Long> expected = recorder.topic().equals(NEWS) ? news : alerts;
+      Await.until(WAIT, () -> recorder + " has " + recorder.received().size(), () -> recorder.hasAll(expected));
+      recorder.assertReceivedExactly(expected);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void stateReportedThroughOneNodeIsReadEverywhereAndDesiredStateReachesADeviceOnAnotherNode() {
+    DeviceClient meter = connect(0, "meter-1", null);
+    assertEquals(1L, meter.reportState(Map.of("kwh", 12.5, "phase", "a")).join());
+    for (int n = 0; n < 3; n++) {
+      Device read = backend(n).getDevice("meter-1").join();
+      assertEquals(Map.of("kwh", 12.5, "phase", "a"), read.reported(), "read through node " + n);
+      assertTrue(read.online());
+      assertEquals("c1", read.nodeId());
+    }
+
+    ConcurrentLinkedQueue<DesiredState> commands = new ConcurrentLinkedQueue<>();
+    DeviceClient valve = connect(1, "valve-9", new DeviceClient.Listener() {
+      @Override
+      public void onDesired(DesiredState desired) {
+        commands.add(desired);
+      }
+    });
+    long version = backend(2).setDesired("valve-9", Map.of("open", true), OptionalLong.empty())
+        .join().desiredVersion();
+    Await.until(WAIT, "the command set through c3 reaches the valve on c2", () -> !commands.isEmpty());
+    assertEquals(Map.of("open", true), commands.peek().desired());
+    valve.acknowledgeDesired(version).join();
+    Await.until(WAIT, "the acknowledgement is seen through c1",
+        () -> backend(0).getDevice("valve-9").join().ackedDesiredVersion() == version);
+  }
+
+  @Test
+  @Order(3)
+  void aFourthNodeJoinsDuringTrafficTakesShardsAndLosesNothing() {
+    setFleetState();
+    try (Traffic traffic = Traffic.start(this, NEWS, List.of(0, 1, 2))) {
+      nodes.add(NodeProcess.startClusterMember("c4", clusterPorts[3], clusterPorts[0], SETTINGS));
+      Await.until(WAIT, "four members are Up", () -> upMembers(node(0)) == 4);
+      Await.until(WAIT, "shards rebalance to the new node", () -> node(3).status().getDeviceEntities() > 0);
+      traffic.stop();
+      assertEveryoneReceived(traffic.sequences(), List.of(0, 1, 2));
+    }
+    assertFleetStateIntact();
+
+    TopicRecorder newcomer = subscribe(3, "on-c4", NEWS);
+    List<Long> after = publishRoundRobin(NEWS, 5, List.of(3, 0));
+    Await.until(WAIT, "a device connected to the new node receives", () -> newcomer.hasAll(after));
+  }
+
+  @Test
+  @Order(4)
+  void aNodeLeavingGracefullyHandsOverItsDevicesAndStateWhileTheOthersMissNothing() throws Exception {
+    NodeProcess leaving = node(1);
+    List<TopicRecorder> moved = subscribersByNode.get(1);
+    try (Traffic traffic = Traffic.start(this, NEWS, List.of(0, 2))) {
+      assertEquals(200, leaving.leaveThroughManagement(clusterPorts[1]));
+      assertEquals(0, leaving.awaitExit(WAIT), "a node that leaves exits 0:\n" + leaving.log());
+      Await.until(WAIT, "three members remain", () -> upMembers(node(0)) == 3);
+      traffic.stop();
+      assertEveryoneReceived(traffic.sequences(), List.of(0, 2));
+    }
+    assertFleetStateIntact();
+    Device valve = backend(0).getDevice("valve-9").join();
+    assertEquals(Map.of("open", true), valve.desired(), "desired state survives the leave");
+
+    // The devices of the node that left reconnected to another and subscribed again.
+    List<Long> after = publishRoundRobin(NEWS, 5, List.of(0));
+    for (TopicRecorder recorder : moved) {
+      if (recorder.topic().equals(NEWS)) {
+        Await.until(WAIT, recorder + " receives again after moving", () -> recorder.hasAll(after));
+      }
+    }
+    assertTrue(backend(0).getDevice("valve-9").join().online(), "the valve reconnected elsewhere");
+  }
+
+  @Test
+  @Order(5)
+  void aKilledNodeIsDownedAndTheSurvivorsKeepServing() {
+    NodeProcess killed = node(2);
+    killed.kill();
+    Await.until(WAIT, "the resolver downs the killed node", () -> upMembers(node(0)) == 2
+        && !node(0).management("/cluster/members").contains(":" + clusterPorts[2]));
+
+    List<Long> after = publishRoundRobin(NEWS, 10, List.of(0, 3));
+    for (int n : List.of(0, 3)) {
+      for (TopicRecorder recorder : subscribersOn(n)) {
+        if (recorder.topic().equals(NEWS)) {
+          Await.until(WAIT, recorder + " keeps receiving", () -> recorder.hasAll(after));
+        }
+      }
+    }
+    assertFalse(killed.process().isAlive());
+  }
+
+  // ---- the cluster ----
+
+  private NodeProcess node(int index) {
+    return nodes.get(index);
+  }
+
+  private HeraldClient backend(int index) {
+    return backends.computeIfAbsent(node(index), NodeProcess::heraldClient);
+  }
+
+  private static int upMembers(NodeProcess node) {
+    String members = node.management("/cluster/members");
+    return members.split("\"status\":\"Up\"", -1).length - 1;
+  }
+
+  /** Every node's WebSocket address, starting with node {@code first}'s. */
+  private List<URI> urisFrom(int first) {
+    List<URI> uris = new ArrayList<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      uris.add(nodes.get((first + i) % nodes.size()).webSocketUri());
+    }
+    return uris;
+  }
+
+  private DeviceClient connect(int nodeIndex, String deviceId, DeviceClient.Listener listener) {
+    DeviceClient.Options.Builder options = DeviceClient.Options.builder()
+        .uris(urisFrom(nodeIndex))
+        .token(NodeProcess.token(deviceId))
+        .backoff(Duration.ofMillis(200), Duration.ofSeconds(2))
+        .connectTimeout(Duration.ofSeconds(15));
+    if (listener != null) {
+      options.listener(listener);
+    }
+    DeviceClient device = DeviceClient.connect(options.build()).join();
+    devices.add(device);
+    return device;
+  }
+
+  private TopicRecorder subscribe(int nodeIndex, String deviceId, String topic) {
+    TopicRecorder recorder = new TopicRecorder(topic, deviceId);
+    connect(nodeIndex, deviceId, null).subscribe(topic, recorder).join();
+    return recorder;
+  }
+
+  private List<TopicRecorder> allSubscribers() {
+    return subscribersByNode.stream().flatMap(List::stream).toList();
+  }
+
+  /** Subscribers created on the node now at {@code index}, matched by their first node. */
+  private List<TopicRecorder> subscribersOn(int index) {
+    return index < subscribersByNode.size() ? subscribersByNode.get(index) : List.of();
+  }
+
+  /** Publishes {@code count} messages through the given nodes in turn; returns their sequences, sorted. */
+  private List<Long> publishRoundRobin(String topic, int count, List<Integer> through) {
+    List<CompletableFuture<PublishResult>> publishes = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      HeraldClient client = backend(through.get(i % through.size()));
+      publishes.add(client.publish(topic, ("m" + i).getBytes(StandardCharsets.UTF_8)));
+      if (publishes.size() % 16 == 0) {
+        publishes.get(publishes.size() - 1).join();
+      }
+    }
+    return publishes.stream().map(CompletableFuture::join).map(PublishResult::sequence).sorted().toList();
+  }
+
+  /** Subscribers on these nodes (which never moved) received exactly these messages among others. */
+  private void assertEveryoneReceived(List<Long> sequences, List<Integer> nodeIndexes) {
+    for (int n : nodeIndexes) {
+      for (TopicRecorder recorder : subscribersOn(n)) {
+        if (recorder.topic().equals(NEWS)) {
+          Await.until(WAIT, recorder + " received the traffic", () -> recorder.hasAll(sequences));
+          List<Long> received = recorder.received();
+          assertEquals(received.stream().sorted().distinct().toList(), received,
+              recorder + " received in order, each once");
+        }
+      }
+    }
+  }
+
+  private void setFleetState() {
+    HeraldClient client = backend(0);
+    List<CompletableFuture<io.herald.client.DesiredResult>> sets = new ArrayList<>();
+    for (int i = 0; i < FLEET; i++) {
+      // A window in flight, as a backend sends them; version 0 expected, so a retried set cannot apply twice.
+      if (i >= 32) {
+        sets.get(i - 32).join();
+      }
+      sets.add(client.setDesired("fleet-" + i, Map.of("n", i), OptionalLong.of(0)));
+    }
+    for (var set : sets) {
+      assertEquals(1L, set.join().desiredVersion());
+    }
+    assertFleetStateIntact();
+  }
+
+  /**
+   * Every fleet device still has the desired state it was given. A device whose shard just
+   * moved may answer "unknown" until its handed-on state arrives, so each gets a moment.
+   */
+  private void assertFleetStateIntact() {
+    HeraldClient client = backend(0);
+    for (int i = 0; i < FLEET; i++) {
+      String id = "fleet-" + i;
+      Await.until(Duration.ofSeconds(10), id + " has its state", () -> {
+        try {
+          return client.getDevice(id).join().desiredVersion() > 0;
+        } catch (RuntimeException notYet) {
+          return false;
+        }
+      });
+      Device device = client.getDevice(id).join();
+      assertEquals(1L, device.desiredVersion(), id);
+      assertEquals(i, ((Number) device.desired().get("n")).intValue(), id);
+    }
+  }
+
+  /** Publishes through some nodes at about 50 messages a second until stopped. */
+  private static final class Traffic implements AutoCloseable {
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final ConcurrentLinkedQueue<Long> sequences = new ConcurrentLinkedQueue<>();
+    private final Thread publisher;
+
+    private Traffic(ClusterTest test, String topic, List<Integer> through) {
+      publisher = new Thread(() -> {
+        int i = 0;
+        while (running.get()) {
+          HeraldClient client = test.backend(through.get(i++ % through.size()));
+          try {
+            sequences.add(client.publish(topic, ("t" + i).getBytes(StandardCharsets.UTF_8)).join().sequence());
+          } catch (RuntimeException refusedWhileMoving) {
+            // Not accepted is not a loss: only accepted messages must arrive.
+          }
+          try {
+            Thread.sleep(20);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "cluster-traffic");
+      publisher.start();
+    }
+
+    static Traffic start(ClusterTest test, String topic, List<Integer> through) {
+      return new Traffic(test, topic, through);
+    }
+
+    void stop() {
+      running.set(false);
+      try {
+        publisher.join(30_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    List<Long> sequences() {
+      return sequences.stream().sorted().toList();
+    }
+
+    @Override
+    public void close() {
+      stop();
+    }
+  }
+
+  /** 1..n as a list. */
+  private static final class LongRange {
+    static List<Long> of(long from, long to) {
+      return java.util.stream.LongStream.rangeClosed(from, to).boxed().toList();
+    }
+  }
+}
