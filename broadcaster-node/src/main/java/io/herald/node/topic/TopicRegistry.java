@@ -13,6 +13,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
@@ -50,10 +51,16 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
 
   private record HomeStopped(String topic, ActorRef<TopicEntity.Command> home) implements Command {}
 
+  /** Registers again every topic whose home has not answered yet. */
+  private enum RetryRegistrations implements Command {
+    INSTANCE
+  }
+
   private static final class LiveTopic {
     final ActorRef<TopicActor.Command> actor;
     long subscribesSent;
     long lastSequence;
+    /** Null until the home answers {@link Registered}, and again once it stops. */
     ActorRef<TopicEntity.Command> home;
 
     LiveTopic(ActorRef<TopicActor.Command> actor) {
@@ -63,20 +70,22 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
 
   public static Behavior<Command> create(TopicSettings settings, ActorRef<ShardingEnvelope<TopicEntity.Command>> homes,
       NodeMetrics metrics) {
-    return Behaviors.setup(context -> {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
-      return new TopicRegistry(context, settings, homes, metrics);
-    });
+      return new TopicRegistry(context, timers, settings, homes, metrics);
+    }));
   }
 
+  private final TimerScheduler<Command> timers;
   private final TopicSettings settings;
   private final ActorRef<ShardingEnvelope<TopicEntity.Command>> homes;
   private final NodeMetrics metrics;
   private final Map<String, LiveTopic> topics = new HashMap<>();
 
-  private TopicRegistry(ActorContext<Command> context, TopicSettings settings,
+  private TopicRegistry(ActorContext<Command> context, TimerScheduler<Command> timers, TopicSettings settings,
       ActorRef<ShardingEnvelope<TopicEntity.Command>> homes, NodeMetrics metrics) {
     super(context);
+    this.timers = timers;
     this.settings = settings;
     this.homes = homes;
     this.metrics = metrics;
@@ -91,6 +100,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         .onMessage(Deliver.class, this::onDeliver)
         .onMessage(ReportSubscription.class, this::onReportSubscription)
         .onMessage(HomeStopped.class, this::onHomeStopped)
+        .onMessage(RetryRegistrations.class, retry -> onRetryRegistrations())
         .onMessage(TopicIdle.class, this::onTopicIdle)
         .build();
   }
@@ -131,7 +141,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
 
   private Behavior<Command> onDeliver(Deliver deliver) {
     LiveTopic topic = topics.get(deliver.topic());
-    if (topic != null) {
+    if (topic != null && !deliver.messages().isEmpty()) {
       topic.lastSequence = deliver.messages().get(deliver.messages().size() - 1).sequence();
       topic.actor.tell(new TopicActor.Deliver(deliver.messages()));
     }
@@ -153,6 +163,21 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
       if (!nodeIsStopping()) {
         register(stopped.topic(), topic);
       }
+    }
+    return this;
+  }
+
+  /**
+   * A Register can be lost (its home's node crashed while it was on its way); until the
+   * home answers, the topic's subscribers wait for their confirmation, so ask again.
+   */
+  private Behavior<Command> onRetryRegistrations() {
+    if (!nodeIsStopping()) {
+      topics.forEach((name, topic) -> {
+        if (topic.home == null) {
+          register(name, topic);
+        }
+      });
     }
     return this;
   }
@@ -194,5 +219,8 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
 
   private void register(String name, LiveTopic topic) {
     homes.tell(new ShardingEnvelope<>(name, new TopicEntity.Register(getContext().getSelf(), topic.lastSequence)));
+    if (!timers.isTimerActive(RetryRegistrations.INSTANCE)) {
+      timers.startSingleTimer(RetryRegistrations.INSTANCE, settings.recoveryTimeout());
+    }
   }
 }

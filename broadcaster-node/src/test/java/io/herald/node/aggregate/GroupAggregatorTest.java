@@ -64,6 +64,23 @@ class GroupAggregatorTest {
   }
 
   @Test
+  void membersHandedOnFromThePreviousHomeJoinThoseHeardOfSince() {
+    group.tell(new GroupAggregator.MemberChanged("a", true, Map.of("t", 30.0)));
+    group.tell(new GroupAggregator.Restore(List.of(
+        new GroupAggregator.MemberChanged("a", true, Map.of("t", 10.0)),
+        new GroupAggregator.MemberChanged("b", true, Map.of("t", 20.0)),
+        new GroupAggregator.MemberChanged("c", false, Map.of()))));
+
+    TestProbe<GroupAggregator.AggregateReport> replies = testKit.createTestProbe();
+    group.tell(new GroupAggregator.GetAggregate(replies.getRef()));
+    Aggregate.Snapshot snapshot = replies.receiveMessage().snapshot();
+    assertEquals(3, snapshot.members());
+    assertEquals(2, snapshot.online());
+    assertEquals(new Aggregate.FieldStats(2, 50.0, 20.0, 30.0), snapshot.fields().get("t"),
+        "a's value heard since the move wins over the handed-on one");
+  }
+
+  @Test
   void aMemberQueryMarksEachMemberAnsweredOfflineOrTimedOut() {
     group.tell(new GroupAggregator.MemberChanged("online", true, Map.of()));
     group.tell(new GroupAggregator.MemberChanged("offline", false, Map.of()));

@@ -29,6 +29,32 @@ class DeviceStateTest {
   }
 
   @Test
+  void aRestoredEarlierStateYieldsToWhatWasLearnedSinceAndVersionsKeepGrowing() {
+    state.report(Map.of("t", number(22)), false, List.of());
+
+    state.restore(Map.of("t", number(20), "on", new FieldValue.Flag(true)), 5,
+        Map.of("t", number(19)), 3, 2);
+
+    assertEquals(Map.of("t", number(22), "on", new FieldValue.Flag(true)), state.reported(),
+        "the report made after the move wins; fields it did not name come back");
+    assertEquals(6, state.reportedVersion());
+    assertEquals(Map.of("t", number(19)), state.desired(), "no desired state was set since: the earlier one holds");
+    assertEquals(3, state.desiredVersion());
+    assertEquals(2, state.ackedDesiredVersion());
+    assertTrue(state.hasUnacknowledgedDesired());
+  }
+
+  @Test
+  void aReplaceSinceTheMoveDropsTheEarlierReportedFields() {
+    state.report(Map.of("mode", new FieldValue.Text("eco")), true, List.of());
+
+    state.restore(Map.of("t", number(20)), 4, Map.of(), 0, 0);
+
+    assertEquals(Map.of("mode", new FieldValue.Text("eco")), state.reported());
+    assertEquals(5, state.reportedVersion());
+  }
+
+  @Test
   void reportsOverTheLimitsAreRefusedWithoutChangingAnything() {
     assertTrue(state.report(Map.of("a", number(1), "b", number(2), "c", number(3), "d", number(4)), false, List.of())
         .isPresent());

@@ -14,6 +14,7 @@ import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
@@ -137,6 +138,24 @@ class TopicsTest {
     for (RecordingPort port : ports) {
       awaitMessages(port, List.of(1L, 2L, 3L, 4L));
     }
+  }
+
+  @Test
+  void aRegistrationTheHomeNeverAnsweredIsSentAgainAndConfirmsOnceAnswered() {
+    TestProbe<ShardingEnvelope<TopicEntity.Command>> silentHomes = testKit.createTestProbe();
+    var quickRetry = new TopicSettings(256, 100, 3, 64, Duration.ofMillis(200), 1000, Duration.ofMinutes(2));
+    var registry = testKit.spawn(TopicRegistry.create(quickRetry, silentHomes.getRef(), metrics));
+    RecordingPort port = new RecordingPort();
+    registry.tell(new TopicRegistry.Subscribe("lost", new Subscriber(testKit.createTestProbe().getRef(), port), 1));
+
+    assertTrue(silentHomes.receiveMessage().message() instanceof TopicEntity.Register);
+    var again = silentHomes.receiveMessage(Duration.ofSeconds(2));
+    assertTrue(again.message() instanceof TopicEntity.Register, "registered again after no answer");
+    assertTrue(port.frames().isEmpty(), "not confirmed while the home has not answered");
+
+    TestProbe<TopicEntity.Command> home = testKit.createTestProbe();
+    registry.tell(new TopicRegistry.Registered("lost", home.getRef()));
+    awaitConfirmation(port);
   }
 
   private static TopicSettings settings(int parallelThreshold) {
