@@ -127,41 +127,34 @@ public final class NodeProcess implements AutoCloseable {
   /** The HTTP status of a management GET, or -1 when the node does not answer. */
   public int managementStatus(String path) {
     try {
-      return HTTP.send(HttpRequest.newBuilder(managementUri().resolve(path)).timeout(Duration.ofSeconds(5)).build(),
-          HttpResponse.BodyHandlers.discarding()).statusCode();
-    } catch (IOException e) {
+      return send(HttpRequest.newBuilder(managementUri().resolve(path)), HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (IllegalStateException unreachable) {
       return -1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 
   /** The body of a management GET (JSON). */
   public String management(String path) {
-    try {
-      return HTTP.send(HttpRequest.newBuilder(managementUri().resolve(path)).timeout(Duration.ofSeconds(5)).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-    } catch (IOException e) {
-      throw new IllegalStateException("management unavailable", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return send(HttpRequest.newBuilder(managementUri().resolve(path)), HttpResponse.BodyHandlers.ofString()).body();
   }
 
   /** Asks the node to leave the cluster through management (PUT /cluster/members/{address}). */
   public int leaveThroughManagement(int clusterPort) {
+    String address = java.net.URLEncoder.encode("pekko://herald@127.0.0.1:" + clusterPort,
+        java.nio.charset.StandardCharsets.UTF_8);
+    return send(HttpRequest.newBuilder(managementUri().resolve("/cluster/members/" + address))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .PUT(HttpRequest.BodyPublishers.ofString("operation=Leave")),
+        HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  /** Sends a request with a 5 s deadline; an I/O failure becomes an IllegalStateException. */
+  private static <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> body) {
     try {
-      String address = java.net.URLEncoder.encode("pekko://herald@127.0.0.1:" + clusterPort,
-          java.nio.charset.StandardCharsets.UTF_8);
-      return HTTP.send(HttpRequest.newBuilder(managementUri().resolve("/cluster/members/" + address))
-              .header("Content-Type", "application/x-www-form-urlencoded")
-              .PUT(HttpRequest.BodyPublishers.ofString("operation=Leave"))
-              .timeout(Duration.ofSeconds(5)).build(),
-          HttpResponse.BodyHandlers.discarding()).statusCode();
+      return HTTP.send(request.timeout(Duration.ofSeconds(5)).build(), body);
     } catch (IOException e) {
-      throw new IllegalStateException("management unavailable", e);
+      throw new IllegalStateException("node unavailable: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
@@ -223,19 +216,13 @@ public final class NodeProcess implements AutoCloseable {
 
   /** The node's own account of what it holds and has counted. */
   public NodeStatus status() {
+    HttpResponse<byte[]> response = send(
+        HttpRequest.newBuilder(httpUri().resolve("/v1/node")).header("Accept", "application/x-protobuf"),
+        HttpResponse.BodyHandlers.ofByteArray());
     try {
-      HttpResponse<byte[]> response = HTTP.send(
-          HttpRequest.newBuilder(httpUri().resolve("/v1/node"))
-              .header("Accept", "application/x-protobuf")
-              .timeout(Duration.ofSeconds(5))
-              .build(),
-          HttpResponse.BodyHandlers.ofByteArray());
       return NodeStatus.parseFrom(response.body());
-    } catch (IOException e) {
-      throw new IllegalStateException("node status unavailable", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalStateException("node status unreadable", e);
     }
   }
 
