@@ -6,7 +6,7 @@ import io.herald.node.api.HttpServer;
 import io.herald.node.connection.ConnectionServices;
 import io.herald.node.connection.LocalConnections;
 import io.herald.node.device.DeviceEntity;
-import io.herald.node.edge.PekkoHttpEdge;
+import io.herald.node.edge.DeviceEdge;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.ops.EdgeState;
 import io.herald.node.security.AuthSettings;
@@ -78,7 +78,7 @@ public final class Guardian {
 
       AuthSettings auth = DevCredentials.complete(settings.auth(),
           "http://" + settings.httpInterface() + ":" + settings.httpPort());
-      var deviceEdge = new PekkoHttpEdge(context.getSystem(), services, new DeviceTokens(auth, Clock.systemUTC()));
+      var deviceEdge = DeviceEdge.start(context.getSystem(), settings, services, new DeviceTokens(auth, Clock.systemUTC()));
       var api = new ApiRoutes(topics, devices, groups, context.getSystem().scheduler(), settings.api(), settings.topic().maxLength(),
           () -> NodeStatus.newBuilder()
               .setNodeId(settings.nodeId())
@@ -93,7 +93,8 @@ public final class Guardian {
               .build(),
           auth, metrics);
       HttpServer.start(context.getSystem(), settings, HttpServer.routes(deviceEdge.route(), api.route()), connections)
-          .thenAccept(bound -> EdgeState.get(Adapter.toClassic(context.getSystem())).servingWhile(() ->
+          .thenCombine(deviceEdge.serving(), (bound, serving) -> serving)
+          .thenAccept(serving -> EdgeState.get(Adapter.toClassic(context.getSystem())).servingWhile(() ->
               !connections.isDraining() && shutdown.getShutdownReason().isEmpty()));
       startManagement(context.getSystem(), settings);
       return Behaviors.empty();

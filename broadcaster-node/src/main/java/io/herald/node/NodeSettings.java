@@ -6,6 +6,7 @@ import io.herald.node.api.ApiSettings;
 import io.herald.node.cluster.ClusterSettings;
 import io.herald.node.connection.ConnectionSettings;
 import io.herald.node.device.StateLimits;
+import io.herald.node.edge.EdgeSettings;
 import io.herald.node.security.AuthSettings;
 import io.herald.node.topic.TopicSettings;
 import java.net.InetAddress;
@@ -17,6 +18,7 @@ public record NodeSettings(
     String nodeId,
     String httpInterface,
     int httpPort,
+    EdgeSettings edge,
     ConnectionSettings connection,
     TopicSettings topic,
     StateLimits device,
@@ -40,6 +42,7 @@ public record NodeSettings(
         nodeId,
         httpInterface,
         httpPort,
+        EdgeSettings.from(herald),
         ConnectionSettings.from(herald.getConfig("connection")),
         TopicSettings.from(herald.getConfig("topic")),
         StateLimits.from(herald.getConfig("device")),

@@ -31,7 +31,8 @@ import org.HdrHistogram.Histogram;
  * herald-load state [--devices 10000] [--rate 5000] [--groups 10] [--duration 30] [--workers 2]
  * </pre>
  *
- * <p>Every scenario also takes {@code --max-seconds} (default 1800): the run ends there whatever happens.
+ * <p>Every scenario also takes {@code --edge netty|pekko-http} (the node's device edge, Netty
+ * unless told) and {@code --max-seconds} (default 1800): the run ends there whatever happens.
  */
 public final class LoadTool {
 
@@ -85,31 +86,35 @@ public final class LoadTool {
       List<WorkerProcess> swarm = startWorkers(node, workers, null, 0);
       List<double[]> rows = new ArrayList<>();
       rows.add(new double[] {0, ProcessStats.heapAfterGc(node.pid()), ProcessStats.rssBytes(node.pid())});
-      double cpuBefore = ProcessStats.cpuSeconds(node.pid());
+      // Node CPU while devices connect, without the forced GCs of the measurements.
+      double acceptCpu = 0;
       long connected = 0;
       System.out.printf("%12s %14s %14s%n", "connections", "heap_after_gc", "rss");
       for (int step = 1; step <= steps; step++) {
         connected = 0;
+        double cpuBefore = ProcessStats.cpuSeconds(node.pid());
         for (WorkerProcess worker : swarm) {
           connected += Long.parseLong(worker.ask("open " + total / steps / workers).get("connected"));
         }
+        acceptCpu += ProcessStats.cpuSeconds(node.pid()) - cpuBefore;
         Thread.sleep(2_000);
         double[] row = {connected, ProcessStats.heapAfterGc(node.pid()), ProcessStats.rssBytes(node.pid())};
         rows.add(row);
         System.out.printf("%12d %12.1f MB %12.1f MB%n", (long) row[0], row[1] / 1e6, row[2] / 1e6);
       }
-      double nodeCpu = ProcessStats.cpuSeconds(node.pid()) - cpuBefore;
       double[] x = rows.stream().mapToDouble(r -> r[0]).toArray();
       double heapPerConnection = ProcessStats.slope(x, rows.stream().mapToDouble(r -> r[1]).toArray());
       double rssPerConnection = ProcessStats.slope(x, rows.stream().mapToDouble(r -> r[2]).toArray());
-      System.out.printf("heap per connection (slope): %.1f KB, RSS per connection (slope): %.1f KB%n",
-          heapPerConnection / 1024, rssPerConnection / 1024);
+      double acceptCpuMicros = connected == 0 ? 0 : acceptCpu * 1e6 / connected;
+      System.out.printf("heap per connection (slope): %.1f KB, RSS per connection (slope): %.1f KB,"
+          + " node CPU per accepted connection: %.0f us%n", heapPerConnection / 1024, rssPerConnection / 1024,
+          acceptCpuMicros);
       results.put("connected", connected);
       results.put("plateaus", rows.stream().map(r -> Map.of("connections", (long) r[0], "heapBytes", (long) r[1],
           "rssBytes", (long) r[2])).toList());
       results.put("heapBytesPerConnection", Math.round(heapPerConnection));
       results.put("rssBytesPerConnection", Math.round(rssPerConnection));
-      results.put("nodeCpuSecondsIncludingGcs", nodeCpu);
+      results.put("nodeCpuMicrosPerAcceptedConnection", Math.round(acceptCpuMicros));
       swarm.forEach(WorkerProcess::close);
     }
   }
@@ -293,14 +298,17 @@ public final class LoadTool {
 
   private NodeProcess startNode(int connections) {
     String heap = options.getOrDefault("node-heap", "2g");
-    Map<String, String> settings = Map.of(
+    Map<String, String> settings = new HashMap<>(Map.of(
         "herald.connection.max-connections", Integer.toString(connections + 1_000),
         "herald.connection.publish-rate", "1000000",
-        "herald.connection.publish-burst", "1000000");
+        "herald.connection.publish-burst", "1000000"));
+    String edge = options.getOrDefault("edge", NodeProcess.DEFAULT_EDGE);
+    settings.put("herald.edge", edge);
     NodeProcess node = NodeProcess.start("load", settings, "-Xmx" + heap, "-Xms" + heap);
     // Workers end when their stdin closes; the node would outlive an abnormal exit without this.
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "herald-load-stop-node"));
     results.put("nodeHeap", heap);
+    results.put("edge", edge);
     return node;
   }
 

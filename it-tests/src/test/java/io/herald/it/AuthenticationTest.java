@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.herald.client.DeviceClient;
 import io.herald.client.HeraldApiException;
 import io.herald.client.HeraldClient;
+import io.herald.it.support.EveryDeviceEdge;
 import io.herald.it.support.NodeProcess;
 import io.herald.it.support.RawSocket;
 import io.herald.node.security.DeviceIdentity;
@@ -28,28 +29,34 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
 
 /** Devices prove who they are with signed tokens, backends with scoped API keys. */
+@EveryDeviceEdge
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AuthenticationTest {
+
+  @Parameter
+  String edge;
 
   private static final Duration WAIT = Duration.ofSeconds(5);
   private static final String READ_ONLY_KEY = "read-only-key";
 
   private NodeProcess node;
 
-  @BeforeAll
+  @BeforeParameterizedClassInvocation(injectArguments = false)
   void startNode() {
     node = NodeProcess.start("auth", Map.of(
+        "herald.edge", edge,
         "herald.auth.api-keys.0.key", READ_ONLY_KEY,
         "herald.auth.api-keys.0.scopes.0", "read-state"));
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation(injectArguments = false)
   void stopNode() {
     node.close();
   }

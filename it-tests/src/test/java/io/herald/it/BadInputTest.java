@@ -9,6 +9,7 @@ import io.herald.client.HeraldApiException;
 import io.herald.client.HeraldClient;
 import io.herald.client.TopicMessage;
 import io.herald.it.support.Await;
+import io.herald.it.support.EveryDeviceEdge;
 import io.herald.it.support.NodeProcess;
 import io.herald.it.support.RawSocket;
 import io.herald.protocol.WireFormat;
@@ -26,18 +27,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
 
 /**
  * Bad input gets its documented error code, is counted, and never stops the node from
  * serving everyone else: after every test a healthy device still receives what is published.
  */
+@EveryDeviceEdge
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BadInputTest {
+
+  @Parameter
+  String edge;
 
   private static final Duration WAIT = Duration.ofSeconds(5);
   private static final String HEALTHY_TOPIC = "healthy/status";
@@ -47,9 +53,10 @@ class BadInputTest {
   private DeviceClient healthyDevice;
   private final ConcurrentLinkedQueue<TopicMessage> healthyReceived = new ConcurrentLinkedQueue<>();
 
-  @BeforeAll
+  @BeforeParameterizedClassInvocation(injectArguments = false)
   void startNode() {
     node = NodeProcess.start("bad-input", Map.of(
+        "herald.edge", edge,
         "herald.connection.max-frame-bytes", "4096",
         "herald.connection.max-subscriptions", "3",
         "herald.connection.publish-rate", "5",
@@ -69,7 +76,7 @@ class BadInputTest {
     assertTrue(healthyDevice.isConnected());
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation(injectArguments = false)
   void stopNode() {
     healthyDevice.close();
     node.close();

@@ -9,6 +9,7 @@ import io.herald.client.DeviceClient;
 import io.herald.client.HeraldClient;
 import io.herald.client.TopicMessage;
 import io.herald.it.support.Await;
+import io.herald.it.support.EveryDeviceEdge;
 import io.herald.it.support.NodeProcess;
 import io.herald.it.support.RawSocket;
 import io.herald.protocol.v1.DisconnectReason;
@@ -21,15 +22,21 @@ import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
 
 /** Heartbeats, the connection limit and SIGTERM, each on a node of its own. */
+@EveryDeviceEdge
 class ConnectionLifecycleTest {
+
+  @Parameter
+  String edge;
 
   private static final Duration WAIT = Duration.ofSeconds(5);
 
   @Test
   void silentDevicesArePingedThenClosedWhileAnsweringDevicesStay() {
     try (NodeProcess node = NodeProcess.start("heartbeat", Map.of(
+        "herald.edge", edge,
         "herald.connection.heartbeat-interval", "1s",
         "herald.connection.heartbeat-timeout", "3s"))) {
       DeviceClient answering = DeviceClient.connect(DeviceClient.Options.builder().uri(node.deviceUri()).build()).join();
@@ -50,7 +57,7 @@ class ConnectionLifecycleTest {
 
   @Test
   void connectionsOverTheLimitAreRefusedBeforeTheUpgrade() {
-    try (NodeProcess node = NodeProcess.start("limit", Map.of("herald.connection.max-connections", "5"))) {
+    try (NodeProcess node = NodeProcess.start("limit", Map.of("herald.edge", edge, "herald.connection.max-connections", "5"))) {
       List<RawSocket> open = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
         RawSocket socket = RawSocket.connect(node.deviceUri());
@@ -74,7 +81,7 @@ class ConnectionLifecycleTest {
 
   @Test
   void sigtermDisconnectsEveryDeviceAndExitsZeroWithinTheDeadline() throws Exception {
-    NodeProcess node = NodeProcess.start("sigterm", Map.of("herald.shutdown.drain-timeout", "5s"));
+    NodeProcess node = NodeProcess.start("sigterm", Map.of("herald.edge", edge, "herald.shutdown.drain-timeout", "5s"));
     try {
       List<RawSocket> devices = new ArrayList<>();
       for (int i = 0; i < 20; i++) {
@@ -100,10 +107,12 @@ class ConnectionLifecycleTest {
   @Test
   void deviceClientReconnectsAndResubscribesWhenItsNodeComesBack() {
     int port = NodeProcess.freePort();
+    // Both runs of the node serve devices on the same address.
+    Map<String, String> sameAddress = Map.of("herald.edge", edge, "herald.netty.port", Integer.toString(NodeProcess.freePort()));
     ConcurrentLinkedQueue<TopicMessage> received = new ConcurrentLinkedQueue<>();
     ConcurrentLinkedQueue<String> events = new ConcurrentLinkedQueue<>();
     DeviceClient device;
-    try (NodeProcess first = NodeProcess.start("restart-a", port, Map.of())) {
+    try (NodeProcess first = NodeProcess.start("restart-a", port, sameAddress)) {
       device = DeviceClient.connect(DeviceClient.Options.builder()
           .uri(first.deviceUri("restarting-device"))
           .backoff(Duration.ofMillis(100), Duration.ofMillis(500))
@@ -125,7 +134,7 @@ class ConnectionLifecycleTest {
           () -> events.contains("disconnected SHUTDOWN reconnect=true"));
       Await.until(Duration.ofSeconds(20), "the first node exits", () -> !first.process().isAlive());
     }
-    try (NodeProcess second = NodeProcess.start("restart-b", port, Map.of())) {
+    try (NodeProcess second = NodeProcess.start("restart-b", port, sameAddress)) {
       Await.until(Duration.ofSeconds(20), "the device reconnects", () -> events.contains("connected to restart-b"));
       HeraldClient herald = second.heraldClient();
       // The resubscription races this publish, so publish until one arrives.
@@ -149,7 +158,7 @@ class ConnectionLifecycleTest {
         .build());
     var publish = herald.publish("retry/t", new byte[] {1});
     assertTrue(!publish.isDone(), "no node yet: the client keeps trying");
-    try (NodeProcess node = NodeProcess.start("late", port, Map.of())) {
+    try (NodeProcess node = NodeProcess.start("late", port, Map.of("herald.edge", edge))) {
       assertEquals("retry/t", publish.get(30, java.util.concurrent.TimeUnit.SECONDS).topic());
       assertTrue(node.counter("messages_published") >= 1);
     }

@@ -15,6 +15,7 @@ import io.herald.client.HeraldClient;
 import io.herald.client.HeraldException;
 import io.herald.client.TopicMessage;
 import io.herald.it.support.Await;
+import io.herald.it.support.EveryDeviceEdge;
 import io.herald.it.support.NodeProcess;
 import io.herald.it.support.RawSocket;
 import io.herald.node.security.DeviceIdentity;
@@ -28,30 +29,36 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
 
 /** Devices report state and receive commands; backends read and command them. */
+@EveryDeviceEdge
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DeviceStateTest {
+
+  @Parameter
+  String edge;
 
   private static final Duration WAIT = Duration.ofSeconds(10);
 
   private NodeProcess node;
   private HeraldClient herald;
 
-  @BeforeAll
+  @BeforeParameterizedClassInvocation(injectArguments = false)
   void startNode() {
     node = NodeProcess.start("device-state", Map.of(
+        "herald.edge", edge,
         "herald.connection.heartbeat-interval", "1s",
         "herald.connection.heartbeat-timeout", "3s",
         "herald.device.max-fields", "8"));
     herald = node.heraldClient();
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation(injectArguments = false)
   void stopNode() {
     node.close();
   }

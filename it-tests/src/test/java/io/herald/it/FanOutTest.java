@@ -7,6 +7,7 @@ import io.herald.client.HeraldClient;
 import io.herald.client.PublishResult;
 import io.herald.client.TopicMessage;
 import io.herald.it.support.Await;
+import io.herald.it.support.EveryDeviceEdge;
 import io.herald.it.support.NodeProcess;
 import io.herald.protocol.WireFormat;
 import java.nio.ByteBuffer;
@@ -16,14 +17,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
 
 /** One node fans a hot topic out to thousands of devices, and quiet topics to a few. */
+@EveryDeviceEdge
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FanOutTest {
+
+  @Parameter
+  String edge;
 
   private static final int HOT_SUBSCRIBERS = 2_000;
   private static final int QUIET_TOPICS = 4;
@@ -35,14 +41,14 @@ class FanOutTest {
   private HeraldClient herald;
   private final List<DeviceClient> devices = new ArrayList<>();
 
-  @BeforeAll
+  @BeforeParameterizedClassInvocation(injectArguments = false)
   void startNode() {
     // Below the default threshold the topic would deliver directly; this test wants the worker pool.
-    node = NodeProcess.start("fanout", Map.of("herald.topic.fanout-parallel-threshold", "500"));
+    node = NodeProcess.start("fanout", Map.of("herald.edge", edge, "herald.topic.fanout-parallel-threshold", "500"));
     herald = node.heraldClient();
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation(injectArguments = false)
   void stopNode() {
     devices.forEach(DeviceClient::close);
     node.close();

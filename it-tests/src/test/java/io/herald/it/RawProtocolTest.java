@@ -10,6 +10,7 @@ import io.herald.protocol.v1.ClientFrame;
 import io.herald.protocol.v1.Publish;
 import io.herald.protocol.v1.ServerFrame;
 import io.herald.protocol.v1.Subscribe;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -17,25 +18,32 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.herald.it.support.EveryDeviceEdge;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
 
 /** The protocol as the README documents it, spoken by hand without the SDK. */
+@EveryDeviceEdge
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RawProtocolTest {
 
   private static final Duration WAIT = Duration.ofSeconds(5);
 
+  @Parameter
+  String edge;
+
   private NodeProcess node;
 
-  @BeforeAll
+  @BeforeParameterizedClassInvocation(injectArguments = false)
   void startNode() {
-    node = NodeProcess.start("raw-protocol", Map.of());
+    node = NodeProcess.start("raw-protocol", Map.of("herald.edge", edge));
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation(injectArguments = false)
   void stopNode() {
     node.close();
   }
@@ -120,5 +128,33 @@ class RawProtocolTest {
         }
       }
     }
+  }
+
+  @Test
+  void aMessageInFragmentsIsOneFrame() {
+    try (RawSocket device = RawSocket.connect(node.deviceUri())) {
+      assertTrue(device.next(WAIT).hasWelcome());
+      device.sendTextInFragments("{\"requestId\": 5, \"sub", "scribe\": {\"topic\": ", "\"frag/t\"}}");
+      ServerFrame subscribed = device.next(WAIT);
+      assertEquals(5, subscribed.getRequestId());
+      assertEquals("frag/t", subscribed.getSubscribed().getTopic());
+    }
+  }
+
+  /** With the Netty edge, each port says where the other's requests belong. */
+  @Test
+  void eachPortPointsToTheOther() throws Exception {
+    Assumptions.assumeTrue(edge.equals("netty"));
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> wsOnApiPort = http.send(HttpRequest.newBuilder(node.httpUri().resolve("/v1/ws")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, wsOnApiPort.statusCode());
+    assertTrue(wsOnApiPort.body().contains("port " + node.webSocketUri().getPort()), wsOnApiPort.body());
+
+    URI apiOnDevicePort = URI.create("http://127.0.0.1:" + node.webSocketUri().getPort() + "/v1/node");
+    HttpResponse<String> refused = http.send(HttpRequest.newBuilder(apiOnDevicePort).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, refused.statusCode());
+    assertTrue(refused.body().contains("NOT_FOUND"), refused.body());
   }
 }

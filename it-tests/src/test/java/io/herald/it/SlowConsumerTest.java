@@ -7,6 +7,7 @@ import io.herald.client.DeviceClient;
 import io.herald.client.HeraldClient;
 import io.herald.client.PublishResult;
 import io.herald.it.support.Await;
+import io.herald.it.support.EveryDeviceEdge;
 import io.herald.it.support.NodeProcess;
 import io.herald.it.support.RawSocket;
 import io.herald.protocol.WireFormat;
@@ -18,12 +19,17 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
 
 /**
  * Devices that stop reading get the configured policy, the node's memory stays bounded,
  * and every other subscriber still receives everything.
  */
+@EveryDeviceEdge
 class SlowConsumerTest {
+
+  @Parameter
+  String edge;
 
   private static final String TOPIC = "video/frames";
   /** 4,000 x 32 KiB = 125 MiB per stuck device: a node with a 256 MiB heap buffering it all would die. */
@@ -77,8 +83,9 @@ class SlowConsumerTest {
    * messages are shared, so 16 MiB per stuck device at most), far below the 125 MiB each
    * stuck device is sent.
    */
-  private static Map<String, String> settings(String policy) {
+  private Map<String, String> settings(String policy) {
     return Map.of(
+        "herald.edge", edge,
         "herald.connection.slow-consumer-policy", policy,
         "herald.connection.outbound-queue-size", "512",
         "herald.connection.close-timeout", "2s");

@@ -22,10 +22,14 @@ public final class ApiResponses {
   }
 
   public static HttpResponse error(StatusCode status, ErrorCode code, String message, BodyFormat format) {
-    ErrorResponse body = ErrorResponse.newBuilder()
+    return HttpResponse.create().withStatus(status).withEntity(format.entity(errorBody(code, message)));
+  }
+
+  /** The body of every error answer, whichever server sends it. */
+  public static ErrorResponse errorBody(ErrorCode code, String message) {
+    return ErrorResponse.newBuilder()
         .setError(Error.newBuilder().setCode(code).setMessage(message))
         .build();
-    return HttpResponse.create().withStatus(status).withEntity(format.entity(body));
   }
 
   /** 503 with Retry-After: the client should back off and try again. */

@@ -34,21 +34,24 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   public interface Command {}
 
-  /** The inbound stream started; frames follow, each to be acknowledged to {@code ackTo}. */
-  public record InboundStarted(ActorRef<InboundAck> ackTo) implements Command {}
+  /**
+   * The transport's side of inbound backpressure: told once a frame has been handled, so
+   * it may pass on more. A transport stops reading from a device that is too far ahead.
+   */
+  public interface InboundGate {
+    void frameHandled();
+  }
 
-  public record Inbound(ActorRef<InboundAck> ackTo, ClientRequest request) implements Command {}
+  /** The inbound stream started; frames follow, each handled frame reported to {@code gate}. */
+  public record InboundStarted(InboundGate gate) implements Command {}
+
+  public record Inbound(InboundGate gate, ClientRequest request) implements Command {}
 
   public enum InboundCompleted implements Command {
     INSTANCE
   }
 
   public record InboundFailed(Throwable cause) implements Command {}
-
-  /** Acknowledges an inbound frame: the transport may pass on the next one. */
-  public enum InboundAck {
-    INSTANCE
-  }
 
   /** The node is shutting down or draining: tell the device to reconnect elsewhere. */
   public record Leave(Duration reconnectAfter) implements Command {}
@@ -149,7 +152,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   }
 
   private Behavior<Command> onInboundStarted(InboundStarted started) {
-    started.ackTo().tell(InboundAck.INSTANCE);
+    started.gate().frameHandled();
     return this;
   }
 
@@ -160,7 +163,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     if (!closing) {
       handle(inbound.request());
     }
-    inbound.ackTo().tell(InboundAck.INSTANCE);
+    inbound.gate().frameHandled();
     return this;
   }
 

@@ -9,25 +9,16 @@ import static org.apache.pekko.http.javadsl.server.Directives.path;
 import io.herald.node.api.ApiResponses;
 import io.herald.node.api.BearerToken;
 import io.herald.node.api.BodyFormat;
+import io.herald.node.connection.ClientRequest;
 import io.herald.node.connection.ConnectionActor;
-import io.herald.node.connection.ConnectionServices;
 import io.herald.node.connection.OutboundBuffer;
-import io.herald.node.connection.ServerFrames;
-import io.herald.node.security.DeviceIdentity;
-import io.herald.node.security.DeviceTokens;
-import io.herald.protocol.WireFormat;
-import io.herald.protocol.v1.DisconnectReason;
 import io.herald.protocol.v1.ErrorCode;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.UUID;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.ws.Message;
 import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
@@ -39,83 +30,75 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.typed.javadsl.ActorSink;
 
 /**
- * The device edge on Pekko HTTP: {@code GET /v1/ws} upgrades to a WebSocket whose frames
- * are decoded into a {@link ConnectionActor} and written from its {@link OutboundBuffer}.
- * The only place that knows Pekko HTTP carries the device frames.
+ * The device edge on Pekko HTTP: {@code GET /v1/ws} on the API port upgrades to a WebSocket
+ * whose frames are decoded into a {@link ConnectionActor} and written from its
+ * {@link OutboundBuffer}. The only place that knows Pekko HTTP carries the device frames.
  */
 public final class PekkoHttpEdge {
 
-  private final ActorSystem<?> system;
-  private final ConnectionServices services;
-  private final DeviceTokens tokens;
+  /** The inbound sink's acknowledgement: the connection actor handled a frame. */
+  private enum Ack {
+    INSTANCE
+  }
 
-  public PekkoHttpEdge(ActorSystem<?> system, ConnectionServices services, DeviceTokens tokens) {
-    this.system = system;
-    this.services = services;
-    this.tokens = tokens;
+  private final DeviceAdmission admission;
+
+  PekkoHttpEdge(DeviceAdmission admission) {
+    this.admission = admission;
   }
 
   public Route route() {
     return path(PathMatchers.segment("v1").slash("ws"), () -> get(() -> extractRequest(request ->
-        extractWebSocketUpgrade(upgrade -> authenticated(request, upgrade)))));
+        extractWebSocketUpgrade(upgrade -> upgrade(request, upgrade)))));
   }
 
-  /** The token is checked before the upgrade: a refused device never gets a WebSocket. */
-  private Route authenticated(HttpRequest request, WebSocketUpgrade upgrade) {
-    Optional<String> token = BearerToken.of(request);
-    DeviceTokens.Check check = token.map(tokens::verify)
-        .orElse(new DeviceTokens.Refused("no token: send Authorization: Bearer <token> or ?token=<token>"));
-    if (check instanceof DeviceTokens.Refused refused) {
-      services.metrics().connectionRefused(ErrorCode.UNAUTHORIZED);
-      return complete(ApiResponses.unauthorized(refused.reason(), BodyFormat.JSON));
-    }
-    return upgrade(upgrade, ((DeviceTokens.Accepted) check).identity());
+  /** The route for {@code /v1/ws} when another edge carries device WebSockets: says where. */
+  public static Route servedElsewhere(int edgePort) {
+    return path(PathMatchers.segment("v1").slash("ws"), () -> complete(ApiResponses.error(StatusCodes.NOT_FOUND,
+        ErrorCode.NOT_FOUND, "device WebSockets are served on port " + edgePort + " of this node", BodyFormat.JSON)));
   }
 
-  private Route upgrade(WebSocketUpgrade upgrade, DeviceIdentity identity) {
+  private Route upgrade(HttpRequest request, WebSocketUpgrade upgrade) {
     List<String> offered = new ArrayList<>();
     upgrade.getRequestedProtocols().forEach(offered::add);
-    Optional<WireFormat> format = offered.isEmpty()
-        ? Optional.of(WireFormat.JSON)
-        : offered.stream().map(WireFormat::ofSubprotocol).flatMap(Optional::stream).findFirst();
-    if (format.isEmpty()) {
-      services.metrics().connectionRefused(ErrorCode.INVALID_REQUEST);
-      return complete(ApiResponses.error(StatusCodes.BAD_REQUEST, ErrorCode.INVALID_REQUEST,
-          "no supported subprotocol offered; use " + WireFormat.PROTOBUF.subprotocol() + " or "
-              + WireFormat.JSON.subprotocol(), BodyFormat.JSON));
+    DeviceAdmission.Verdict verdict = admission.admit(BearerToken.of(request), offered);
+    if (verdict instanceof DeviceAdmission.Refused refused) {
+      return complete(response(refused));
     }
-    if (!services.connections().hasRoom()) {
-      ErrorCode code = services.connections().isDraining() ? ErrorCode.UNAVAILABLE : ErrorCode.TOO_MANY_CONNECTIONS;
-      services.metrics().connectionRefused(code);
-      return complete(ApiResponses.unavailable(code, "this node accepts no more connections; try another",
-          Duration.ofSeconds(1), BodyFormat.JSON));
-    }
-    Flow<Message, Message, NotUsed> flow = connectionFlow(format.get(), identity);
-    return complete(offered.isEmpty()
-        ? upgrade.handleMessagesWith(flow)
-        : upgrade.handleMessagesWith(flow, format.get().subprotocol()));
+    var admitted = (DeviceAdmission.Admitted) verdict;
+    Flow<Message, Message, NotUsed> flow = connectionFlow(admitted);
+    return complete(admitted.subprotocol()
+        .map(subprotocol -> upgrade.handleMessagesWith(flow, subprotocol))
+        .orElseGet(() -> upgrade.handleMessagesWith(flow)));
   }
 
-  /** Creates the connection actor when, and only when, the WebSocket stream starts. */
-  private Flow<Message, Message, NotUsed> connectionFlow(WireFormat format, DeviceIdentity identity) {
+  private static HttpResponse response(DeviceAdmission.Refused refused) {
+    if (refused.challenge()) {
+      return ApiResponses.unauthorized(refused.message(), BodyFormat.JSON);
+    }
+    if (refused.retryAfter().isPresent()) {
+      return ApiResponses.unavailable(refused.code(), refused.message(), refused.retryAfter().get(), BodyFormat.JSON);
+    }
+    return ApiResponses.error(StatusCodes.get(refused.status()), refused.code(), refused.message(), BodyFormat.JSON);
+  }
+
+  /** Opens the connection when, and only when, the WebSocket stream starts. */
+  private Flow<Message, Message, NotUsed> connectionFlow(DeviceAdmission.Admitted admitted) {
     return Flow.<Message, Message, NotUsed>fromMaterializer((materializer, attributes) -> {
-          var settings = services.settings();
-          String sessionId = UUID.randomUUID().toString();
-          var buffer = new OutboundBuffer(sessionId, format, settings,
-              ServerFrames.disconnect(DisconnectReason.SLOW_CONSUMER, "outbound queue overflowed", Duration.ZERO),
-              services.metrics());
-          ActorRef<ConnectionActor.Command> connection = system.systemActorOf(
-              ConnectionActor.create(sessionId, identity, buffer, services), "connection-" + sessionId, Props.empty());
-          Sink<Message, NotUsed> inbound = InboundFrames.decoder(settings.maxFrameBytes(), materializer)
+          var services = admission.services();
+          DeviceAdmission.OpenedConnection opened = admission.open(admitted);
+          ActorRef<ConnectionActor.Command> connection = opened.connection();
+          Sink<Message, NotUsed> inbound = InboundFrames.decoder(services.settings().maxFrameBytes(), materializer)
               .to(ActorSink.actorRefWithBackpressure(
                   connection,
-                  ConnectionActor.Inbound::new,
-                  ConnectionActor.InboundStarted::new,
-                  ConnectionActor.InboundAck.INSTANCE,
+                  (ActorRef<Ack> ackTo, ClientRequest request) ->
+                      new ConnectionActor.Inbound(() -> ackTo.tell(Ack.INSTANCE), request),
+                  ackTo -> new ConnectionActor.InboundStarted(() -> ackTo.tell(Ack.INSTANCE)),
+                  Ack.INSTANCE,
                   ConnectionActor.InboundCompleted.INSTANCE,
                   ConnectionActor.InboundFailed::new));
-          Source<Message, NotUsed> outbound =
-              Source.fromGraph(new OutboundSource(buffer, settings.closeTimeout(), services.metrics()));
+          Source<Message, NotUsed> outbound = Source.fromGraph(
+              new OutboundSource(opened.outbound(), services.settings().closeTimeout(), services.metrics()));
           return Flow.fromSinkAndSourceCoupled(inbound, outbound);
         })
         .mapMaterializedValue(ignored -> NotUsed.getInstance());

@@ -38,7 +38,8 @@ class ConnectionActorTest {
   private final TestProbe<TopicRegistry.Command> topics = testKit.createTestProbe();
   private final TestProbe<ShardingEnvelope<TopicEntity.Command>> topicHomes = testKit.createTestProbe();
   private final TestProbe<DeviceEntity.Command> device = testKit.createTestProbe();
-  private final TestProbe<ConnectionActor.InboundAck> acks = testKit.createTestProbe();
+  private final TestProbe<String> acks = testKit.createTestProbe();
+  private final ConnectionActor.InboundGate gate = () -> acks.getRef().tell("handled");
   private final NodeMetrics metrics = new NodeMetrics();
   private final LocalConnections connections = new LocalConnections(10, metrics);
 
@@ -72,7 +73,7 @@ class ConnectionActorTest {
   void stateReportsAreAnsweredWithTheEntitysVersion() {
     ActorRef<ConnectionActor.Command> connection = start(settings(Duration.ofSeconds(10)));
     device.expectMessageClass(DeviceEntity.Connect.class);
-    connection.tell(new ConnectionActor.Inbound(acks.getRef(),
+    connection.tell(new ConnectionActor.Inbound(gate,
         new ClientRequest.ReportState(9, Map.of("t", new FieldValue.Number(1)), false, List.of())));
 
     DeviceEntity.ReportState report = device.expectMessageClass(DeviceEntity.ReportState.class);
@@ -99,21 +100,21 @@ class ConnectionActorTest {
   @Test
   void subscribesThroughTheRegistryAndAcknowledgesEveryFrame() {
     ActorRef<ConnectionActor.Command> connection = start(settings(Duration.ofSeconds(10)));
-    connection.tell(new ConnectionActor.Inbound(acks.getRef(), new ClientRequest.Subscribe(4, "a/b")));
+    connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Subscribe(4, "a/b")));
 
     TopicRegistry.Subscribe subscribe = topics.expectMessageClass(TopicRegistry.Subscribe.class);
     assertEquals("a/b", subscribe.topic());
     assertEquals(4, subscribe.requestId());
-    acks.expectMessage(ConnectionActor.InboundAck.INSTANCE);
+    acks.expectMessage("handled");
   }
 
   @Test
   void refusesBadTopicsAndTheSubscriptionOverTheLimit() {
     ActorRef<ConnectionActor.Command> connection = start(settings(Duration.ofSeconds(10)));
     for (int i = 1; i <= 4; i++) {
-      connection.tell(new ConnectionActor.Inbound(acks.getRef(), new ClientRequest.Subscribe(i, "t/" + i)));
+      connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Subscribe(i, "t/" + i)));
     }
-    connection.tell(new ConnectionActor.Inbound(acks.getRef(), new ClientRequest.Subscribe(5, "bad topic")));
+    connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Subscribe(5, "bad topic")));
 
     awaitFrames(3);
     List<ServerFrame> errors = port.frames().stream().filter(ServerFrame::hasError).toList();
@@ -127,9 +128,9 @@ class ConnectionActorTest {
     DeviceIdentity limited = new DeviceIdentity("d1", List.of(),
         Optional.of(List.of(new TopicPattern("allowed/#"))), Optional.of(List.of(new TopicPattern("out/d1"))));
     ActorRef<ConnectionActor.Command> connection = start(settings(Duration.ofSeconds(10)), limited);
-    connection.tell(new ConnectionActor.Inbound(acks.getRef(), new ClientRequest.Subscribe(1, "other/topic")));
-    connection.tell(new ConnectionActor.Inbound(acks.getRef(), new ClientRequest.Publish(2, "out/d2", ByteString.EMPTY)));
-    connection.tell(new ConnectionActor.Inbound(acks.getRef(), new ClientRequest.Subscribe(3, "allowed/x")));
+    connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Subscribe(1, "other/topic")));
+    connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Publish(2, "out/d2", ByteString.EMPTY)));
+    connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Subscribe(3, "allowed/x")));
 
     assertEquals("allowed/x", topics.expectMessageClass(TopicRegistry.Subscribe.class).topic());
     awaitFrames(3);
@@ -142,7 +143,7 @@ class ConnectionActorTest {
   void publishesOverTheRateAreRefusedWithRateLimited() {
     ActorRef<ConnectionActor.Command> connection = start(settings(Duration.ofSeconds(10)));
     for (int i = 1; i <= 3; i++) {
-      connection.tell(new ConnectionActor.Inbound(acks.getRef(), new ClientRequest.Publish(i, "t", ByteString.EMPTY)));
+      connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Publish(i, "t", ByteString.EMPTY)));
     }
 
     topicHomes.receiveMessage();

@@ -102,8 +102,13 @@ class TopicsTest {
     assertEquals(received, port.frames().size(), "nothing reaches a removed subscriber");
   }
 
+  /**
+   * A publish answered before the unsubscribe may still be on its way from the topic's home,
+   * so it may arrive or not; what the device relies on is that nothing follows the
+   * confirmation.
+   */
   @Test
-  void unsubscribeIsConfirmedAfterTheLastMessageForThatSubscriber() {
+  void nothingArrivesAfterTheUnsubscribeConfirmation() {
     TestProbe<Void> owner = testKit.createTestProbe();
     RecordingPort port = new RecordingPort();
     Subscriber subscriber = new Subscriber(owner.getRef(), port);
@@ -118,8 +123,11 @@ class TopicsTest {
       assertTrue(last.hasUnsubscribed());
       return null;
     });
+    List<Long> beforeConfirmation = messageSequences(port);
     publish("leaving", 1);
-    assertEquals(List.of(1L, 2L), messageSequences(port));
+    assertEquals(beforeConfirmation, messageSequences(port));
+    assertTrue(List.of(1L, 2L).subList(0, beforeConfirmation.size()).equals(beforeConfirmation)
+        && !beforeConfirmation.isEmpty(), "in order, from the first: " + beforeConfirmation);
   }
 
   @Test

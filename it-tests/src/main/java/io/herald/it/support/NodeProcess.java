@@ -37,15 +37,20 @@ public final class NodeProcess implements AutoCloseable {
 
   private static final AtomicLong DEVICE_IDS = new AtomicLong();
 
+  /** The device edge a node runs unless a test chooses ({@code herald.edge}). */
+  public static final String DEFAULT_EDGE = "netty";
+
   private final Process process;
   private final int port;
+  private final int webSocketPort;
   private final int metricsPort;
   private final int managementPort;
   private final Path log;
 
-  private NodeProcess(Process process, int port, int metricsPort, int managementPort, Path log) {
+  private NodeProcess(Process process, int port, int webSocketPort, int metricsPort, int managementPort, Path log) {
     this.process = process;
     this.port = port;
+    this.webSocketPort = webSocketPort;
     this.metricsPort = metricsPort;
     this.managementPort = managementPort;
     this.log = log;
@@ -86,7 +91,13 @@ public final class NodeProcess implements AutoCloseable {
       command.addAll(List.of(jvmOptions));
       int metricsPort = freePort();
       int managementPort = freePort();
+      int nettyPort = settings.containsKey("herald.netty.port")
+          ? Integer.parseInt(settings.get("herald.netty.port"))
+          : freePort();
+      String edge = settings.getOrDefault("herald.edge", DEFAULT_EDGE);
       command.add("-Dherald.http.port=" + port);
+      command.add("-Dherald.edge=" + edge);
+      command.add("-Dherald.netty.port=" + nettyPort);
       command.add("-Dherald.metrics.port=" + metricsPort);
       command.add("-Dpekko.management.http.port=" + managementPort);
       command.add("-Dherald.node-id=" + name);
@@ -102,7 +113,8 @@ public final class NodeProcess implements AutoCloseable {
           .redirectErrorStream(true)
           .redirectOutput(log.toFile())
           .start();
-      NodeProcess node = new NodeProcess(process, port, metricsPort, managementPort, log);
+      int webSocketPort = edge.equals("netty") ? nettyPort : port;
+      NodeProcess node = new NodeProcess(process, port, webSocketPort, metricsPort, managementPort, log);
       node.awaitServing(Duration.ofSeconds(30));
       return node;
     } catch (IOException e) {
@@ -182,7 +194,7 @@ public final class NodeProcess implements AutoCloseable {
 
   /** The WebSocket address, without credentials. */
   public URI webSocketUri() {
-    return URI.create("ws://127.0.0.1:" + port + "/v1/ws");
+    return URI.create("ws://127.0.0.1:" + webSocketPort + "/v1/ws");
   }
 
   /** The WebSocket address with a token for a new device that may use every non-system topic. */

@@ -54,6 +54,13 @@ public final class RawSocket implements AutoCloseable {
     socket.sendText(frame, true).join();
   }
 
+  /** Sends one text message in several WebSocket fragments. */
+  public void sendTextInFragments(String... fragments) {
+    for (int i = 0; i < fragments.length; i++) {
+      socket.sendText(fragments[i], i == fragments.length - 1).join();
+    }
+  }
+
   public void sendBinary(byte[] frame) {
     socket.sendBinary(ByteBuffer.wrap(frame), true).join();
   }
