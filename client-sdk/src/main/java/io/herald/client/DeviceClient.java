@@ -26,7 +26,7 @@ import java.util.function.Consumer;
  *
  * <pre>{@code
  * DeviceClient device = DeviceClient.connect(DeviceClient.Options.builder()
- *     .uri(URI.create("ws://127.0.0.1:8080/v1/ws"))
+ *     .uri(URI.create("ws://127.0.0.1:8081/v1/ws"))
  *     .build()).join();
  * device.subscribe("sensors/room-1", message -> System.out.println(message.sequence())).join();
  * }</pre>
@@ -140,7 +140,7 @@ public interface DeviceClient extends AutoCloseable {
       return new Builder();
     }
 
-    /** The node's WebSocket address, such as {@code ws://127.0.0.1:8080/v1/ws}. */
+    /** The node's WebSocket address, such as {@code ws://127.0.0.1:8081/v1/ws}. */
     public URI uri() {
       return uris.get(0);
     }
@@ -200,7 +200,7 @@ public interface DeviceClient extends AutoCloseable {
 
     /** Builds validated {@link Options}. */
     public static final class Builder {
-      private List<URI> uris = List.of(URI.create("ws://127.0.0.1:8080/v1/ws"));
+      private List<URI> uris = List.of(URI.create("ws://127.0.0.1:8081/v1/ws"));
       private String token;
       private WireFormat format = WireFormat.PROTOBUF;
       private boolean reconnect = true;
@@ -214,7 +214,11 @@ public interface DeviceClient extends AutoCloseable {
 
       private Builder() {}
 
-      /** The node's WebSocket address; default {@code ws://127.0.0.1:8080/v1/ws}. */
+      /**
+       * The node's WebSocket address; default {@code ws://127.0.0.1:8081/v1/ws}. Devices use
+       * the node's device port (8081 unless configured), or its API port when the node runs
+       * {@code herald.edge = pekko-http}.
+       */
       public Builder uri(URI uri) {
         this.uris = List.of(Objects.requireNonNull(uri, "uri"));
         return this;

@@ -26,13 +26,13 @@ import org.HdrHistogram.Histogram;
  * address) and with the real SDK, stops by itself, and prints a table and writes JSON.
  *
  * <pre>
- * herald-load connections [--connections 18000] [--steps 6] [--workers 2] [--node-heap 2g]
+ * herald-load connections [--connections 18000] [--steps 6] [--workers 2] [--node-heap 2g] [--hold 0]
  * herald-load fanout [--subscribers 10000] [--rate 10] [--payload 64] [--duration 30] [--warmup 10] [--workers 2]
  * herald-load state [--devices 10000] [--rate 5000] [--groups 10] [--duration 30] [--workers 2]
  * </pre>
  *
  * <p>Every scenario also takes {@code --edge netty|pekko-http} (the node's device edge, Netty
- * unless told) and {@code --max-seconds} (default 1800): the run ends there whatever happens.
+ * unless told), {@code --set key=value[,key=value]} (any other node setting) and {@code --max-seconds} (default 1800): the run ends there whatever happens.
  */
 public final class LoadTool {
 
@@ -115,6 +115,11 @@ public final class LoadTool {
       results.put("heapBytesPerConnection", Math.round(heapPerConnection));
       results.put("rssBytesPerConnection", Math.round(rssPerConnection));
       results.put("nodeCpuMicrosPerAcceptedConnection", Math.round(acceptCpuMicros));
+      int hold = intOption("hold", 0);
+      if (hold > 0) {
+        System.out.printf("holding %d connections for %d s: node pid %d%n", connected, hold, node.pid());
+        Thread.sleep(hold * 1000L);
+      }
       swarm.forEach(WorkerProcess::close);
     }
   }
@@ -304,6 +309,13 @@ public final class LoadTool {
         "herald.connection.publish-burst", "1000000"));
     String edge = options.getOrDefault("edge", NodeProcess.DEFAULT_EDGE);
     settings.put("herald.edge", edge);
+    // Any other node setting, as --set key=value[,key=value...].
+    for (String setting : options.getOrDefault("set", "").split(",")) {
+      if (!setting.isBlank()) {
+        String[] keyValue = setting.split("=", 2);
+        settings.put(keyValue[0].trim(), keyValue[1].trim());
+      }
+    }
     NodeProcess node = NodeProcess.start("load", settings, "-Xmx" + heap, "-Xms" + heap);
     // Workers end when their stdin closes; the node would outlive an abnormal exit without this.
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "herald-load-stop-node"));

@@ -90,7 +90,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private final ConnectionSettings settings;
   private final NodeMetrics metrics;
   private final Subscriber asSubscriber;
-  private final ActorRef<TopicEntity.Published> publishAcks;
+  /** Made on the first publish that asks for an answer: most devices never publish. */
+  private ActorRef<TopicEntity.Published> publishAcks;
   private final Set<String> subscriptions = new HashSet<>();
   private final TokenBucket publishAllowance;
   private final TokenBucket errorAllowance;
@@ -113,7 +114,6 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     this.settings = services.settings();
     this.metrics = services.metrics();
     this.asSubscriber = new Subscriber(context.getSelf(), port);
-    this.publishAcks = context.messageAdapter(TopicEntity.Published.class, PublishAccepted::new);
     this.publishAllowance = new TokenBucket(settings.publishRate(), settings.publishBurst(), services.nanoClock());
     this.errorAllowance = new TokenBucket(1, settings.maxProtocolErrors(), services.nanoClock());
     this.heartbeatIntervalNanos = settings.heartbeatInterval().toNanos();
@@ -134,21 +134,38 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     }
   }
 
+  /**
+   * One case for every command: a receive builder's cases are built for each actor, and
+   * this actor exists once per connected device.
+   */
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(InboundStarted.class, this::onInboundStarted)
-        .onMessage(Inbound.class, this::onInbound)
-        .onMessage(InboundCompleted.class, completed -> Behaviors.stopped())
-        .onMessage(InboundFailed.class, failed -> Behaviors.stopped())
-        .onMessage(PublishAccepted.class, this::onPublishAccepted)
-        .onMessage(ReportAnswered.class, this::onReportAnswered)
-        .onMessage(PushDesired.class, this::onPushDesired)
-        .onMessage(HeartbeatTick.class, this::onHeartbeatTick)
-        .onMessage(Leave.class, this::onLeave)
-        .onMessage(CloseDeadline.class, deadline -> Behaviors.stopped())
+        .onMessage(Command.class, this::onCommand)
         .onSignal(PostStop.class, this::onPostStop)
         .build();
+  }
+
+  private Behavior<Command> onCommand(Command command) {
+    if (command instanceof Inbound inbound) {
+      return onInbound(inbound);
+    } else if (command instanceof PublishAccepted accepted) {
+      return onPublishAccepted(accepted);
+    } else if (command instanceof ReportAnswered answered) {
+      return onReportAnswered(answered);
+    } else if (command instanceof PushDesired push) {
+      return onPushDesired(push);
+    } else if (command instanceof HeartbeatTick) {
+      return onHeartbeatTick();
+    } else if (command instanceof Leave leave) {
+      return onLeave(leave);
+    } else if (command instanceof InboundStarted started) {
+      return onInboundStarted(started);
+    } else if (command instanceof InboundCompleted || command instanceof InboundFailed
+        || command instanceof CloseDeadline) {
+      return Behaviors.stopped();
+    }
+    return Behaviors.unhandled();
   }
 
   private Behavior<Command> onInboundStarted(InboundStarted started) {
@@ -231,6 +248,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       rateLimited(publish.requestId(), "publish");
       return;
     }
+    if (publish.requestId() != 0 && publishAcks == null) {
+      publishAcks = getContext().messageAdapter(TopicEntity.Published.class, PublishAccepted::new);
+    }
     ActorRef<TopicEntity.Published> replyTo =
         publish.requestId() == 0 ? getContext().getSystem().ignoreRef() : publishAcks;
     services.topics().publish(publish.topic(), publish.payload(), publish.requestId(), replyTo);
@@ -276,7 +296,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     return this;
   }
 
-  private Behavior<Command> onHeartbeatTick(HeartbeatTick tick) {
+  private Behavior<Command> onHeartbeatTick() {
     long silentNanos = services.nanoClock().getAsLong() - lastHeardNanos;
     if (silentNanos >= heartbeatTimeoutNanos) {
       closeFor(DisconnectReason.HEARTBEAT_TIMEOUT, "nothing received for " + settings.heartbeatTimeout().toSeconds() + " s");

@@ -3,6 +3,7 @@ package io.herald.node.edge;
 import io.herald.node.connection.ConnectionActor;
 import io.herald.node.connection.ConnectionServices;
 import io.herald.node.connection.OutboundBuffer;
+import io.herald.node.connection.OutboundFrame;
 import io.herald.node.connection.ServerFrames;
 import io.herald.node.security.DeviceIdentity;
 import io.herald.node.security.DeviceTokens;
@@ -44,6 +45,10 @@ final class DeviceAdmission {
 
   /** An admitted device's side of the seam: the edge writes {@code outbound} and feeds {@code connection}. */
   record OpenedConnection(OutboundBuffer outbound, ActorRef<ConnectionActor.Command> connection) {}
+
+  /** One frame for every connection that overflows: frames are immutable and encoded once. */
+  private static final OutboundFrame SLOW_CONSUMER_DISCONNECT =
+      ServerFrames.disconnect(DisconnectReason.SLOW_CONSUMER, "outbound queue overflowed", Duration.ZERO);
 
   private final ActorSystem<?> system;
   private final ConnectionServices services;
@@ -87,8 +92,7 @@ final class DeviceAdmission {
   /** Creates the device's outbound buffer and connection actor, once its WebSocket is open. */
   OpenedConnection open(Admitted admitted) {
     String sessionId = UUID.randomUUID().toString();
-    var outbound = new OutboundBuffer(sessionId, admitted.format(), services.settings(),
-        ServerFrames.disconnect(DisconnectReason.SLOW_CONSUMER, "outbound queue overflowed", Duration.ZERO),
+    var outbound = new OutboundBuffer(sessionId, admitted.format(), services.settings(), SLOW_CONSUMER_DISCONNECT,
         services.metrics());
     ActorRef<ConnectionActor.Command> connection = system.systemActorOf(
         ConnectionActor.create(sessionId, admitted.identity(), outbound, services),
