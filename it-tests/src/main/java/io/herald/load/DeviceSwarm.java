@@ -53,6 +53,7 @@ final class DeviceSwarm implements AutoCloseable {
   private final AtomicLong connected = new AtomicLong();
   private final AtomicLong subscribed = new AtomicLong();
   private final AtomicLong received = new AtomicLong();
+  private long countFromMicros;
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong stateAccepted = new AtomicLong();
   private final AtomicLong stateRefused = new AtomicLong();
@@ -133,7 +134,12 @@ final class DeviceSwarm implements AutoCloseable {
     return new Report(received.get(), latencyMicros.copy());
   }
 
-  synchronized void reset() {
+  /**
+   * Counts from now on only messages intended to be sent at or after {@code fromMicros},
+   * so a message in flight across the reset is never half counted.
+   */
+  synchronized void reset(long fromMicros) {
+    countFromMicros = fromMicros;
     received.set(0);
     latencyMicros.reset();
   }
@@ -236,6 +242,9 @@ final class DeviceSwarm implements AutoCloseable {
       long now = Micros.now();
       long sent = message.getPayload().size() >= 8 ? message.getPayload().asReadOnlyByteBuffer().getLong() : now;
       synchronized (DeviceSwarm.this) {
+        if (sent < countFromMicros) {
+          return;
+        }
         received.incrementAndGet();
         latencyMicros.recordValue(Math.max(0, now - sent));
       }

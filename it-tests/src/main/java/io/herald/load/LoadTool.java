@@ -142,14 +142,15 @@ public final class LoadTool {
       System.out.printf("%d subscribers on %s; publishing %d/s of %d bytes for %d s after %d s of warm-up%n",
           subscribed, topic, rate, payloadBytes, duration, warmup);
       HeraldClient publisher = node.heraldClient();
-      AtomicLong published = new AtomicLong();
       AtomicLong publishFailures = new AtomicLong();
       long intervalNanos = 1_000_000_000L / rate;
       long start = System.nanoTime();
       long measureFrom = start + Duration.ofSeconds(warmup).toNanos();
       long end = measureFrom + Duration.ofSeconds(duration).toNanos();
       boolean reset = false;
-      long publishedAtReset = 0;
+      // Publishes intended from measureFrom on are measured, wherever their answers fall.
+      long measureFromMicros = Micros.now() + Duration.ofSeconds(warmup).toNanos() / 1_000;
+      AtomicLong measuredPublishes = new AtomicLong();
       double nodeCpuAtReset = 0;
       double toolCpuAtReset = 0;
       List<CompletableFuture<?>> inFlight = new ArrayList<>();
@@ -160,10 +161,9 @@ public final class LoadTool {
         }
         if (!reset && intended >= measureFrom) {
           for (WorkerProcess worker : swarm) {
-            worker.ask("reset");
+            worker.ask("reset " + measureFromMicros);
           }
           reset = true;
-          publishedAtReset = published.get();
           nodeCpuAtReset = ProcessStats.cpuSeconds(node.pid());
           toolCpuAtReset = toolCpuSeconds(swarm);
         }
@@ -171,9 +171,12 @@ public final class LoadTool {
         // The payload carries the intended send time: lateness of the sender counts as latency.
         long intendedMicros = Micros.now() - (System.nanoTime() - intended) / 1_000;
         byte[] payload = ByteBuffer.allocate(payloadBytes).putLong(intendedMicros).array();
+        boolean measured = intendedMicros >= measureFromMicros;
         inFlight.add(publisher.publish(topic, payload).whenComplete((result, failure) -> {
           if (failure == null) {
-            published.incrementAndGet();
+            if (measured) {
+              measuredPublishes.incrementAndGet();
+            }
           } else {
             publishFailures.incrementAndGet();
           }
@@ -191,11 +194,10 @@ public final class LoadTool {
         latency.add(Histogram.decodeFromCompressedByteBuffer(
             ByteBuffer.wrap(Base64.getDecoder().decode(report.get("histogram"))), 0));
       }
-      long measuredPublishes = published.get() - publishedAtReset;
-      long expected = measuredPublishes * subscribed;
+      long expected = measuredPublishes.get() * subscribed;
       Map<String, Object> fanout = new LinkedHashMap<>();
       fanout.put("subscribers", subscribed);
-      fanout.put("publishesMeasured", measuredPublishes);
+      fanout.put("publishesMeasured", measuredPublishes.get());
       fanout.put("publishFailures", publishFailures.get());
       fanout.put("deliveredPerSecond", Math.round(received / (double) duration));
       fanout.put("received", received);

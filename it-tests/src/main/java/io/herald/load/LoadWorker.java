@@ -9,7 +9,7 @@ import java.util.Base64;
 
 /**
  * One load-tool worker process: a {@link DeviceSwarm} driven by the coordinator over
- * stdin ({@code open N}, {@code state RATE SECONDS}, {@code reset}, {@code report}, {@code exit}), answering one line
+ * stdin ({@code open N}, {@code state RATE SECONDS}, {@code reset FROM_MICROS}, {@code report}, {@code exit}), answering one line
  * on stdout per command. Separate processes keep each under the open-file limit.
  */
 public final class LoadWorker {
@@ -35,7 +35,7 @@ public final class LoadWorker {
             reply("accepted=" + swarm.stateAccepted() + " refused=" + swarm.stateRefused());
           }
           case "reset" -> {
-            swarm.reset();
+            swarm.reset(words.length > 1 ? Long.parseLong(words[1]) : 0);
             reply("reset");
           }
           case "report" -> {

@@ -61,6 +61,8 @@ final class DeviceSocket extends ChannelInboundHandlerAdapter implements Connect
   private FragmentedMessage fragments;
   private boolean closeDeadlineSet;
   private boolean finished;
+  /** The connection actor has been told the socket ended; it stops on that. */
+  private boolean endTold;
 
   DeviceSocket(DeviceAdmission.OpenedConnection opened, int maxFrameBytes, Duration closeTimeout, NodeMetrics metrics) {
     this.outbound = opened.outbound();
@@ -77,7 +79,7 @@ final class DeviceSocket extends ChannelInboundHandlerAdapter implements Connect
     outbound.onWakeup(() -> ctx.executor().execute(this::writeOutbound));
     writeOutbound();
     if (!ctx.channel().isActive()) {
-      connection.tell(ConnectionActor.InboundCompleted.INSTANCE);
+      tellEnd(ConnectionActor.InboundCompleted.INSTANCE);
     }
   }
 
@@ -158,7 +160,7 @@ final class DeviceSocket extends ChannelInboundHandlerAdapter implements Connect
       fragments.release();
       fragments = null;
     }
-    connection.tell(ConnectionActor.InboundCompleted.INSTANCE);
+    tellEnd(ConnectionActor.InboundCompleted.INSTANCE);
     ctx.fireChannelInactive();
   }
 
@@ -166,8 +168,15 @@ final class DeviceSocket extends ChannelInboundHandlerAdapter implements Connect
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     // A broken socket or a frame the WebSocket decoder refused (it has sent its close).
     log.debug("device socket failed", cause);
-    connection.tell(new ConnectionActor.InboundFailed(cause));
+    tellEnd(new ConnectionActor.InboundFailed(cause));
     ctx.close();
+  }
+
+  private void tellEnd(ConnectionActor.Command end) {
+    if (!endTold) {
+      endTold = true;
+      connection.tell(end);
+    }
   }
 
   // ---- outbound ----
