@@ -37,6 +37,8 @@ class SlowConsumerTest {
   private static final int PAYLOAD_BYTES = 32 * 1024;
   private static final int STUCK_DEVICES = 2;
   private static final int HEALTHY_DEVICES = 3;
+  /** Messages the publisher may be ahead of the slowest healthy device (their queue holds 512). */
+  private static final int HEALTHY_LEAD = 256;
 
   @Test
   void dropOldestDropsForStuckDevicesOnlyAndTheNodeStaysWithinItsHeap() throws Exception {
@@ -119,7 +121,7 @@ class SlowConsumerTest {
 
   private static void publishAllAndAssertHealthyDevicesReceivedEverything(NodeProcess node,
       List<ConcurrentLinkedQueue<Long>> healthy) {
-    List<Long> sequences = publishAll(node);
+    List<Long> sequences = publishAll(node, healthy);
     Await.until(Duration.ofSeconds(120), "healthy devices receive everything",
         () -> healthy.stream().allMatch(received -> received.size() >= MESSAGES));
     for (ConcurrentLinkedQueue<Long> received : healthy) {
@@ -127,14 +129,23 @@ class SlowConsumerTest {
     }
   }
 
-  /** Publishes every message with a window in flight; returns the sequences in order. */
-  private static List<Long> publishAll(NodeProcess node) {
+  /**
+   * Publishes every message with a window in flight, never more than {@link #HEALTHY_LEAD}
+   * ahead of the slowest healthy device: a healthy device reads at the publishing pace,
+   * whichever machine the test runs on. Returns the sequences in order.
+   */
+  private static List<Long> publishAll(NodeProcess node, List<ConcurrentLinkedQueue<Long>> healthy) {
     HeraldClient herald = node.heraldClient();
     List<CompletableFuture<PublishResult>> published = new ArrayList<>();
     byte[] payload = new byte[PAYLOAD_BYTES];
     for (int m = 0; m < MESSAGES; m++) {
       if (m >= 16) {
         published.get(m - 16).join();
+      }
+      int sent = m;
+      if (sent >= HEALTHY_LEAD) {
+        Await.until(Duration.ofSeconds(30), "healthy devices keep up",
+            () -> healthy.stream().allMatch(received -> received.size() >= sent - HEALTHY_LEAD));
       }
       published.add(herald.publish(TOPIC, payload));
     }
