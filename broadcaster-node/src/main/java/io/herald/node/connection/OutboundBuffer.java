@@ -4,6 +4,7 @@ import io.herald.node.metrics.NodeMetrics;
 import io.herald.protocol.MessageFrames;
 import io.herald.protocol.WireFormat;
 import io.herald.protocol.v1.DisconnectReason;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -162,9 +163,23 @@ public final class OutboundBuffer implements OutboundPort {
       OutboundFrame single = takeSingle();
       return single == null ? null : single.json();
     }
-    if (batch.size() == 1) {
-      return batch.get(0).json();
+    return batch.size() == 1 ? batch.get(0).json() : jsonBatch(batch);
+  }
+
+  /**
+   * The same as UTF-8 bytes. A frame shared by many connections is encoded to bytes once;
+   * only a batch, which belongs to this connection, is encoded here.
+   */
+  public byte[] takeJsonUtf8() {
+    List<TopicMessageFrame> batch = takeFrames();
+    if (batch == null) {
+      OutboundFrame single = takeSingle();
+      return single == null ? null : single.jsonUtf8();
     }
+    return batch.size() == 1 ? batch.get(0).jsonUtf8() : jsonBatch(batch).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String jsonBatch(List<TopicMessageFrame> batch) {
     List<String> encoded = new ArrayList<>(batch.size());
     for (TopicMessageFrame message : batch) {
       encoded.add(message.messageJson());

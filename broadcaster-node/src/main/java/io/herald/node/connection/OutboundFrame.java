@@ -1,5 +1,7 @@
 package io.herald.node.connection;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * A frame on its way to devices. Each wire encoding is made when first asked for and then
  * kept, so a frame sent to many connections is encoded at most once per format.
@@ -8,6 +10,7 @@ public abstract class OutboundFrame {
 
   private volatile byte[] binary;
   private volatile String json;
+  private volatile byte[] jsonUtf8;
 
   /** The frame as a binary Protobuf WebSocket frame. */
   public final byte[] binary() {
@@ -26,6 +29,16 @@ public abstract class OutboundFrame {
     if (encoded == null) {
       encoded = encodeJson();
       json = encoded;
+    }
+    return encoded;
+  }
+
+  /** The JSON text frame as UTF-8 bytes, for transports that write bytes. */
+  public final byte[] jsonUtf8() {
+    byte[] encoded = jsonUtf8;
+    if (encoded == null) {
+      encoded = json().getBytes(StandardCharsets.UTF_8);
+      jsonUtf8 = encoded;
     }
     return encoded;
   }

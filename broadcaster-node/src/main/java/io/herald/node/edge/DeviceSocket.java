@@ -230,7 +230,7 @@ final class DeviceSocket extends ChannelInboundHandlerAdapter implements Connect
       byte[] frame = outbound.takeBinary();
       return frame == null ? null : new BinaryWebSocketFrame(Unpooled.wrappedBuffer(frame));
     }
-    String frame = outbound.takeJson();
-    return frame == null ? null : new TextWebSocketFrame(frame);
+    byte[] frame = outbound.takeJsonUtf8();
+    return frame == null ? null : new TextWebSocketFrame(Unpooled.wrappedBuffer(frame));
   }
 }

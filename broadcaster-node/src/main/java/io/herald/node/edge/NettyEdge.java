@@ -15,6 +15,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
@@ -58,6 +59,7 @@ final class NettyEdge {
     Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     String webSocketUrl = "ws://" + host + ":" + settings.nettyPort() + UpgradeHandler.PATH;
     int maxFrameBytes = admission.services().settings().maxFrameBytes();
+    WebSocketDecoderConfig decoderConfig = UpgradeHandler.decoderConfig(maxFrameBytes);
 
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(acceptor, workers)
@@ -74,7 +76,7 @@ final class NettyEdge {
                     new ReadTimeoutHandler(settings.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS))
                 .addLast(new HttpServerCodec(4096, settings.maxHeaderBytes(), 8192))
                 .addLast(new HttpObjectAggregator(MAX_UPGRADE_BODY_BYTES))
-                .addLast(new UpgradeHandler(admission, webSocketUrl, maxFrameBytes));
+                .addLast(new UpgradeHandler(admission, webSocketUrl, maxFrameBytes, decoderConfig));
           }
         });
 

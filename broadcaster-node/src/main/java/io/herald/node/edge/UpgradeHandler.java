@@ -51,11 +51,23 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private final DeviceAdmission admission;
   private final String webSocketUrl;
   private final int maxFrameBytes;
+  private final WebSocketDecoderConfig decoderConfig;
 
-  UpgradeHandler(DeviceAdmission admission, String webSocketUrl, int maxFrameBytes) {
+  /** One per socket; {@code decoderConfig} is the edge's, shared by all of them. */
+  UpgradeHandler(DeviceAdmission admission, String webSocketUrl, int maxFrameBytes,
+      WebSocketDecoderConfig decoderConfig) {
     this.admission = admission;
     this.webSocketUrl = webSocketUrl;
     this.maxFrameBytes = maxFrameBytes;
+    this.decoderConfig = decoderConfig;
+  }
+
+  /** The WebSocket decoder settings of every device socket. */
+  static WebSocketDecoderConfig decoderConfig(int maxFrameBytes) {
+    return WebSocketDecoderConfig.newBuilder()
+        .maxFramePayloadLength(hardFrameLimit(maxFrameBytes))
+        .allowExtensions(false)
+        .build();
   }
 
   @Override
@@ -90,10 +102,6 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   private void upgrade(ChannelHandlerContext ctx, FullHttpRequest request, DeviceAdmission.Admitted admitted) {
-    WebSocketDecoderConfig decoderConfig = WebSocketDecoderConfig.newBuilder()
-        .maxFramePayloadLength(hardFrameLimit(maxFrameBytes))
-        .allowExtensions(false)
-        .build();
     WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(
         webSocketUrl, admitted.subprotocol().orElse(null), decoderConfig).newHandshaker(request);
     if (handshaker == null) {

@@ -1,6 +1,7 @@
 package io.herald.node.connection;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -97,6 +98,23 @@ class OutboundBufferTest {
 
     ServerFrame batch = io.herald.protocol.Json.parse(buffer.takeJson(), ServerFrame.newBuilder()).build();
     assertEquals(List.of(1L, 2L), batch.getBatch().getMessagesList().stream().map(m -> m.getSequence()).toList());
+  }
+
+  @Test
+  void jsonAsBytesIsTheSameTextAndASharedFrameIsEncodedOnce() throws Exception {
+    OutboundBuffer buffer = new OutboundBuffer("s", WireFormat.JSON, settings(SlowConsumerPolicy.DROP_OLDEST, 10, 10),
+        ServerFrames.ping(), metrics);
+    OutboundFrame shared = message(1);
+    buffer.offer(shared);
+    byte[] single = buffer.takeJsonUtf8();
+    assertEquals(shared.json(), new String(single, java.nio.charset.StandardCharsets.UTF_8));
+    assertSame(shared.jsonUtf8(), single, "one encoding for every connection the frame goes to");
+
+    buffer.offer(message(2));
+    buffer.offer(message(3));
+    ServerFrame batch = io.herald.protocol.Json.parse(
+        new String(buffer.takeJsonUtf8(), java.nio.charset.StandardCharsets.UTF_8), ServerFrame.newBuilder()).build();
+    assertEquals(List.of(2L, 3L), batch.getBatch().getMessagesList().stream().map(m -> m.getSequence()).toList());
   }
 
   private OutboundBuffer buffer(SlowConsumerPolicy policy, int capacity, int maxBatch) {
