@@ -19,6 +19,11 @@ import java.util.concurrent.CompletableFuture;
  * the {@link HeraldApiException} subclass of their status. A publish retried after a lost
  * connection may be delivered twice: publishes are at-least-once.
  *
+ * <p>At most {@link Options#maxConcurrentRequests()} requests are on the wire at once (one
+ * connection each); later calls wait their turn in a queue of at most
+ * {@link Options#maxQueuedRequests()}, and a call that finds it full fails at once with
+ * {@link io.herald.protocol.v1.ErrorCode#RATE_LIMITED}.
+ *
  * <pre>{@code
  * HeraldClient herald = HeraldClient.create(HeraldClient.Options.builder()
  *     .baseUri(URI.create("http://127.0.0.1:8080"))
@@ -69,6 +74,8 @@ public interface HeraldClient extends AutoCloseable {
     private final Duration connectTimeout;
     private final int maxRetries;
     private final Backoff backoff;
+    private final int maxConcurrentRequests;
+    private final int maxQueuedRequests;
 
     private Options(Builder builder) {
       this.baseUri = builder.baseUri;
@@ -77,6 +84,8 @@ public interface HeraldClient extends AutoCloseable {
       this.connectTimeout = builder.connectTimeout;
       this.maxRetries = builder.maxRetries;
       this.backoff = new Backoff(builder.initialBackoff, builder.maxBackoff);
+      this.maxConcurrentRequests = builder.maxConcurrentRequests;
+      this.maxQueuedRequests = builder.maxQueuedRequests;
     }
 
     /** A builder with every option at its default. */
@@ -114,6 +123,16 @@ public interface HeraldClient extends AutoCloseable {
       return backoff;
     }
 
+    /** Requests on the wire at once, each on its own connection. */
+    public int maxConcurrentRequests() {
+      return maxConcurrentRequests;
+    }
+
+    /** Requests that may wait for one of those; beyond this a call fails at once. */
+    public int maxQueuedRequests() {
+      return maxQueuedRequests;
+    }
+
     /** Builds validated {@link Options}. */
     public static final class Builder {
       private URI baseUri = URI.create("http://127.0.0.1:8080");
@@ -123,6 +142,8 @@ public interface HeraldClient extends AutoCloseable {
       private int maxRetries = 5;
       private Duration initialBackoff = Duration.ofMillis(100);
       private Duration maxBackoff = Duration.ofSeconds(5);
+      private int maxConcurrentRequests = 16;
+      private int maxQueuedRequests = 10_000;
 
       private Builder() {}
 
@@ -163,6 +184,18 @@ public interface HeraldClient extends AutoCloseable {
         return this;
       }
 
+      /** Requests on the wire at once, one connection each; default 16. */
+      public Builder maxConcurrentRequests(int maxConcurrentRequests) {
+        this.maxConcurrentRequests = maxConcurrentRequests;
+        return this;
+      }
+
+      /** Requests that may wait for a free connection, first come first served; default 10,000. */
+      public Builder maxQueuedRequests(int maxQueuedRequests) {
+        this.maxQueuedRequests = maxQueuedRequests;
+        return this;
+      }
+
       /**
        * The options.
        *
@@ -175,6 +208,12 @@ public interface HeraldClient extends AutoCloseable {
         }
         if (maxRetries < 0) {
           throw new IllegalArgumentException("maxRetries must not be negative");
+        }
+        if (maxConcurrentRequests < 1) {
+          throw new IllegalArgumentException("maxConcurrentRequests must be at least 1");
+        }
+        if (maxQueuedRequests < 0) {
+          throw new IllegalArgumentException("maxQueuedRequests must not be negative");
         }
         requirePositive(requestTimeout, "requestTimeout");
         requirePositive(connectTimeout, "connectTimeout");

@@ -38,7 +38,7 @@ import org.HdrHistogram.Histogram;
 /**
  * Many device connections on one Netty event loop: no thread and no stream per
  * connection. Each device connects from a given source address with its own token,
- * optionally subscribes to a topic, answers heartbeats, and records for every message
+ * optionally subscribes to one of {@code topics} topics, answers heartbeats, and records for every message
  * the latency from the intended send time its payload carries.
  */
 final class DeviceSwarm implements AutoCloseable {
@@ -47,7 +47,7 @@ final class DeviceSwarm implements AutoCloseable {
   private final URI target;
   private final String sourceAddress;
   private final String devicePrefix;
-  private final String topic;
+  private final int topics;
   private final int groups;
   private final Histogram latencyMicros = new Histogram(3_600_000_000L, 3);
   private final AtomicLong connected = new AtomicLong();
@@ -60,12 +60,15 @@ final class DeviceSwarm implements AutoCloseable {
   private final java.util.List<Channel> channels = new java.util.concurrent.CopyOnWriteArrayList<>();
   private long opened;
 
-  /** Devices named {@code devicePrefix + n}, subscribing to {@code topic} (or none), in {@code groups} groups. */
-  DeviceSwarm(URI target, String sourceAddress, String devicePrefix, String topic, int groups) {
+  /**
+   * Devices named {@code devicePrefix + n}, device n subscribing to {@link #topicOf topicOf(n, topics)}
+   * (to none when {@code topics} is 0), in {@code groups} groups.
+   */
+  DeviceSwarm(URI target, String sourceAddress, String devicePrefix, int topics, int groups) {
     this.target = target;
     this.sourceAddress = sourceAddress;
     this.devicePrefix = devicePrefix;
-    this.topic = topic;
+    this.topics = topics;
     this.groups = groups;
   }
 
@@ -76,7 +79,8 @@ final class DeviceSwarm implements AutoCloseable {
       int size = Math.min(batch, count - done);
       CountDownLatch answered = new CountDownLatch(size);
       for (int i = 0; i < size; i++) {
-        connect(devicePrefix + (opened++), answered);
+        long index = opened++;
+        connect(devicePrefix + index, topics == 0 ? null : topicOf(index, topics), answered);
       }
       answered.await(30, TimeUnit.SECONDS);
     }
@@ -151,7 +155,12 @@ final class DeviceSwarm implements AutoCloseable {
     loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
   }
 
-  private void connect(String deviceId, CountDownLatch answered) {
+  /** The topic the n-th device of a worker subscribes to: devices are dealt round the topics. */
+  static String topicOf(long device, int topics) {
+    return "load/" + device % topics;
+  }
+
+  private void connect(String deviceId, String topic, CountDownLatch answered) {
     String group = "g" + Math.floorMod(deviceId.hashCode(), Math.max(1, groups));
     URI uri = URI.create(target + "?token=" + NodeProcess.token(new io.herald.node.security.DeviceIdentity(
         deviceId, groups > 0 ? java.util.List.of(group) : java.util.List.of(), java.util.Optional.empty(),
@@ -166,7 +175,7 @@ final class DeviceSwarm implements AutoCloseable {
           @Override
           protected void initChannel(SocketChannel channel) {
             channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(8192),
-                new WebSocketClientProtocolHandler(handshaker), new DeviceHandler(answered));
+                new WebSocketClientProtocolHandler(handshaker), new DeviceHandler(topic, answered));
           }
         })
         .connect(new InetSocketAddress(target.getHost(), target.getPort()), new InetSocketAddress(sourceAddress, 0))
@@ -178,12 +187,14 @@ final class DeviceSwarm implements AutoCloseable {
         });
   }
 
-  /** One device: subscribes once welcomed, answers pings, records messages. */
+  /** One device: subscribes (to its topic, if any) once welcomed, answers pings, records messages. */
   private final class DeviceHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
+    private final String topic;
     private final CountDownLatch answered;
     private boolean counted;
 
-    DeviceHandler(CountDownLatch answered) {
+    DeviceHandler(String topic, CountDownLatch answered) {
+      this.topic = topic;
       this.answered = answered;
     }
 

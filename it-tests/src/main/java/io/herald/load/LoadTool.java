@@ -28,11 +28,17 @@ import org.HdrHistogram.Histogram;
  * <pre>
  * herald-load connections [--connections 18000] [--steps 6] [--workers 2] [--node-heap 2g] [--hold 0]
  * herald-load fanout [--subscribers 10000] [--rate 10] [--payload 64] [--duration 30] [--warmup 10] [--workers 2]
+ * herald-load topics [--topics 1000] [--subscribers 5000] [--rate 1000] (and fanout's other options)
+ * herald-load cluster [--nodes 3] [--subscribers 9000] [--rate 10] [--topics 1] (and fanout's other options)
  * herald-load state [--devices 10000] [--rate 5000] [--groups 10] [--duration 30] [--workers 2]
  * </pre>
  *
- * <p>Every scenario also takes {@code --edge netty|pekko-http} (the node's device edge, Netty
- * unless told), {@code --set key=value[,key=value]} (any other node setting) and {@code --max-seconds} (default 1800): the run ends there whatever happens.
+ * <p>Every scenario also takes {@code --nodes N} (a local cluster of N nodes, each worker's
+ * devices on one of them, publishes through each in turn; 1 unless told, 3 for {@code cluster}),
+ * {@code --edge netty|pekko-http} (the nodes' device edge, Netty unless told),
+ * {@code --set key=value[,key=value]} (any other node setting), {@code --node-jvm "OPTIONS"}
+ * (extra JVM options for the nodes, such as a profiler) and {@code --max-seconds} (default
+ * 1800): the run ends there whatever happens.
  */
 public final class LoadTool {
 
@@ -44,8 +50,9 @@ public final class LoadTool {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length == 0 || !List.of("connections", "fanout", "state").contains(args[0])) {
-      System.err.println("usage: herald-load connections|fanout|state [--option value]... (see BENCHMARKS.md)");
+    if (args.length == 0 || !List.of("connections", "fanout", "topics", "cluster", "state").contains(args[0])) {
+      System.err.println("usage: herald-load connections|fanout|topics|cluster|state [--option value]..."
+          + " (see BENCHMARKS.md)");
       System.exit(2);
     }
     Map<String, String> options = new HashMap<>();
@@ -70,7 +77,12 @@ public final class LoadTool {
     tool.results.put("options", new LinkedHashMap<>(options));
     switch (args[0]) {
       case "connections" -> tool.connections();
-      case "fanout" -> tool.fanout();
+      case "fanout" -> tool.fanout(1, 10_000, 10);
+      case "topics" -> tool.fanout(1_000, 5_000, 1_000);
+      case "cluster" -> {
+        options.putIfAbsent("nodes", "3");
+        tool.fanout(1, 9_000, 10);
+      }
       default -> tool.state();
     }
     tool.write(args[0]);
@@ -81,24 +93,25 @@ public final class LoadTool {
   private void connections() throws Exception {
     int total = intOption("connections", 18_000);
     int steps = intOption("steps", 6);
-    int workers = intOption("workers", 2);
-    try (NodeProcess node = startNode(total)) {
-      List<WorkerProcess> swarm = startWorkers(node, workers, null, 0);
+    List<NodeProcess> nodes = startNodes(total);
+    try {
+      int workers = intOption("workers", Math.max(2, nodes.size()));
+      List<WorkerProcess> swarm = startWorkers(nodes, workers, 0, 0);
       List<double[]> rows = new ArrayList<>();
-      rows.add(new double[] {0, ProcessStats.heapAfterGc(node.pid()), ProcessStats.rssBytes(node.pid())});
+      rows.add(new double[] {0, heapAfterGc(nodes), rssBytes(nodes)});
       // Node CPU while devices connect, without the forced GCs of the measurements.
       double acceptCpu = 0;
       long connected = 0;
       System.out.printf("%12s %14s %14s%n", "connections", "heap_after_gc", "rss");
       for (int step = 1; step <= steps; step++) {
         connected = 0;
-        double cpuBefore = ProcessStats.cpuSeconds(node.pid());
+        double cpuBefore = nodeCpuSeconds(nodes);
         for (WorkerProcess worker : swarm) {
           connected += Long.parseLong(worker.ask("open " + total / steps / workers).get("connected"));
         }
-        acceptCpu += ProcessStats.cpuSeconds(node.pid()) - cpuBefore;
+        acceptCpu += nodeCpuSeconds(nodes) - cpuBefore;
         Thread.sleep(2_000);
-        double[] row = {connected, ProcessStats.heapAfterGc(node.pid()), ProcessStats.rssBytes(node.pid())};
+        double[] row = {connected, heapAfterGc(nodes), rssBytes(nodes)};
         rows.add(row);
         System.out.printf("%12d %12.1f MB %12.1f MB%n", (long) row[0], row[1] / 1e6, row[2] / 1e6);
       }
@@ -109,6 +122,7 @@ public final class LoadTool {
       System.out.printf("heap per connection (slope): %.1f KB, RSS per connection (slope): %.1f KB,"
           + " node CPU per accepted connection: %.0f us%n", heapPerConnection / 1024, rssPerConnection / 1024,
           acceptCpuMicros);
+      results.put("nodes", nodes.size());
       results.put("connected", connected);
       results.put("plateaus", rows.stream().map(r -> Map.of("connections", (long) r[0], "heapBytes", (long) r[1],
           "rssBytes", (long) r[2])).toList());
@@ -117,31 +131,41 @@ public final class LoadTool {
       results.put("nodeCpuMicrosPerAcceptedConnection", Math.round(acceptCpuMicros));
       int hold = intOption("hold", 0);
       if (hold > 0) {
-        System.out.printf("holding %d connections for %d s: node pid %d%n", connected, hold, node.pid());
+        System.out.printf("holding %d connections for %d s: node pids %s%n", connected, hold,
+            nodes.stream().map(NodeProcess::pid).toList());
         Thread.sleep(hold * 1000L);
       }
       swarm.forEach(WorkerProcess::close);
+    } finally {
+      nodes.forEach(NodeProcess::close);
     }
   }
 
-  /** S subscribers on one topic, a publisher at a fixed rate (open model): throughput and latency. */
-  private void fanout() throws Exception {
-    int subscribers = intOption("subscribers", 10_000);
-    int rate = intOption("rate", 10);
+  /**
+   * S subscribers dealt round T topics, a publisher at a fixed total rate (open model) spread
+   * over the topics and over every node: throughput and latency. {@code fanout} is one topic
+   * on one node, {@code topics} many topics, {@code cluster} one topic over three nodes.
+   */
+  private void fanout(int defaultTopics, int defaultSubscribers, int defaultRate) throws Exception {
+    int topics = intOption("topics", defaultTopics);
+    int subscribers = intOption("subscribers", defaultSubscribers);
+    int rate = intOption("rate", defaultRate);
     int payloadBytes = Math.max(8, intOption("payload", 64));
     int duration = intOption("duration", 30);
     int warmup = intOption("warmup", 10);
-    int workers = intOption("workers", 2);
-    String topic = "load/fanout";
-    try (NodeProcess node = startNode(subscribers)) {
-      List<WorkerProcess> swarm = startWorkers(node, workers, topic, 0);
+    List<NodeProcess> nodes = startNodes(subscribers);
+    try {
+      int workers = intOption("workers", Math.max(2, nodes.size()));
+      List<WorkerProcess> swarm = startWorkers(nodes, workers, topics, 0);
       long subscribed = 0;
       for (WorkerProcess worker : swarm) {
         subscribed += Long.parseLong(worker.ask("open " + subscribers / workers).get("subscribed"));
       }
-      System.out.printf("%d subscribers on %s; publishing %d/s of %d bytes for %d s after %d s of warm-up%n",
-          subscribed, topic, rate, payloadBytes, duration, warmup);
-      HeraldClient publisher = node.heraldClient();
+      long[] subscribersOf = subscribersPerTopic(topics, workers, subscribers / workers);
+      System.out.printf("%d subscribers on %d topic(s) over %d node(s); publishing %d/s of %d bytes for %d s"
+          + " after %d s of warm-up%n", subscribed, topics, nodes.size(), rate, payloadBytes, duration, warmup);
+      // Publishes go through every node in turn, each over its own SDK client.
+      List<HeraldClient> publishers = nodes.stream().map(NodeProcess::heraldClient).toList();
       AtomicLong publishFailures = new AtomicLong();
       long intervalNanos = 1_000_000_000L / rate;
       long start = System.nanoTime();
@@ -151,6 +175,7 @@ public final class LoadTool {
       // Publishes intended from measureFrom on are measured, wherever their answers fall.
       long measureFromMicros = Micros.now() + Duration.ofSeconds(warmup).toNanos() / 1_000;
       AtomicLong measuredPublishes = new AtomicLong();
+      AtomicLong expected = new AtomicLong();
       double nodeCpuAtReset = 0;
       double toolCpuAtReset = 0;
       List<CompletableFuture<?>> inFlight = new ArrayList<>();
@@ -164,7 +189,7 @@ public final class LoadTool {
             worker.ask("reset " + measureFromMicros);
           }
           reset = true;
-          nodeCpuAtReset = ProcessStats.cpuSeconds(node.pid());
+          nodeCpuAtReset = nodeCpuSeconds(nodes);
           toolCpuAtReset = toolCpuSeconds(swarm);
         }
         LockSupport.parkNanos(intended - System.nanoTime());
@@ -172,10 +197,13 @@ public final class LoadTool {
         long intendedMicros = Micros.now() - (System.nanoTime() - intended) / 1_000;
         byte[] payload = ByteBuffer.allocate(payloadBytes).putLong(intendedMicros).array();
         boolean measured = intendedMicros >= measureFromMicros;
-        inFlight.add(publisher.publish(topic, payload).whenComplete((result, failure) -> {
+        int topic = (int) (i % topics);
+        HeraldClient publisher = publishers.get((int) (i % publishers.size()));
+        inFlight.add(publisher.publish(DeviceSwarm.topicOf(topic, topics), payload).whenComplete((result, failure) -> {
           if (failure == null) {
             if (measured) {
               measuredPublishes.incrementAndGet();
+              expected.addAndGet(subscribersOf[topic]);
             }
           } else {
             publishFailures.incrementAndGet();
@@ -183,7 +211,7 @@ public final class LoadTool {
         }));
       }
       CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).exceptionally(failure -> null).join();
-      double nodeCpu = ProcessStats.cpuSeconds(node.pid()) - nodeCpuAtReset;
+      double nodeCpu = nodeCpuSeconds(nodes) - nodeCpuAtReset;
       double toolCpu = toolCpuSeconds(swarm) - toolCpuAtReset;
       Thread.sleep(3_000); // let the last messages arrive
       long received = 0;
@@ -194,14 +222,15 @@ public final class LoadTool {
         latency.add(Histogram.decodeFromCompressedByteBuffer(
             ByteBuffer.wrap(Base64.getDecoder().decode(report.get("histogram"))), 0));
       }
-      long expected = measuredPublishes.get() * subscribed;
       Map<String, Object> fanout = new LinkedHashMap<>();
+      fanout.put("nodes", nodes.size());
+      fanout.put("topics", topics);
       fanout.put("subscribers", subscribed);
       fanout.put("publishesMeasured", measuredPublishes.get());
       fanout.put("publishFailures", publishFailures.get());
       fanout.put("deliveredPerSecond", Math.round(received / (double) duration));
       fanout.put("received", received);
-      fanout.put("missing", Math.max(0, expected - received));
+      fanout.put("missing", Math.max(0, expected.get() - received));
       fanout.put("latencyMillis", Map.of(
           "p50", latency.getValueAtPercentile(50) / 1000.0,
           "p99", latency.getValueAtPercentile(99) / 1000.0,
@@ -209,16 +238,27 @@ public final class LoadTool {
           "max", latency.getMaxValue() / 1000.0));
       fanout.put("nodeCpuPercent", Math.round(100 * nodeCpu / duration));
       fanout.put("toolCpuPercent", Math.round(100 * toolCpu / duration));
-      fanout.put("nodeCounters", node.status().getCountersMap());
+      fanout.put("nodeCounters", nodes.stream().map(node -> node.status().getCountersMap()).toList());
       results.put("fanout", fanout);
       System.out.printf("delivered/s %d | latency ms p50 %.1f p99 %.1f p99.9 %.1f max %.1f | missing %d of %d"
-              + " | CPU node %d%% tool %d%% (of one core)%n",
+              + " | CPU nodes %d%% tool %d%% (of one core)%n",
           fanout.get("deliveredPerSecond"), latency.getValueAtPercentile(50) / 1000.0,
           latency.getValueAtPercentile(99) / 1000.0, latency.getValueAtPercentile(99.9) / 1000.0,
-          latency.getMaxValue() / 1000.0, fanout.get("missing"), expected, fanout.get("nodeCpuPercent"),
+          latency.getMaxValue() / 1000.0, fanout.get("missing"), expected.get(), fanout.get("nodeCpuPercent"),
           fanout.get("toolCpuPercent"));
       swarm.forEach(WorkerProcess::close);
+    } finally {
+      nodes.forEach(NodeProcess::close);
     }
+  }
+
+  /** How many devices subscribe to each topic when every worker deals {@code perWorker} devices round them. */
+  private static long[] subscribersPerTopic(int topics, int workers, int perWorker) {
+    long[] counts = new long[topics];
+    for (int topic = 0; topic < topics; topic++) {
+      counts[topic] = (long) workers * (perWorker / topics + (topic < perWorker % topics ? 1 : 0));
+    }
+    return counts;
   }
 
   /**
@@ -231,8 +271,10 @@ public final class LoadTool {
     int groups = intOption("groups", 10);
     int duration = intOption("duration", 30);
     int workers = intOption("workers", 2);
-    try (NodeProcess node = startNode(devices)) {
-      List<WorkerProcess> swarm = startWorkers(node, workers, null, groups);
+    List<NodeProcess> nodes = startNodes(devices);
+    NodeProcess node = nodes.get(0);
+    try {
+      List<WorkerProcess> swarm = startWorkers(nodes, workers, 0, groups);
       long connected = 0;
       for (WorkerProcess worker : swarm) {
         connected += Long.parseLong(worker.ask("open " + devices / workers).get("connected"));
@@ -257,7 +299,7 @@ public final class LoadTool {
         }
       }).join();
       System.out.printf("%d devices in %d groups reporting %d/s in all for %d s%n", connected, groups, rate, duration);
-      double nodeCpuBefore = ProcessStats.cpuSeconds(node.pid());
+      double nodeCpuBefore = nodeCpuSeconds(nodes);
       double toolCpuBefore = toolCpuSeconds(swarm);
       List<CompletableFuture<Map<String, String>>> answers = new ArrayList<>();
       for (WorkerProcess worker : swarm) {
@@ -275,14 +317,15 @@ public final class LoadTool {
         accepted += Long.parseLong(answer.join().get("accepted"));
         refused += Long.parseLong(answer.join().get("refused"));
       }
-      double nodeCpu = ProcessStats.cpuSeconds(node.pid()) - nodeCpuBefore;
+      double nodeCpu = nodeCpuSeconds(nodes) - nodeCpuBefore;
       double toolCpu = toolCpuSeconds(swarm) - toolCpuBefore;
       Map<String, Object> state = new LinkedHashMap<>();
       state.put("devices", connected);
       state.put("offeredPerSecond", rate);
       state.put("acceptedPerSecond", Math.round(accepted / (double) duration));
       state.put("refused", refused);
-      state.put("deviceEntities", node.status().getDeviceEntities());
+      state.put("nodes", nodes.size());
+      state.put("deviceEntities", nodes.stream().mapToLong(each -> each.status().getDeviceEntities()).sum());
       synchronized (snapshotLatency) {
         state.put("reportToSnapshotMillis", Map.of(
             "p50", snapshotLatency.getValueAtPercentile(50) / 1000.0,
@@ -300,13 +343,20 @@ public final class LoadTool {
           snapshotLatency.getTotalCount(), state.get("nodeCpuPercent"), state.get("toolCpuPercent"));
       dashboard.close();
       swarm.forEach(WorkerProcess::close);
+    } finally {
+      nodes.forEach(NodeProcess::close);
     }
   }
 
-  private NodeProcess startNode(int connections) {
+  /**
+   * Starts {@code --nodes} nodes (a local cluster when more than one), each with room for its
+   * share of {@code connections}.
+   */
+  private List<NodeProcess> startNodes(int connections) {
+    int count = intOption("nodes", 1);
     String heap = options.getOrDefault("node-heap", "2g");
     Map<String, String> settings = new HashMap<>(Map.of(
-        "herald.connection.max-connections", Integer.toString(connections + 1_000),
+        "herald.connection.max-connections", Integer.toString(connections / count + 1_000),
         "herald.connection.publish-rate", "1000000",
         "herald.connection.publish-burst", "1000000"));
     String edge = options.getOrDefault("edge", NodeProcess.DEFAULT_EDGE);
@@ -318,21 +368,66 @@ public final class LoadTool {
         settings.put(keyValue[0].trim(), keyValue[1].trim());
       }
     }
-    NodeProcess node = NodeProcess.start("load", settings, "-Xmx" + heap, "-Xms" + heap);
-    // Workers end when their stdin closes; the node would outlive an abnormal exit without this.
-    Runtime.getRuntime().addShutdownHook(new Thread(node::close, "herald-load-stop-node"));
+    List<String> jvm = new ArrayList<>(List.of("-Xmx" + heap, "-Xms" + heap));
+    // Extra JVM options for the nodes, space-separated: a profiler or GC settings.
+    for (String option : options.getOrDefault("node-jvm", "").split(" ")) {
+      if (!option.isBlank()) {
+        jvm.add(option);
+      }
+    }
+    String[] jvmOptions = jvm.toArray(String[]::new);
+    List<NodeProcess> nodes = new ArrayList<>();
+    // Workers end when their stdin closes; the nodes would outlive an abnormal exit without this.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> nodes.forEach(NodeProcess::close), "herald-load-stop-nodes"));
+    if (count == 1) {
+      nodes.add(NodeProcess.start("load", settings, jvmOptions));
+    } else {
+      int seedPort = NodeProcess.freePort();
+      for (int n = 0; n < count; n++) {
+        int clusterPort = n == 0 ? seedPort : NodeProcess.freePort();
+        nodes.add(NodeProcess.startClusterMember("load-" + (n + 1), clusterPort, seedPort, settings, jvmOptions));
+      }
+    }
     results.put("nodeHeap", heap);
     results.put("edge", edge);
-    return node;
+    return nodes;
   }
 
-  private List<WorkerProcess> startWorkers(NodeProcess node, int count, String topic, int groups) throws IOException {
+  /** Worker k drives its devices from 127.0.0.(k+2) against node k mod nodes. */
+  private List<WorkerProcess> startWorkers(List<NodeProcess> nodes, int count, int topics, int groups)
+      throws IOException {
     List<WorkerProcess> workers = new ArrayList<>();
     for (int k = 0; k < count; k++) {
-      workers.add(new WorkerProcess(node.webSocketUri().toString(), "127.0.0." + (2 + k), "load-" + k + "-", topic,
+      NodeProcess node = nodes.get(k % nodes.size());
+      workers.add(new WorkerProcess(node.webSocketUri().toString(), "127.0.0." + (2 + k), "load-" + k + "-", topics,
           groups));
     }
     return workers;
+  }
+
+  private static double nodeCpuSeconds(List<NodeProcess> nodes) throws IOException {
+    double total = 0;
+    for (NodeProcess node : nodes) {
+      total += ProcessStats.cpuSeconds(node.pid());
+    }
+    return total;
+  }
+
+  /** The nodes' heaps in use after a forced GC, together. */
+  private static double heapAfterGc(List<NodeProcess> nodes) throws Exception {
+    double total = 0;
+    for (NodeProcess node : nodes) {
+      total += ProcessStats.heapAfterGc(node.pid());
+    }
+    return total;
+  }
+
+  private static double rssBytes(List<NodeProcess> nodes) throws Exception {
+    double total = 0;
+    for (NodeProcess node : nodes) {
+      total += ProcessStats.rssBytes(node.pid());
+    }
+    return total;
   }
 
   private static double toolCpuSeconds(List<WorkerProcess> workers) throws IOException {

@@ -16,10 +16,10 @@ public final class LoadWorker {
 
   private LoadWorker() {}
 
-  /** Arguments: target WebSocket URI, source address, device id prefix, topic (or "-"), groups. */
+  /** Arguments: target WebSocket URI, source address, device id prefix, topics (0 for none), groups. */
   public static void main(String[] args) throws Exception {
-    String topic = args[3].equals("-") ? null : args[3];
-    try (DeviceSwarm swarm = new DeviceSwarm(URI.create(args[0]), args[1], args[2], topic, Integer.parseInt(args[4]))) {
+    try (DeviceSwarm swarm = new DeviceSwarm(URI.create(args[0]), args[1], args[2], Integer.parseInt(args[3]),
+        Integer.parseInt(args[4]))) {
       BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       String command;
       while ((command = commands.readLine()) != null) {

@@ -16,10 +16,10 @@ final class WorkerProcess implements AutoCloseable {
   private final PrintWriter commands;
   private final BufferedReader replies;
 
-  WorkerProcess(String target, String sourceAddress, String devicePrefix, String topic, int groups) throws IOException {
+  WorkerProcess(String target, String sourceAddress, String devicePrefix, int topics, int groups) throws IOException {
     this.process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx768m", "-cp", System.getProperty("java.class.path"), LoadWorker.class.getName(),
-        target, sourceAddress, devicePrefix, topic == null ? "-" : topic, Integer.toString(groups))
+        target, sourceAddress, devicePrefix, Integer.toString(topics), Integer.toString(groups))
         .redirectError(ProcessBuilder.Redirect.INHERIT)
         .start();
     this.commands = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);

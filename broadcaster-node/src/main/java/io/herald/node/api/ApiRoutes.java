@@ -63,6 +63,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
@@ -326,9 +327,12 @@ public final class ApiRoutes {
     if (request.entity().getContentLengthOption().orElse(0L) > settings.maxBodyBytes()) {
       return CompletableFuture.completedFuture(bodyTooLarge(format));
     }
-    // A body of unknown length is cut off at the limit while it streams in.
-    return request.entity()
-        .toStrict(settings.publishTimeout().toMillis(), settings.maxBodyBytes(), materializer)
+    // A body that arrived whole (its length checked above) is read as it is: toStrict would
+    // run a stream for it. A body of unknown length is cut off at the limit while it streams in.
+    CompletionStage<HttpEntity.Strict> body = request.entity() instanceof HttpEntity.Strict strictEntity
+        ? CompletableFuture.completedFuture(strictEntity)
+        : request.entity().toStrict(settings.publishTimeout().toMillis(), settings.maxBodyBytes(), materializer);
+    return body
         .handle((strict, failure) -> {
           if (failure != null) {
             return CompletableFuture.completedFuture(bodyFailure(failure, format));

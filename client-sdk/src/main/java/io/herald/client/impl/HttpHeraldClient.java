@@ -49,9 +49,11 @@ public final class HttpHeraldClient implements HeraldClient {
 
   private final Options options;
   private final HttpClient http;
+  private final RequestLimiter limiter;
 
   public HttpHeraldClient(Options options) {
     this.options = options;
+    this.limiter = new RequestLimiter(options.maxConcurrentRequests(), options.maxQueuedRequests());
     this.http = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(options.connectTimeout())
@@ -144,7 +146,7 @@ public final class HttpHeraldClient implements HeraldClient {
 
   /** Sends, and on a connection failure or 503 retries after a backoff, without blocking. */
   private CompletableFuture<HttpResponse<byte[]>> attempt(HttpRequest request, int retry) {
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+    return limiter.submit(() -> http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()))
         .handle((response, failure) -> {
           boolean retryable = failure != null || response.statusCode() == 503;
           if (!retryable) {

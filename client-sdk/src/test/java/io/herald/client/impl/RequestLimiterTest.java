@@ -1,0 +1,75 @@
+package io.herald.client.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.herald.client.HeraldException;
+import io.herald.protocol.v1.ErrorCode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
+
+class RequestLimiterTest {
+
+  private final List<CompletableFuture<String>> onTheWire = new ArrayList<>();
+
+  private CompletableFuture<String> send() {
+    CompletableFuture<String> answer = new CompletableFuture<>();
+    onTheWire.add(answer);
+    return answer;
+  }
+
+  @Test
+  void requestsBeyondTheLimitWaitTheirTurnAndBeyondTheQueueFailAtOnce() {
+    RequestLimiter limiter = new RequestLimiter(2, 1);
+    CompletableFuture<String> first = limiter.submit(this::send);
+    CompletableFuture<String> second = limiter.submit(this::send);
+    CompletableFuture<String> third = limiter.submit(this::send);
+    CompletableFuture<String> fourth = limiter.submit(this::send);
+
+    assertEquals(2, onTheWire.size(), "only two requests on the wire");
+    assertTrue(fourth.isCompletedExceptionally());
+    HeraldException refused = assertInstanceOf(HeraldException.class,
+        assertThrowsCompletion(fourth).getCause());
+    assertEquals(ErrorCode.RATE_LIMITED, refused.code());
+
+    onTheWire.get(0).complete("one");
+    assertEquals("one", first.join());
+    assertEquals(3, onTheWire.size(), "the waiting request took the free slot");
+    assertFalse(third.isDone());
+
+    onTheWire.get(2).completeExceptionally(new IllegalStateException("lost"));
+    assertTrue(third.isCompletedExceptionally());
+    onTheWire.get(1).complete("two");
+    assertEquals("two", second.join());
+
+    // Every slot is free again.
+    limiter.submit(this::send);
+    limiter.submit(this::send);
+    assertEquals(5, onTheWire.size());
+  }
+
+  @Test
+  void aRequestThatThrowsFreesItsSlot() {
+    RequestLimiter limiter = new RequestLimiter(1, 0);
+    CompletableFuture<String> failed = limiter.submit(() -> {
+      throw new IllegalArgumentException("bad request");
+    });
+    assertTrue(failed.isCompletedExceptionally());
+    limiter.submit(this::send);
+    assertEquals(1, onTheWire.size());
+  }
+
+  private static CompletionException assertThrowsCompletion(CompletableFuture<?> future) {
+    try {
+      future.join();
+    } catch (CompletionException e) {
+      return e;
+    }
+    throw new AssertionError("expected a failed future");
+  }
+}
