@@ -9,7 +9,6 @@ import io.herald.protocol.v1.ServerFrame;
 import io.herald.protocol.v1.Subscribe;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -203,7 +202,7 @@ final class DeviceSwarm implements AutoCloseable {
       if (!(frame instanceof BinaryWebSocketFrame)) {
         return;
       }
-      ServerFrame serverFrame = ServerFrame.parseFrom(ByteBufUtil.getBytes(frame.content()));
+      ServerFrame serverFrame = ServerFrame.parseFrom(frame.content().nioBuffer());
       switch (serverFrame.getKindCase()) {
         case WELCOME -> {
           connected.incrementAndGet();

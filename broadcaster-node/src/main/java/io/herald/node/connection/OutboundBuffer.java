@@ -141,16 +141,13 @@ public final class OutboundBuffer implements OutboundPort {
 
   /** The next binary frame to write, or null when there is none now. */
   public byte[] takeBinary() {
-    List<TopicMessageFrame> batch = takeFrames();
-    if (batch == null) {
-      OutboundFrame single = takeSingle();
-      return single == null ? null : single.binary();
+    OutboundFrame first = takeSingle();
+    List<TopicMessageFrame> run = restOfRun(first);
+    if (run == null) {
+      return first == null ? null : first.binary();
     }
-    if (batch.size() == 1) {
-      return batch.get(0).binary();
-    }
-    List<byte[]> encoded = new ArrayList<>(batch.size());
-    for (TopicMessageFrame message : batch) {
+    List<byte[]> encoded = new ArrayList<>(run.size());
+    for (TopicMessageFrame message : run) {
       encoded.add(message.encodedMessage());
     }
     return MessageFrames.binaryBatch(encoded);
@@ -158,12 +155,12 @@ public final class OutboundBuffer implements OutboundPort {
 
   /** The next JSON text frame to write, or null when there is none now. */
   public String takeJson() {
-    List<TopicMessageFrame> batch = takeFrames();
-    if (batch == null) {
-      OutboundFrame single = takeSingle();
-      return single == null ? null : single.json();
+    OutboundFrame first = takeSingle();
+    List<TopicMessageFrame> run = restOfRun(first);
+    if (run == null) {
+      return first == null ? null : first.json();
     }
-    return batch.size() == 1 ? batch.get(0).json() : jsonBatch(batch);
+    return jsonBatch(run);
   }
 
   /**
@@ -171,12 +168,12 @@ public final class OutboundBuffer implements OutboundPort {
    * only a batch, which belongs to this connection, is encoded here.
    */
   public byte[] takeJsonUtf8() {
-    List<TopicMessageFrame> batch = takeFrames();
-    if (batch == null) {
-      OutboundFrame single = takeSingle();
-      return single == null ? null : single.jsonUtf8();
+    OutboundFrame first = takeSingle();
+    List<TopicMessageFrame> run = restOfRun(first);
+    if (run == null) {
+      return first == null ? null : first.jsonUtf8();
     }
-    return batch.size() == 1 ? batch.get(0).jsonUtf8() : jsonBatch(batch).getBytes(StandardCharsets.UTF_8);
+    return jsonBatch(run).getBytes(StandardCharsets.UTF_8);
   }
 
   private static String jsonBatch(List<TopicMessageFrame> batch) {
@@ -188,26 +185,32 @@ public final class OutboundBuffer implements OutboundPort {
   }
 
   /**
-   * Takes a run of consecutive topic messages (at least one), or returns null and leaves
-   * a non-message frame for {@link #takeSingle()}.
+   * When {@code first} is a topic message and more wait right behind it, takes them and
+   * returns the whole run for one batch frame. Otherwise returns null, leaving the next
+   * frame where it was: a connection that keeps up writes each shared frame as it is,
+   * without allocating anything of its own.
    */
-  private List<TopicMessageFrame> takeFrames() {
-    OutboundFrame first = next();
-    if (!(first instanceof TopicMessageFrame message)) {
-      held = first;
+  private List<TopicMessageFrame> restOfRun(OutboundFrame first) {
+    if (!(first instanceof TopicMessageFrame message) || maxBatchMessages < 2) {
       return null;
     }
-    List<TopicMessageFrame> run = new ArrayList<>(4);
+    OutboundFrame following = next();
+    if (!(following instanceof TopicMessageFrame second) || weight(message) >= maxBatchBytes) {
+      held = following;
+      return null;
+    }
+    List<TopicMessageFrame> run = new ArrayList<>(8);
     run.add(message);
-    int bytes = weight(message);
+    run.add(second);
+    int bytes = weight(message) + weight(second);
     while (run.size() < maxBatchMessages && bytes < maxBatchBytes) {
-      OutboundFrame following = next();
-      if (!(following instanceof TopicMessageFrame more)) {
-        held = following;
+      OutboundFrame more = next();
+      if (!(more instanceof TopicMessageFrame another)) {
+        held = more;
         break;
       }
-      run.add(more);
-      bytes += weight(more);
+      run.add(another);
+      bytes += weight(another);
     }
     return run;
   }

@@ -75,8 +75,10 @@ final class DeviceSocket extends ChannelInboundHandlerAdapter implements Connect
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    // Frames offered from any thread are written on this socket's event loop.
-    outbound.onWakeup(() -> ctx.executor().execute(this::writeOutbound));
+    // Frames offered from any thread are written on this socket's event loop; one task
+    // object serves every wake-up.
+    Runnable write = this::writeOutbound;
+    outbound.onWakeup(() -> ctx.executor().execute(write));
     writeOutbound();
     if (!ctx.channel().isActive()) {
       tellEnd(ConnectionActor.InboundCompleted.INSTANCE);
