@@ -250,7 +250,7 @@ final class DeviceSwarm implements AutoCloseable {
 
     private void record(Message message) {
       long now = Micros.now();
-      long sent = message.getPayload().size() >= 8 ? message.getPayload().asReadOnlyByteBuffer().getLong() : now;
+      long sent = message.getPayload().size() >= 8 ? intendedSendTime(message.getPayload()) : now;
       synchronized (DeviceSwarm.this) {
         if (sent < countFromMicros) {
           return;
@@ -259,6 +259,18 @@ final class DeviceSwarm implements AutoCloseable {
         latencyMicros.recordValue(Math.max(0, now - sent));
       }
     }
+  }
+
+  /**
+   * The first 8 payload bytes, big-endian, read in place: wrapping the payload in a
+   * ByteBuffer for it was a third of a worker's CPU at 100,000 messages a second.
+   */
+  private static long intendedSendTime(com.google.protobuf.ByteString payload) {
+    long micros = 0;
+    for (int i = 0; i < Long.BYTES; i++) {
+      micros = (micros << 8) | (payload.byteAt(i) & 0xff);
+    }
+    return micros;
   }
 
   private static void send(Channel channel, ClientFrame frame) {
