@@ -405,29 +405,31 @@ public final class LoadTool {
     return workers;
   }
 
-  private static double nodeCpuSeconds(List<NodeProcess> nodes) throws IOException {
+  /** One reading of a process, by pid. */
+  private interface ProcessReading {
+    double of(long pid) throws Exception;
+  }
+
+  /** A reading summed over the nodes: CPU, heap and RSS of a cluster are its nodes' together. */
+  private static double sumOverNodes(List<NodeProcess> nodes, ProcessReading reading) throws Exception {
     double total = 0;
     for (NodeProcess node : nodes) {
-      total += ProcessStats.cpuSeconds(node.pid());
+      total += reading.of(node.pid());
     }
     return total;
+  }
+
+  private static double nodeCpuSeconds(List<NodeProcess> nodes) throws Exception {
+    return sumOverNodes(nodes, ProcessStats::cpuSeconds);
   }
 
   /** The nodes' heaps in use after a forced GC, together. */
   private static double heapAfterGc(List<NodeProcess> nodes) throws Exception {
-    double total = 0;
-    for (NodeProcess node : nodes) {
-      total += ProcessStats.heapAfterGc(node.pid());
-    }
-    return total;
+    return sumOverNodes(nodes, ProcessStats::heapAfterGc);
   }
 
   private static double rssBytes(List<NodeProcess> nodes) throws Exception {
-    double total = 0;
-    for (NodeProcess node : nodes) {
-      total += ProcessStats.rssBytes(node.pid());
-    }
-    return total;
+    return sumOverNodes(nodes, ProcessStats::rssBytes);
   }
 
   private static double toolCpuSeconds(List<WorkerProcess> workers) throws IOException {
