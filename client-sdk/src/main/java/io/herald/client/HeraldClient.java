@@ -21,8 +21,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>At most {@link Options#maxConcurrentRequests()} requests are on the wire at once (one
  * connection each); later calls wait their turn in a queue of at most
- * {@link Options#maxQueuedRequests()}, and a call that finds it full fails at once with
- * {@link io.herald.protocol.v1.ErrorCode#RATE_LIMITED}.
+ * {@link Options#maxQueuedRequests()}, each for at most {@link Options#requestTimeout()}.
+ * A call that finds the queue full, or waits longer, fails without retrying with a
+ * {@link HeraldException} of code {@link io.herald.protocol.v1.ErrorCode#RATE_LIMITED}.
  *
  * <pre>{@code
  * HeraldClient herald = HeraldClient.create(HeraldClient.Options.builder()
@@ -103,7 +104,7 @@ public interface HeraldClient extends AutoCloseable {
       return apiKey;
     }
 
-    /** How long one attempt may take. */
+    /** How long one attempt may take on the wire, and how long a call may wait for a connection. */
     public Duration requestTimeout() {
       return requestTimeout;
     }
@@ -128,7 +129,7 @@ public interface HeraldClient extends AutoCloseable {
       return maxConcurrentRequests;
     }
 
-    /** Requests that may wait for one of those; beyond this a call fails at once. */
+    /** Requests that may wait for one of those (each at most {@link #requestTimeout()}); beyond this a call fails at once. */
     public int maxQueuedRequests() {
       return maxQueuedRequests;
     }

@@ -32,6 +32,7 @@ class HeraldClientRetryTest {
 
   private final Deque<Answer> script = new ArrayDeque<>();
   private final AtomicInteger requests = new AtomicInteger();
+  private volatile long answerDelayMillis;
   private HttpServer server;
   private HeraldClient client;
 
@@ -40,6 +41,11 @@ class HeraldClientRetryTest {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", exchange -> {
       requests.incrementAndGet();
+      try {
+        Thread.sleep(answerDelayMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       Answer answer;
       synchronized (script) {
         answer = script.size() > 1 ? script.poll() : script.peek();
@@ -98,6 +104,28 @@ class HeraldClientRetryTest {
         assertInstanceOf(HeraldApiException.InvalidRequestException.class, failure.getCause());
     assertEquals(ErrorCode.INVALID_TOPIC, invalid.code());
     assertEquals(1, requests.get(), "a 4xx is not retried");
+  }
+
+  @Test
+  void aCallThatFindsEveryConnectionBusyAndTheQueueFullFailsAtOnceWithoutRetrying() {
+    script.add(new Answer(200, PublishResponse.newBuilder().setTopic("t").setSequence(1).build().toByteArray(), null));
+    answerDelayMillis = 500;
+    HeraldClient oneAtATime = HeraldClient.create(HeraldClient.Options.builder()
+        .baseUri(URI.create("http://127.0.0.1:" + server.getAddress().getPort()))
+        .maxConcurrentRequests(1)
+        .maxQueuedRequests(0)
+        .maxRetries(3)
+        .build());
+
+    var first = oneAtATime.publish("t", new byte[] {1});
+    CompletionException refused = assertThrows(CompletionException.class,
+        () -> oneAtATime.publish("t", new byte[] {2}).join());
+
+    HeraldException cause = assertInstanceOf(HeraldException.class, refused.getCause());
+    assertEquals(ErrorCode.RATE_LIMITED, cause.code());
+    assertEquals(1, first.join().sequence());
+    assertEquals(1, requests.get(), "the refused call never reached the node, and was not retried");
+    oneAtATime.close();
   }
 
   @Test

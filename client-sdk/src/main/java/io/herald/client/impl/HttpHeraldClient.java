@@ -53,7 +53,8 @@ public final class HttpHeraldClient implements HeraldClient {
 
   public HttpHeraldClient(Options options) {
     this.options = options;
-    this.limiter = new RequestLimiter(options.maxConcurrentRequests(), options.maxQueuedRequests());
+    this.limiter = new RequestLimiter(options.maxConcurrentRequests(), options.maxQueuedRequests(),
+        options.requestTimeout());
     this.http = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(options.connectTimeout())
@@ -144,10 +145,17 @@ public final class HttpHeraldClient implements HeraldClient {
     return attempt(request.build(), 0).thenApply(response -> parse(response, parser));
   }
 
-  /** Sends, and on a connection failure or 503 retries after a backoff, without blocking. */
+  /**
+   * Sends, and on a connection failure or 503 retries after a backoff, without blocking. A
+   * request the client itself refused (its queue full, or no connection free in time) fails
+   * at once: retrying would only add to the queue.
+   */
   private CompletableFuture<HttpResponse<byte[]>> attempt(HttpRequest request, int retry) {
     return limiter.submit(() -> http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()))
         .handle((response, failure) -> {
+          if (unwrap(failure) instanceof HeraldException refusedHere) {
+            return CompletableFuture.<HttpResponse<byte[]>>failedFuture(refusedHere);
+          }
           boolean retryable = failure != null || response.statusCode() == 503;
           if (!retryable) {
             return CompletableFuture.completedFuture(response);

@@ -2,14 +2,17 @@ package io.herald.client.impl;
 
 import io.herald.client.HeraldException;
 import io.herald.protocol.v1.ErrorCode;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * At most {@code maxInFlight} requests on the wire at once, the rest waiting in a queue of
- * at most {@code maxQueued}, first come first served; a request beyond that fails at once.
+ * at most {@code maxQueued}, first come first served, each for at most {@code maxWait}; a
+ * request beyond the queue, or that waits longer, fails with {@code RATE_LIMITED}.
  *
  * <p>The JDK's HTTP/1.1 client opens a new connection for every request that finds all of
  * its pooled connections busy, so without a limit a burst of publishes becomes a burst of
@@ -20,12 +23,14 @@ final class RequestLimiter {
 
   private final int maxInFlight;
   private final int maxQueued;
+  private final Duration maxWait;
   private final Queue<Runnable> waiting = new ArrayDeque<>();
   private int inFlight;
 
-  RequestLimiter(int maxInFlight, int maxQueued) {
+  RequestLimiter(int maxInFlight, int maxQueued, Duration maxWait) {
     this.maxInFlight = maxInFlight;
     this.maxQueued = maxQueued;
+    this.maxWait = maxWait;
   }
 
   /** Runs {@code request} when there is room; the result completes as its future does. */
@@ -54,12 +59,27 @@ final class RequestLimiter {
               "more than " + maxQueued + " requests are waiting for one of " + maxInFlight + " connections"));
         }
         waiting.add(start);
+        giveUpAfterMaxWait(start, result);
         return result;
       }
       inFlight++;
     }
     start.run();
     return result;
+  }
+
+  /** A request still waiting when {@code maxWait} is over leaves the queue and fails. */
+  private void giveUpAfterMaxWait(Runnable start, CompletableFuture<?> result) {
+    CompletableFuture.delayedExecutor(maxWait.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+      boolean stillWaiting;
+      synchronized (this) {
+        stillWaiting = waiting.remove(start);
+      }
+      if (stillWaiting) {
+        result.completeExceptionally(new HeraldException(ErrorCode.RATE_LIMITED,
+            "no connection came free within " + maxWait.toMillis() + " ms (" + maxInFlight + " in use)"));
+      }
+    });
   }
 
   private void release() {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.client.HeraldException;
 import io.herald.protocol.v1.ErrorCode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -25,7 +26,7 @@ class RequestLimiterTest {
 
   @Test
   void requestsBeyondTheLimitWaitTheirTurnAndBeyondTheQueueFailAtOnce() {
-    RequestLimiter limiter = new RequestLimiter(2, 1);
+    RequestLimiter limiter = new RequestLimiter(2, 1, Duration.ofSeconds(10));
     CompletableFuture<String> first = limiter.submit(this::send);
     CompletableFuture<String> second = limiter.submit(this::send);
     CompletableFuture<String> third = limiter.submit(this::send);
@@ -55,13 +56,29 @@ class RequestLimiterTest {
 
   @Test
   void aRequestThatThrowsFreesItsSlot() {
-    RequestLimiter limiter = new RequestLimiter(1, 0);
+    RequestLimiter limiter = new RequestLimiter(1, 0, Duration.ofSeconds(10));
     CompletableFuture<String> failed = limiter.submit(() -> {
       throw new IllegalArgumentException("bad request");
     });
     assertTrue(failed.isCompletedExceptionally());
     limiter.submit(this::send);
     assertEquals(1, onTheWire.size());
+  }
+
+  @Test
+  void aRequestThatWaitsLongerThanItsDeadlineLeavesTheQueueAndFails() {
+    RequestLimiter limiter = new RequestLimiter(1, 10, Duration.ofMillis(100));
+    limiter.submit(this::send);
+    CompletableFuture<String> waiting = limiter.submit(this::send);
+
+    HeraldException gaveUp = assertInstanceOf(HeraldException.class,
+        assertThrowsCompletion(waiting).getCause());
+    assertEquals(ErrorCode.RATE_LIMITED, gaveUp.code());
+
+    onTheWire.get(0).complete("one");
+    assertEquals(1, onTheWire.size(), "the request that gave up is never sent");
+    limiter.submit(this::send);
+    assertEquals(2, onTheWire.size(), "and holds no slot");
   }
 
   private static CompletionException assertThrowsCompletion(CompletableFuture<?> future) {
