@@ -6,6 +6,7 @@ import io.herald.node.api.HttpServer;
 import io.herald.node.connection.ConnectionServices;
 import io.herald.node.connection.LocalConnections;
 import io.herald.node.device.DeviceEntity;
+import io.herald.node.device.DeviceTopicInterest;
 import io.herald.node.edge.DeviceEdge;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.ops.EdgeState;
@@ -65,10 +66,10 @@ public final class Guardian {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       NodeMetrics metrics = new NodeMetrics();
-      var topicHomes = TopicEntity.init(context.getSystem(), settings.topic(), metrics);
+      var devices = DeviceEntity.directory(context.getSystem());
+      var topicHomes = TopicEntity.init(context.getSystem(), settings.topic(), new DeviceTopicInterest(devices), metrics);
       var topicRegistry = context.spawn(TopicRegistry.create(settings.topic(), topicHomes, metrics), "topics");
       TopicService topics = new TopicService(topicRegistry, topicHomes, metrics);
-      var devices = DeviceEntity.directory(context.getSystem());
       var groups = GroupAggregator.directory(context.getSystem());
       DeviceEntity.init(context.getSystem(), settings.device(), topics, groups, metrics);
       GroupAggregator.init(context.getSystem(), settings.group(), topics, devices, metrics);

@@ -8,15 +8,20 @@ import io.herald.client.Device;
 import io.herald.client.DeviceClient;
 import io.herald.client.HeraldClient;
 import io.herald.client.PublishResult;
+import io.herald.client.TopicMessage;
 import io.herald.it.support.Await;
 import io.herald.it.support.NodeProcess;
 import io.herald.it.support.TopicRecorder;
+import io.herald.node.security.DeviceIdentity;
+import io.herald.node.security.TopicPattern;
+import io.herald.protocol.v1.DeviceView;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -101,7 +106,7 @@ class ClusterTest {
 
   @Test
   @Order(2)
-  void stateReportedThroughOneNodeIsReadEverywhereAndDesiredStateReachesADeviceOnAnotherNode() {
+  void stateReportedThroughOneNodeIsReadEverywhereAndDesiredStateReachesADeviceOnAnotherNode() throws Exception {
     DeviceClient meter = connect(0, "meter-1", null);
     assertEquals(1L, meter.reportState(Map.of("kwh", 12.5, "phase", "a")).join());
     for (int n = 0; n < 3; n++) {
@@ -110,6 +115,21 @@ class ClusterTest {
       assertTrue(read.online());
       assertEquals("c1", read.nodeId());
     }
+
+    // The meter's state topic has had no subscriber, so the meter publishes nothing. A dashboard
+    // on c3 subscribes: the topic's home tells the meter's entity, wherever it lives, and only
+    // then confirms, so the next report reaches the dashboard.
+    ConcurrentLinkedQueue<TopicMessage> views = new ConcurrentLinkedQueue<>();
+    DeviceClient dashboard = DeviceClient.connect(DeviceClient.Options.builder()
+        .uris(urisFrom(2))
+        .token(NodeProcess.token(new DeviceIdentity("dashboard-c3", List.of(),
+            Optional.of(List.of(new TopicPattern("$device/+/#"))), Optional.of(List.of()))))
+        .build()).join();
+    devices.add(dashboard);
+    dashboard.subscribe("$device/meter-1/state", views::add).join();
+    assertEquals(2L, meter.reportState(Map.of("kwh", 13.0)).join());
+    Await.until(WAIT, "the dashboard on c3 sees the meter's next report", () -> !views.isEmpty());
+    assertEquals(2L, DeviceView.parseFrom(views.peek().payload()).getReportedVersion());
 
     ConcurrentLinkedQueue<DesiredState> commands = new ConcurrentLinkedQueue<>();
     DeviceClient valve = connect(1, "valve-9", new DeviceClient.Listener() {

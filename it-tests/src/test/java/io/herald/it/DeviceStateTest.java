@@ -145,11 +145,7 @@ class DeviceStateTest {
   @Test
   void dashboardsFollowADevicesStateAndPresenceOnItsSystemTopics() throws Exception {
     ConcurrentLinkedQueue<TopicMessage> seen = new ConcurrentLinkedQueue<>();
-    DeviceClient dashboard = DeviceClient.connect(DeviceClient.Options.builder()
-        .uri(node.webSocketUri())
-        .token(NodeProcess.token(new DeviceIdentity("dashboard-1", List.of(),
-            Optional.of(List.of(new TopicPattern("$device/+/#"))), Optional.of(List.of()))))
-        .build()).join();
+    DeviceClient dashboard = dashboard("dashboard-1");
     dashboard.subscribe("$device/meter-1/state", seen::add).join();
     dashboard.subscribe("$device/meter-1/presence", seen::add).join();
 
@@ -167,10 +163,47 @@ class DeviceStateTest {
   }
 
   @Test
+  void aDeviceNobodyFollowsStopsPublishingAndALateDashboardGetsEveryChangeAfterItsConfirmation() {
+    DeviceClient pump = connect("pump-7", List.of(), new DeviceClient.Listener() {});
+    Await.until(WAIT, "reports nobody follows publish nothing once the topic's home has said so", () -> {
+      long before = published();
+      for (int i = 0; i < 5; i++) {
+        pump.reportState(Map.of("rpm", i)).join();
+      }
+      return published() == before;
+    });
+
+    ConcurrentLinkedQueue<TopicMessage> seen = new ConcurrentLinkedQueue<>();
+    DeviceClient dashboard = dashboard("dashboard-2");
+    dashboard.subscribe("$device/pump-7/state", seen::add).join();
+    long version = pump.reportState(Map.of("rpm", 1200)).join();
+
+    Await.until(WAIT, "the first change after the confirmation arrives", () -> !seen.isEmpty());
+    DeviceView view = parse(seen.peek().payload());
+    assertEquals(version, view.getReportedVersion(), "nothing from before the subscription, nothing missed after");
+    assertEquals(1200, view.getReportedOrThrow("rpm").getNumber());
+    dashboard.close();
+    pump.close();
+  }
+
+  @Test
   void anUnknownDeviceIsNotFound() {
     CompletionException missing = assertThrows(CompletionException.class,
         () -> herald.getDevice("never-seen").join());
     assertInstanceOf(HeraldApiException.NotFoundException.class, missing.getCause());
+  }
+
+  /** A client that may follow every device's system topics. */
+  private DeviceClient dashboard(String id) {
+    return DeviceClient.connect(DeviceClient.Options.builder()
+        .uri(node.webSocketUri())
+        .token(NodeProcess.token(new DeviceIdentity(id, List.of(),
+            Optional.of(List.of(new TopicPattern("$device/+/#"))), Optional.of(List.of()))))
+        .build()).join();
+  }
+
+  private long published() {
+    return node.status().getCountersMap().getOrDefault("messages_published", 0L);
   }
 
   private DeviceClient connect(String deviceId, List<String> groups, DeviceClient.Listener listener) {

@@ -13,6 +13,7 @@ import io.herald.protocol.cluster.v1.DeviceReportState;
 import io.herald.protocol.cluster.v1.DeviceRestore;
 import io.herald.protocol.cluster.v1.DeviceSetDesired;
 import io.herald.protocol.cluster.v1.DeviceStateReported;
+import io.herald.protocol.cluster.v1.DeviceTopicInterest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -52,6 +53,15 @@ public final class DeviceCodecs {
             bytes -> {
               DeviceStateReported m = DeviceStateReported.parseFrom(bytes);
               return new DeviceEntity.StateReported(m.getVersion(), m.getError(), m.getMessage());
+            }),
+        ClusterCodec.of(DeviceEntity.Interest.class, "di",
+            m -> DeviceTopicInterest.newBuilder().setTopic(m.topic().suffix()).setFollowed(m.followed())
+                .setRequest(m.request()).setHome(refs.toSerializationFormat(m.home())).build().toByteArray(),
+            bytes -> {
+              DeviceTopicInterest m = DeviceTopicInterest.parseFrom(bytes);
+              DeviceTopic topic = DeviceTopic.bySuffix(m.getTopic())
+                  .orElseThrow(() -> new IllegalArgumentException("no device topic '" + m.getTopic() + "'"));
+              return new DeviceEntity.Interest(topic, m.getFollowed(), m.getRequest(), refs.resolveActorRef(m.getHome()));
             }),
         ClusterCodec.of(DeviceEntity.AckDesired.class, "da",
             m -> DeviceAckDesired.newBuilder().setVersion(m.version()).build().toByteArray(),

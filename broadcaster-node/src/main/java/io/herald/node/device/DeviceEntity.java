@@ -6,6 +6,7 @@ import io.herald.node.cluster.ClusterMessage;
 import io.herald.node.cluster.NextHome;
 import io.herald.node.connection.ConnectionActor;
 import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.topic.TopicEntity;
 import io.herald.node.topic.TopicService;
 import io.herald.protocol.v1.ErrorCode;
 import java.time.Clock;
@@ -33,7 +34,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * it is connected, and when it was last seen. Desired state is pushed to the device's live
  * connection and sent again on every connect until the device acknowledges it. Changes
  * are published to {@code $device/{id}/state}, connects and disconnects to
- * {@code $device/{id}/presence}.
+ * {@code $device/{id}/presence}, while those topics have subscribers (their homes say so
+ * through {@link Interest}).
  */
 public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
 
@@ -74,6 +76,13 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     }
   }
 
+  /**
+   * A topic's home says whether {@code topic} has subscribers. "Followed" is answered to
+   * {@code home} with {@link TopicEntity.PublisherFollowing} carrying {@code request}.
+   */
+  public record Interest(DeviceTopic topic, boolean followed, long request, ActorRef<TopicEntity.Command> home)
+      implements Command {}
+
   /** The state this device had in its previous home, sent there when its shard moved. */
   public record Restore(DeviceSnapshot earlier, Optional<ActorRef<ConnectionActor.Command>> connection)
       implements Command {}
@@ -84,6 +93,8 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   }
 
   private record ConnectionLost(String sessionId) implements Command {}
+
+  private record FollowingHomeStopped(ActorRef<TopicEntity.Command> home) implements Command {}
 
   private record Session(String sessionId, String nodeId, ActorRef<ConnectionActor.Command> connection) {}
 
@@ -112,6 +123,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   private final NodeMetrics metrics;
   private final Clock clock;
   private final DeviceState state;
+  private final TopicFollowers followers = new TopicFollowers();
   private Optional<Session> session = Optional.empty();
   private List<String> groups = List.of();
   private Instant lastSeen;
@@ -140,6 +152,11 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
         .onMessage(GetDevice.class, this::onGetDevice)
         .onMessage(SetDesired.class, this::onSetDesired)
         .onMessage(Restore.class, this::onRestore)
+        .onMessage(Interest.class, this::onInterest)
+        .onMessage(FollowingHomeStopped.class, stopped -> {
+          followers.homeStopped(stopped.home());
+          return this;
+        })
         .onMessage(HandOff.class, handOff -> onHandOff())
         .onSignal(PostStop.class, stopped -> {
           metrics.deviceEntityResident(-1);
@@ -163,7 +180,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     if (state.hasUnacknowledgedDesired()) {
       pushDesired();
     }
-    publish("presence");
+    publish(DeviceTopic.PRESENCE);
     tellGroups();
     return this;
   }
@@ -174,7 +191,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
       getContext().unwatch(session.get().connection());
       session = Optional.empty();
       lastSeen = clock.instant();
-      publish("presence");
+      publish(DeviceTopic.PRESENCE);
       tellGroups();
     }
     return this;
@@ -190,7 +207,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     }
     report.replyTo().tell(new StateReported(state.reportedVersion(), ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
     if (state.reportedVersion() != before) {
-      publish("state");
+      publish(DeviceTopic.STATE);
       tellGroups();
     }
     return this;
@@ -223,7 +240,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
       pushDesired();
     }
     set.replyTo().tell(new DesiredSet(state.desiredVersion(), pushed, ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
-    publish("state");
+    publish(DeviceTopic.STATE);
     return this;
   }
 
@@ -257,6 +274,17 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     return this;
   }
 
+  private Behavior<Command> onInterest(Interest interest) {
+    if (interest.followed()) {
+      followers.followedBy(interest.topic(), interest.home());
+      getContext().watchWith(interest.home(), new FollowingHomeStopped(interest.home()));
+      interest.home().tell(new TopicEntity.PublisherFollowing(interest.request()));
+    } else if (followers.unfollowedBy(interest.topic(), interest.home())) {
+      getContext().unwatch(interest.home());
+    }
+    return this;
+  }
+
   private void tellGroups() {
     var change = new GroupAggregator.MemberChanged(deviceId, session.isPresent(), state.reportedNumbers());
     for (String group : groups) {
@@ -277,9 +305,10 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
         lastSeen == null ? Instant.EPOCH : lastSeen, groups);
   }
 
-  private void publish(String aspect) {
-    ByteString view = DeviceViews.toWire(snapshot()).toByteString();
-    topics.publish("$device/" + deviceId + "/" + aspect, view, 0,
-        getContext().getSystem().ignoreRef());
+  private void publish(DeviceTopic topic) {
+    if (followers.followed(topic)) {
+      ByteString view = DeviceViews.toWire(snapshot()).toByteString();
+      topics.publish(topic.of(deviceId), view, 0, getContext().getSystem().ignoreRef());
+    }
   }
 }

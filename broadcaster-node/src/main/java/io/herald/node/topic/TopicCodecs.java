@@ -5,6 +5,7 @@ import io.herald.protocol.cluster.v1.TopicDeliver;
 import io.herald.protocol.cluster.v1.TopicMessage;
 import io.herald.protocol.cluster.v1.TopicPublish;
 import io.herald.protocol.cluster.v1.TopicPublished;
+import io.herald.protocol.cluster.v1.TopicPublisherFollowing;
 import io.herald.protocol.cluster.v1.TopicRegister;
 import io.herald.protocol.cluster.v1.TopicRegistered;
 import io.herald.protocol.cluster.v1.TopicReportSubscription;
@@ -52,6 +53,9 @@ public final class TopicCodecs {
               return new TopicEntity.SubscriptionReport(refs.resolveActorRef(m.getRegistry()), m.getSubscribed(),
                   m.getLastSequence());
             }),
+        ClusterCodec.of(TopicEntity.PublisherFollowing.class, "tpf",
+            m -> TopicPublisherFollowing.newBuilder().setRequest(m.request()).build().toByteArray(),
+            bytes -> new TopicEntity.PublisherFollowing(TopicPublisherFollowing.parseFrom(bytes).getRequest())),
         ClusterCodec.of(TopicRegistry.Registered.class, "trd",
             m -> TopicRegistered.newBuilder().setTopic(m.topic()).setHome(refs.toSerializationFormat(m.home()))
                 .build().toByteArray(),

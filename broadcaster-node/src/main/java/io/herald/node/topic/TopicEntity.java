@@ -35,6 +35,10 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * holds publishes until all have answered, so neither the subscriptions nor the order
  * are lost when a home moves. Registries also register again when they see their home
  * stop.
+ *
+ * <p>A topic with a {@link TopicInterest} publisher (a device's own topics) keeps that
+ * publisher told whether anyone follows, and confirms a node's subscribers only once the
+ * publisher has said it publishes.
  */
 public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
 
@@ -58,6 +62,9 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   public record SubscriptionReport(ActorRef<TopicRegistry.Command> registry, boolean subscribed, long lastSequence)
       implements Command {}
 
+  /** The topic's publisher answers {@link TopicInterest#followed}: it publishes from now on. */
+  public record PublisherFollowing(long request) implements Command {}
+
   /** One stamped message. */
   public record Message(long sequence, ByteString payload, long publishedAtMillis) {}
 
@@ -75,19 +82,24 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     INSTANCE
   }
 
+  /** The publisher has not answered yet: tell it again (the first word may have been lost). */
+  private enum FollowAgain implements Command {
+    INSTANCE
+  }
+
   private record RegistryGone(ActorRef<TopicRegistry.Command> registry) implements Command {}
 
   /** Starts sharding for topic homes on this node; returns the region that reaches them. */
   public static ActorRef<ShardingEnvelope<Command>> init(ActorSystem<?> system, TopicSettings settings,
-      NodeMetrics metrics) {
+      TopicInterest interest, NodeMetrics metrics) {
     return ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-        entity -> create(entity.getEntityId(), settings, metrics, entity.getShard())));
+        entity -> create(entity.getEntityId(), settings, interest, metrics, entity.getShard())));
   }
 
-  static Behavior<Command> create(String topic, TopicSettings settings, NodeMetrics metrics,
+  static Behavior<Command> create(String topic, TopicSettings settings, TopicInterest interest, NodeMetrics metrics,
       ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(settings.recoveryBuffer(),
-        stash -> new TopicEntity(context, timers, stash, topic, settings, metrics, shard).recover())));
+        stash -> new TopicEntity(context, timers, stash, topic, settings, interest, metrics, shard).recover())));
   }
 
   private final TimerScheduler<Command> timers;
@@ -101,14 +113,23 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   private final Set<ActorRef<TopicRegistry.Command>> awaitingReports = new HashSet<>();
   private long sequence;
   private boolean flushRequested;
+  /** Null for a topic whose publishers need not know whether anyone follows. */
+  private final TopicInterest interest;
+  /** The publisher answered the latest "followed", and no "unfollowed" went out since. */
+  private boolean publisherFollowing;
+  private long followRequest;
+  /** Registries whose confirmation waits for the publisher's answer. */
+  private final Set<ActorRef<TopicRegistry.Command>> awaitingPublisher = new HashSet<>();
 
   private TopicEntity(ActorContext<Command> context, TimerScheduler<Command> timers, StashBuffer<Command> stash,
-      String topic, TopicSettings settings, NodeMetrics metrics, ActorRef<ClusterSharding.ShardCommand> shard) {
+      String topic, TopicSettings settings, TopicInterest interest, NodeMetrics metrics,
+      ActorRef<ClusterSharding.ShardCommand> shard) {
     super(context);
     this.timers = timers;
     this.stash = stash;
     this.topic = topic;
     this.settings = settings;
+    this.interest = interest.tracks(topic) ? interest : null;
     this.metrics = metrics;
     this.shard = shard;
   }
@@ -179,6 +200,8 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         .onMessage(RegistryGone.class, gone -> removeNode(gone.registry()))
         .onMessage(Flush.class, flush -> onFlush())
         .onMessage(Idle.class, idle -> onIdle())
+        .onMessage(PublisherFollowing.class, this::onPublisherFollowing)
+        .onMessage(FollowAgain.class, again -> onFollowAgain())
         // Answers of a recovery that already ended by timeout.
         .onMessage(RegistriesFound.class, found -> this)
         .onMessage(RecoveryTimedOut.class, timedOut -> this)
@@ -187,12 +210,20 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
 
   private Behavior<Command> onPublish(Publish publish) {
     if (nodes.isEmpty()) {
+      if (interest != null) {
+        publisherFollowing = false;
+        interest.unfollowed(topic, getContext().getSelf());
+      }
       publish.replyTo().tell(new Published(topic, 0, publish.correlationId()));
       return this;
     }
     sequence++;
     Message message = new Message(sequence, publish.payload(), System.currentTimeMillis());
     for (Map.Entry<ActorRef<TopicRegistry.Command>, List<Message>> node : nodes.entrySet()) {
+      if (!awaitingPublisher.isEmpty() && awaitingPublisher.contains(node.getKey())) {
+        // Not confirmed yet: its subscribers are owed only what follows their confirmation.
+        continue;
+      }
       List<Message> waiting = node.getValue();
       waiting.add(message);
       if (waiting.size() >= settings.maxDeliveryBatch()) {
@@ -226,9 +257,29 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   private Behavior<Command> removeNode(ActorRef<TopicRegistry.Command> registry) {
     if (nodes.remove(registry) != null) {
       getContext().unwatch(registry);
+      if (awaitingPublisher.remove(registry) && awaitingPublisher.isEmpty()) {
+        timers.cancel(FollowAgain.INSTANCE);
+      }
       idleIfNoNodes();
     }
     return Behaviors.same();
+  }
+
+  private Behavior<Command> onPublisherFollowing(PublisherFollowing answer) {
+    if (answer.request() == followRequest && !awaitingPublisher.isEmpty()) {
+      publisherFollowing = true;
+      timers.cancel(FollowAgain.INSTANCE);
+      awaitingPublisher.forEach(this::confirm);
+      awaitingPublisher.clear();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onFollowAgain() {
+    if (!awaitingPublisher.isEmpty()) {
+      interest.followed(topic, getContext().getSelf(), followRequest);
+    }
+    return this;
   }
 
   private Behavior<Command> onFlush() {
@@ -254,6 +305,24 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       getContext().watchWith(registry, new RegistryGone(registry));
       timers.cancel(Idle.INSTANCE);
     }
+    if (interest != null && !publisherFollowing) {
+      awaitPublisher(registry);
+    } else {
+      confirm(registry);
+    }
+  }
+
+  /** The node's subscribers are confirmed once the publisher says it publishes. */
+  private void awaitPublisher(ActorRef<TopicRegistry.Command> registry) {
+    if (awaitingPublisher.isEmpty()) {
+      followRequest++;
+      interest.followed(topic, getContext().getSelf(), followRequest);
+      timers.startTimerWithFixedDelay(FollowAgain.INSTANCE, settings.recoveryTimeout());
+    }
+    awaitingPublisher.add(registry);
+  }
+
+  private void confirm(ActorRef<TopicRegistry.Command> registry) {
     // Sent before any message for the node, so its subscribers are confirmed first.
     registry.tell(new TopicRegistry.Registered(topic, getContext().getSelf()));
   }

@@ -17,6 +17,7 @@ import io.herald.node.aggregate.GroupAggregator;
 import io.herald.node.connection.ConnectionActor;
 import io.herald.node.device.DeviceEntity;
 import io.herald.node.device.DeviceSnapshot;
+import io.herald.node.device.DeviceTopic;
 import io.herald.node.device.FieldValue;
 import io.herald.protocol.v1.ErrorCode;
 import io.herald.protocol.v1.MemberStatus;
@@ -82,6 +83,9 @@ class SerializationTest {
             new GroupAggregator.MemberChanged("d2", false, Map.of()))),
         new TopicEntity.Publish(ByteString.copyFromUtf8("hello"), 42, probe.getRef().unsafeUpcast()),
         new TopicEntity.Published("a/b", 7, 42),
+        new TopicEntity.PublisherFollowing(3),
+        new DeviceEntity.Interest(DeviceTopic.STATE, true, 3, probe.getRef().unsafeUpcast()),
+        new DeviceEntity.Interest(DeviceTopic.PRESENCE, false, 0, probe.getRef().unsafeUpcast()),
         new TopicEntity.Register(probe.getRef().unsafeUpcast(), 12),
         new TopicEntity.Unregister(probe.getRef().unsafeUpcast()),
         new TopicEntity.SubscriptionReport(probe.getRef().unsafeUpcast(), true, 12),

@@ -14,6 +14,7 @@ import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import io.herald.protocol.v1.DeviceView;
 import io.herald.protocol.v1.ErrorCode;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -48,6 +49,39 @@ class DeviceEntityTest {
     var published = topics.receiveMessage();
     assertEquals("$device/d1/state", published.entityId());
     assertEquals(21, DeviceView.parseFrom(((TopicEntity.Publish) published.message()).payload()).getReportedOrThrow("t").getNumber());
+  }
+
+  @Test
+  void aTopicNobodyFollowsIsNotPublishedToUntilItsHomeSaysSomeoneDoes() {
+    TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
+    report(replies, 1);
+    assertEquals("$device/d1/state", topics.receiveMessage().entityId(), "not heard of: published");
+
+    TestProbe<TopicEntity.Command> home = testKit.createTestProbe();
+    entity.tell(new DeviceEntity.Interest(DeviceTopic.STATE, false, 0, home.getRef()));
+    report(replies, 2);
+    topics.expectNoMessage(Duration.ofMillis(100));
+
+    TestProbe<TopicEntity.Command> nextHome = testKit.createTestProbe();
+    entity.tell(new DeviceEntity.Interest(DeviceTopic.STATE, true, 4, nextHome.getRef()));
+    assertEquals(new TopicEntity.PublisherFollowing(4), nextHome.receiveMessage());
+    entity.tell(new DeviceEntity.Interest(DeviceTopic.STATE, false, 0, home.getRef()));
+    report(replies, 3);
+    assertEquals("$device/d1/state", topics.receiveMessage().entityId(),
+        "a late word from an earlier home does not silence the one with subscribers");
+
+    nextHome.stop();
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      entity.tell(new DeviceEntity.Interest(DeviceTopic.STATE, false, 0, home.getRef()));
+      report(replies, 4);
+      topics.expectNoMessage(Duration.ofMillis(100));
+      return null;
+    });
+  }
+
+  private void report(TestProbe<DeviceEntity.StateReported> replies, double value) {
+    entity.tell(new DeviceEntity.ReportState(Map.of("t", number(value)), false, List.of(), replies.getRef()));
+    replies.receiveMessage();
   }
 
   @Test

@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -31,6 +33,8 @@ class TopicsTest {
   private static final ActorTestKit testKit = ActorTestKit.create(ConfigFactory.parseString(
       "pekko.actor.provider = cluster\npekko.cluster.sharding.passivation.strategy = none").withFallback(ConfigFactory.load("application-test")));
   private static final NodeMetrics metrics = new NodeMetrics();
+  /** What topic homes tell the publisher of each {@code followed/...} topic. */
+  private static final TestProbe<InterestWord> publisher = testKit.createTestProbe();
   private static TopicService topics;
   private static TopicService hotTopics;
 
@@ -42,7 +46,7 @@ class TopicsTest {
       assertEquals(MemberStatus.up(), cluster.selfMember().status());
       return null;
     });
-    var homes = TopicEntity.init(testKit.system(), settings(100), metrics);
+    var homes = TopicEntity.init(testKit.system(), settings(100), new RecordingInterest(), metrics);
     topics = new TopicService(testKit.spawn(TopicRegistry.create(settings(100), homes, metrics)), homes, metrics);
     // A second registry on the same node stands in for another node, one whose topics are hot.
     hotTopics = new TopicService(testKit.spawn(TopicRegistry.create(settings(10), homes, metrics)), homes, metrics);
@@ -142,7 +146,8 @@ class TopicsTest {
 
     // A fresh home for the same topic, as after a rebalance or a crash, knows nothing yet.
     TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
-    var freshHome = testKit.spawn(TopicEntity.create("moving", settings(100), metrics, shard.getRef()));
+    var freshHome = testKit.spawn(TopicEntity.create("moving", settings(100), TopicInterest.NONE, metrics,
+        shard.getRef()));
     TestProbe<TopicEntity.Published> replies = testKit.createTestProbe();
     freshHome.tell(new TopicEntity.Publish(ByteString.copyFromUtf8("after the move"), 9, replies.getRef()));
 
@@ -169,6 +174,57 @@ class TopicsTest {
     TestProbe<TopicEntity.Command> home = testKit.createTestProbe();
     registry.tell(new TopicRegistry.Registered("lost", home.getRef()));
     awaitConfirmation(port);
+  }
+
+  @Test
+  void aFollowedTopicConfirmsSubscribersOnlyOnceItsPublisherPublishesAndTellsItWhenNobodyListens() {
+    assertEquals(List.of(0L), publish("followed/meter", 1));
+    assertEquals(false, publisher.receiveMessage().followed(), "a publish nobody receives: the publisher may stop");
+
+    TestProbe<Void> owner = testKit.createTestProbe();
+    RecordingPort port = new RecordingPort();
+    Subscriber subscriber = new Subscriber(owner.getRef(), port);
+    topics.subscribe("followed/meter", subscriber, 1);
+    InterestWord followed = publisher.receiveMessage();
+    assertTrue(followed.followed());
+    assertEquals(List.of(1L), publish("followed/meter", 1));
+    publisher.expectNoMessage(Duration.ofMillis(200));
+    assertTrue(port.frames().isEmpty(), "no confirmation, and nothing before it, until the publisher answers");
+
+    followed.home().tell(new TopicEntity.PublisherFollowing(followed.request()));
+    awaitConfirmation(port);
+    assertEquals(List.of(2L), publish("followed/meter", 1));
+    awaitMessages(port, List.of(2L));
+
+    topics.unsubscribe("followed/meter", subscriber, 2);
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(List.of(0L), publish("followed/meter", 1));
+      return null;
+    });
+    assertEquals(false, publisher.fishForMessage(Duration.ofSeconds(5),
+        word -> word.followed() ? FishingOutcomes.continueAndIgnore() : FishingOutcomes.complete())
+        .get(0).followed());
+  }
+
+  /** What a topic home told a topic's publisher. */
+  record InterestWord(String topic, boolean followed, long request, ActorRef<TopicEntity.Command> home) {}
+
+  /** Tracks the {@code followed/...} topics, with the test as their publisher. */
+  private static final class RecordingInterest implements TopicInterest {
+    @Override
+    public boolean tracks(String topic) {
+      return topic.startsWith("followed/");
+    }
+
+    @Override
+    public void followed(String topic, ActorRef<TopicEntity.Command> home, long request) {
+      publisher.getRef().tell(new InterestWord(topic, true, request, home));
+    }
+
+    @Override
+    public void unfollowed(String topic, ActorRef<TopicEntity.Command> home) {
+      publisher.getRef().tell(new InterestWord(topic, false, 0, home));
+    }
   }
 
   private static TopicSettings settings(int parallelThreshold) {
