@@ -1,6 +1,7 @@
 package io.herald.node.aggregate;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -8,9 +9,11 @@ import java.util.TreeMap;
  * The running aggregates of a group, folded from member changes without re-reading the
  * members: how many members there are and how many are online, and for every numeric
  * field of the online members its count, sum, min, max and mean. Each member's last
- * numbers are kept so that a change or a departure can be taken back out; min and max
- * come from a counted set of the current values, so they stay right when values move
- * either way. Not thread-safe: its aggregator owns it.
+ * numbers are kept so that a change or a departure can be taken back out, field by field:
+ * a report that moves one number costs one field's update. Count and sum are exact at
+ * every step; a bound that a departing value may have held is recomputed from the members
+ * when a snapshot is taken, which happens at most once per publish interval, so a change
+ * costs no sorted structure. Not thread-safe: its aggregator owns it.
  */
 public final class Aggregate {
 
@@ -32,11 +35,29 @@ public final class Aggregate {
 
   /** Records a member's presence and numbers, replacing what it had before. */
   public void update(String memberId, boolean isOnline, Map<String, Double> numbers) {
-    Member previous = members.put(memberId, new Member(isOnline, Map.copyOf(numbers)));
-    if (previous != null) {
-      retract(previous);
+    Member current = new Member(isOnline, Map.copyOf(numbers));
+    Member previous = members.put(memberId, current);
+    if (previous == null || previous.online() != isOnline) {
+      if (previous != null) {
+        retract(previous);
+      }
+      include(current);
+    } else if (isOnline) {
+      previous.numbers().forEach((name, was) -> {
+        Double now = current.numbers().get(name);
+        if (now == null) {
+          removeValue(name, was);
+        } else if (!now.equals(was)) {
+          removeValue(name, was);
+          addValue(name, now);
+        }
+      });
+      current.numbers().forEach((name, now) -> {
+        if (!previous.numbers().containsKey(name)) {
+          addValue(name, now);
+        }
+      });
     }
-    include(members.get(memberId));
   }
 
   /** Takes a member out of the group; returns whether it was in. */
@@ -49,6 +70,7 @@ public final class Aggregate {
   }
 
   public Snapshot snapshot() {
+    refreshStaleBounds();
     Map<String, FieldStats> stats = new TreeMap<>();
     fields.forEach((name, fold) -> stats.put(name, fold.stats()));
     return new Snapshot(members.size(), online, stats);
@@ -76,43 +98,85 @@ public final class Aggregate {
   private void include(Member member) {
     if (member.online()) {
       online++;
-      member.numbers().forEach((name, value) -> fields.computeIfAbsent(name, n -> new FieldFold()).add(value));
+      member.numbers().forEach(this::addValue);
     }
   }
 
   private void retract(Member member) {
     if (member.online()) {
       online--;
-      member.numbers().forEach((name, value) -> {
-        FieldFold fold = fields.get(name);
-        fold.remove(value);
-        if (fold.count == 0) {
-          fields.remove(name);
-        }
-      });
+      member.numbers().forEach(this::removeValue);
     }
   }
 
-  /** One field's running sum and the counted set of its current values. */
+  private void addValue(String name, double value) {
+    fields.computeIfAbsent(name, n -> new FieldFold()).add(value);
+  }
+
+  private void removeValue(String name, double value) {
+    FieldFold fold = fields.get(name);
+    fold.remove(value);
+    if (fold.count == 0) {
+      fields.remove(name);
+    }
+  }
+
+  /** One pass over the online members gives every field whose bound left its bounds back. */
+  private void refreshStaleBounds() {
+    List<FieldFold> stale = fields.values().stream().filter(fold -> fold.boundsStale).toList();
+    if (stale.isEmpty()) {
+      return;
+    }
+    stale.forEach(FieldFold::clearBounds);
+    for (Member member : members.values()) {
+      if (member.online()) {
+        member.numbers().forEach((name, value) -> {
+          FieldFold fold = fields.get(name);
+          if (fold.boundsStale) {
+            fold.widen(value);
+          }
+        });
+      }
+    }
+    stale.forEach(fold -> fold.boundsStale = false);
+  }
+
+  /** One field's running count and sum, and its bounds unless a value that held one left. */
   private static final class FieldFold {
-    private final TreeMap<Double, Integer> values = new TreeMap<>();
     private long count;
     private double sum;
+    private double min = Double.POSITIVE_INFINITY;
+    private double max = Double.NEGATIVE_INFINITY;
+    private boolean boundsStale;
 
     void add(double value) {
-      values.merge(value, 1, Integer::sum);
       count++;
       sum += value;
+      if (!boundsStale) {
+        widen(value);
+      }
     }
 
     void remove(double value) {
-      values.computeIfPresent(value, (v, n) -> n == 1 ? null : n - 1);
       count--;
       sum -= value;
+      if (value <= min || value >= max) {
+        boundsStale = true;
+      }
+    }
+
+    void widen(double value) {
+      min = Math.min(min, value);
+      max = Math.max(max, value);
+    }
+
+    void clearBounds() {
+      min = Double.POSITIVE_INFINITY;
+      max = Double.NEGATIVE_INFINITY;
     }
 
     FieldStats stats() {
-      return new FieldStats(count, sum, values.firstKey(), values.lastKey());
+      return new FieldStats(count, sum, min, max);
     }
   }
 }

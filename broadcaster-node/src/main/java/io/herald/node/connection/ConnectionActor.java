@@ -70,8 +70,12 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   private record PublishAccepted(TopicEntity.Published published) implements Command {}
 
-  private record ReportAnswered(long requestId, DeviceEntity.StateReported reply, Throwable failure)
-      implements Command {}
+  private record ReportAnswered(DeviceEntity.StateReported reply) implements Command {}
+
+  /** The oldest waiting state report may be overdue. */
+  private enum ReportsOverdue implements Command {
+    INSTANCE
+  }
 
   public static Behavior<Command> create(String sessionId, DeviceIdentity identity, OutboundPort port,
       ConnectionServices services) {
@@ -80,6 +84,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   }
 
   private static final Duration DEVICE_TIMEOUT = Duration.ofSeconds(5);
+  /** State reports one connection may have waiting for its entity's answer. */
+  static final int MAX_PENDING_REPORTS = 256;
 
   private final TimerScheduler<Command> timers;
   private final String sessionId;
@@ -92,6 +98,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private final Subscriber asSubscriber;
   /** Made on the first publish that asks for an answer: most devices never publish. */
   private ActorRef<TopicEntity.Published> publishAcks;
+  /** Made with the first state report, as is the adapter its answers come through. */
+  private PendingReports pendingReports;
+  private ActorRef<DeviceEntity.StateReported> reportAnswers;
   private final Set<String> subscriptions = new HashSet<>();
   private final TokenBucket publishAllowance;
   private final TokenBucket errorAllowance;
@@ -153,6 +162,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       return onPublishAccepted(accepted);
     } else if (command instanceof ReportAnswered answered) {
       return onReportAnswered(answered);
+    } else if (command instanceof ReportsOverdue) {
+      return onReportsOverdue();
     } else if (command instanceof PushDesired push) {
       return onPushDesired(push);
     } else if (command instanceof HeartbeatTick) {
@@ -267,20 +278,51 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       rateLimited(report.requestId(), "state report");
       return;
     }
-    getContext().ask(DeviceEntity.StateReported.class, device, DEVICE_TIMEOUT,
-        replyTo -> new DeviceEntity.ReportState(report.fields(), report.replace(), report.remove(), replyTo),
-        (reply, failure) -> new ReportAnswered(report.requestId(), reply, failure));
+    if (pendingReports == null) {
+      pendingReports = new PendingReports(MAX_PENDING_REPORTS);
+      reportAnswers = getContext().messageAdapter(DeviceEntity.StateReported.class, ReportAnswered::new);
+    }
+    if (pendingReports.isFull()) {
+      metrics.error(ErrorCode.UNAVAILABLE);
+      send(ServerFrames.error(report.requestId(), ErrorCode.UNAVAILABLE, MAX_PENDING_REPORTS
+          + " state reports already wait for the device's state to answer; report dropped"));
+      return;
+    }
+    // One timer per connection, not one per report: an ask would schedule a timeout and a
+    // temporary actor for every report.
+    if (pendingReports.isEmpty() && !timers.isTimerActive(ReportsOverdue.INSTANCE)) {
+      timers.startSingleTimer(ReportsOverdue.INSTANCE, DEVICE_TIMEOUT);
+    }
+    long correlation = pendingReports.sent(report.requestId(), services.nanoClock().getAsLong());
+    device.tell(new DeviceEntity.ReportState(report.fields(), report.replace(), report.remove(), correlation,
+        reportAnswers));
   }
 
   private Behavior<Command> onReportAnswered(ReportAnswered answered) {
-    if (answered.failure() != null) {
-      metrics.error(ErrorCode.UNAVAILABLE);
-      send(ServerFrames.error(answered.requestId(), ErrorCode.UNAVAILABLE, "device state did not answer in time"));
-    } else if (answered.reply().accepted()) {
+    DeviceEntity.StateReported reply = answered.reply();
+    long requestId = pendingReports.answered(reply.correlationId());
+    if (requestId == PendingReports.UNKNOWN) {
+      return this; // given up on already, and answered so
+    }
+    if (reply.accepted()) {
       metrics.stateUpdated();
-      send(ServerFrames.stateAccepted(answered.requestId(), answered.reply().version()));
+      send(ServerFrames.stateAccepted(requestId, reply.version()));
     } else {
-      refuse(answered.requestId(), answered.reply().error(), answered.reply().message());
+      refuse(requestId, reply.error(), reply.message());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onReportsOverdue() {
+    long now = services.nanoClock().getAsLong();
+    long timeout = DEVICE_TIMEOUT.toNanos();
+    for (long requestId : pendingReports.overdue(now, timeout)) {
+      metrics.error(ErrorCode.UNAVAILABLE);
+      send(ServerFrames.error(requestId, ErrorCode.UNAVAILABLE, "device state did not answer in time"));
+    }
+    if (!pendingReports.isEmpty()) {
+      timers.startSingleTimer(ReportsOverdue.INSTANCE,
+          Duration.ofNanos(pendingReports.nanosUntilNextOverdue(now, timeout)));
     }
     return this;
   }

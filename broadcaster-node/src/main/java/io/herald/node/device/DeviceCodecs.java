@@ -41,18 +41,20 @@ public final class DeviceCodecs {
             bytes -> new DeviceEntity.Disconnect(DeviceDisconnect.parseFrom(bytes).getSessionId())),
         ClusterCodec.of(DeviceEntity.ReportState.class, "dr",
             m -> DeviceReportState.newBuilder().putAllFields(StateValues.toWire(m.fields())).setReplace(m.replace())
-                .addAllRemove(m.remove()).setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
+                .addAllRemove(m.remove()).setCorrelationId(m.correlationId())
+                .setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
             bytes -> {
               DeviceReportState m = DeviceReportState.parseFrom(bytes);
               return new DeviceEntity.ReportState(StateValues.fromWire(m.getFieldsMap()), m.getReplace(),
-                  List.copyOf(m.getRemoveList()), refs.resolveActorRef(m.getReplyTo()));
+                  List.copyOf(m.getRemoveList()), m.getCorrelationId(), refs.resolveActorRef(m.getReplyTo()));
             }),
         ClusterCodec.of(DeviceEntity.StateReported.class, "drr",
-            m -> DeviceStateReported.newBuilder().setVersion(m.version()).setError(m.error()).setMessage(m.message())
-                .setAccepted(m.accepted()).build().toByteArray(),
+            m -> DeviceStateReported.newBuilder().setCorrelationId(m.correlationId()).setVersion(m.version())
+                .setError(m.error()).setMessage(m.message()).setAccepted(m.accepted()).build().toByteArray(),
             bytes -> {
               DeviceStateReported m = DeviceStateReported.parseFrom(bytes);
-              return new DeviceEntity.StateReported(m.getVersion(), m.getError(), m.getMessage());
+              return new DeviceEntity.StateReported(m.getCorrelationId(), m.getVersion(), m.getError(),
+                  m.getMessage());
             }),
         ClusterCodec.of(DeviceEntity.Interest.class, "di",
             m -> DeviceTopicInterest.newBuilder().setTopic(m.topic().suffix()).setFollowed(m.followed())

@@ -50,11 +50,13 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   /** That connection ended. */
   public record Disconnect(String sessionId) implements Command {}
 
+  /** A report; {@code correlationId} comes back in the {@link StateReported} answer. */
   public record ReportState(Map<String, FieldValue> fields, boolean replace, List<String> remove,
-      ActorRef<StateReported> replyTo) implements Command {}
+      long correlationId, ActorRef<StateReported> replyTo) implements Command {}
 
   /** The answer to a report: the new version, or why it was refused. */
-  public record StateReported(long version, ErrorCode error, String message) implements ClusterMessage {
+  public record StateReported(long correlationId, long version, ErrorCode error, String message)
+      implements ClusterMessage {
     public boolean accepted() {
       return error == ErrorCode.ERROR_CODE_UNSPECIFIED;
     }
@@ -202,10 +204,12 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     long before = state.reportedVersion();
     Optional<String> refused = state.report(report.fields(), report.replace(), report.remove());
     if (refused.isPresent()) {
-      report.replyTo().tell(new StateReported(state.reportedVersion(), ErrorCode.STATE_TOO_LARGE, refused.get()));
+      report.replyTo().tell(new StateReported(report.correlationId(), state.reportedVersion(),
+          ErrorCode.STATE_TOO_LARGE, refused.get()));
       return this;
     }
-    report.replyTo().tell(new StateReported(state.reportedVersion(), ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
+    report.replyTo().tell(new StateReported(report.correlationId(), state.reportedVersion(),
+        ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
     if (state.reportedVersion() != before) {
       publish(DeviceTopic.STATE);
       tellGroups();

@@ -54,24 +54,49 @@ class AggregateTest {
   }
 
   @Test
-  void matchesAFreshComputationAfterManyRandomChanges() {
+  void matchesAFreshComputationThroughoutManyRandomChanges() {
     Random random = new Random(42);
-    Map<String, Double> truth = new TreeMap<>();
+    Map<String, Map<String, Double>> onlineTruth = new TreeMap<>();
     for (int i = 0; i < 20_000; i++) {
       String member = "m" + random.nextInt(200);
-      if (random.nextInt(10) == 0) {
+      int action = random.nextInt(10);
+      if (action == 0) {
         aggregate.remove(member);
-        truth.remove(member);
+        onlineTruth.remove(member);
       } else {
-        double value = Math.round(random.nextGaussian() * 1000) / 10.0;
-        aggregate.update(member, true, Map.of("v", value));
-        truth.put(member, value);
+        Map<String, Double> numbers = new TreeMap<>();
+        numbers.put("v", Math.round(random.nextGaussian() * 1000) / 10.0);
+        if (random.nextBoolean()) {
+          numbers.put("w", (double) random.nextInt(5));
+        }
+        boolean online = action != 1;
+        aggregate.update(member, online, numbers);
+        if (online) {
+          onlineTruth.put(member, numbers);
+        } else {
+          onlineTruth.remove(member);
+        }
+      }
+      if (i % 97 == 0) {
+        assertMatches(onlineTruth, "v");
+        assertMatches(onlineTruth, "w");
       }
     }
-    Aggregate.FieldStats stats = aggregate.snapshot().fields().get("v");
-    assertEquals(truth.size(), stats.count());
-    assertEquals(truth.values().stream().mapToDouble(d -> d).min().orElseThrow(), stats.min());
-    assertEquals(truth.values().stream().mapToDouble(d -> d).max().orElseThrow(), stats.max());
-    assertEquals(truth.values().stream().mapToDouble(d -> d).sum(), stats.sum(), 1e-6);
+    assertMatches(onlineTruth, "v");
+    assertMatches(onlineTruth, "w");
+  }
+
+  private void assertMatches(Map<String, Map<String, Double>> onlineTruth, String field) {
+    double[] values = onlineTruth.values().stream().filter(numbers -> numbers.containsKey(field))
+        .mapToDouble(numbers -> numbers.get(field)).toArray();
+    Aggregate.FieldStats stats = aggregate.snapshot().fields().get(field);
+    if (values.length == 0) {
+      assertEquals(null, stats);
+      return;
+    }
+    assertEquals(values.length, stats.count());
+    assertEquals(java.util.Arrays.stream(values).min().orElseThrow(), stats.min());
+    assertEquals(java.util.Arrays.stream(values).max().orElseThrow(), stats.max());
+    assertEquals(java.util.Arrays.stream(values).sum(), stats.sum(), 1e-6);
   }
 }

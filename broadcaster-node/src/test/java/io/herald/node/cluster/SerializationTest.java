@@ -53,9 +53,9 @@ class SerializationTest {
     return Stream.of(
         new DeviceEntity.Connect("s1", "node-1", probe.getRef().unsafeUpcast(), List.of("g1", "g2")),
         new DeviceEntity.Disconnect("s1"),
-        new DeviceEntity.ReportState(state, true, List.of("old"), probe.getRef().unsafeUpcast()),
-        new DeviceEntity.StateReported(7, ErrorCode.ERROR_CODE_UNSPECIFIED, ""),
-        new DeviceEntity.StateReported(7, ErrorCode.STATE_TOO_LARGE, "too many fields"),
+        new DeviceEntity.ReportState(state, true, List.of("old"), 11, probe.getRef().unsafeUpcast()),
+        new DeviceEntity.StateReported(11, 7, ErrorCode.ERROR_CODE_UNSPECIFIED, ""),
+        new DeviceEntity.StateReported(11, 7, ErrorCode.STATE_TOO_LARGE, "too many fields"),
         new DeviceEntity.AckDesired(3),
         new DeviceEntity.GetDevice(probe.getRef().unsafeUpcast()),
         new DeviceSnapshot("d1", true, state, 7, Map.of("t", new FieldValue.Number(22)), 2, 1, true, "node-1", "s1",

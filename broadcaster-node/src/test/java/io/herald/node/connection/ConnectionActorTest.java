@@ -77,12 +77,39 @@ class ConnectionActorTest {
         new ClientRequest.ReportState(9, Map.of("t", new FieldValue.Number(1)), false, List.of())));
 
     DeviceEntity.ReportState report = device.expectMessageClass(DeviceEntity.ReportState.class);
-    report.replyTo().tell(new DeviceEntity.StateReported(4, ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
+    report.replyTo().tell(new DeviceEntity.StateReported(report.correlationId(), 4, ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
 
     awaitFrames(2);
     ServerFrame accepted = port.frames().get(1);
     assertEquals(9, accepted.getRequestId());
     assertEquals(4, accepted.getStateAccepted().getVersion());
+  }
+
+  @Test
+  void aReportTheEntityDoesNotAnswerInTimeIsAnsweredUnavailableAndItsLateAnswerDropped() {
+    ActorRef<ConnectionActor.Command> connection = start(settings(Duration.ofSeconds(30)));
+    device.expectMessageClass(DeviceEntity.Connect.class);
+    // The same request id twice: each report is answered on its own.
+    for (int i = 0; i < 2; i++) {
+      connection.tell(new ConnectionActor.Inbound(gate,
+          new ClientRequest.ReportState(5, Map.of("t", new FieldValue.Number(i)), false, List.of())));
+    }
+    DeviceEntity.ReportState first = device.expectMessageClass(DeviceEntity.ReportState.class);
+    DeviceEntity.ReportState second = device.expectMessageClass(DeviceEntity.ReportState.class);
+    second.replyTo().tell(new DeviceEntity.StateReported(second.correlationId(), 2, ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
+    awaitFrames(2);
+    assertEquals(2, port.frames().get(1).getStateAccepted().getVersion());
+
+    nanos.addAndGet(Duration.ofSeconds(6).toNanos());
+    awaitFrames(3, Duration.ofSeconds(8));
+    ServerFrame gaveUp = port.frames().get(2);
+    assertEquals(5, gaveUp.getRequestId());
+    assertEquals(ErrorCode.UNAVAILABLE, gaveUp.getError().getCode());
+
+    first.replyTo().tell(new DeviceEntity.StateReported(first.correlationId(), 1, ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
+    connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Ping(6)));
+    awaitFrames(4);
+    assertTrue(port.frames().get(3).hasPong(), "nothing for the late answer: " + port.frames().get(3));
   }
 
   @Test
@@ -216,7 +243,11 @@ class ConnectionActorTest {
   }
 
   private void awaitFrames(int count) {
-    acks.awaitAssert(() -> {
+    awaitFrames(count, Duration.ofSeconds(3));
+  }
+
+  private void awaitFrames(int count, Duration max) {
+    acks.awaitAssert(max, () -> {
       assertTrue(port.frames().size() >= count, "frames so far: " + port.frames());
       return null;
     });

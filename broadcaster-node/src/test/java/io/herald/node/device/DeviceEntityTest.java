@@ -43,7 +43,7 @@ class DeviceEntityTest {
   @Test
   void acceptedReportsAreAnsweredWithTheVersionAndPublishedToTheStateTopic() throws Exception {
     TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
-    entity.tell(new DeviceEntity.ReportState(Map.of("t", number(21)), false, List.of(), replies.getRef()));
+    entity.tell(new DeviceEntity.ReportState(Map.of("t", number(21)), false, List.of(), 1, replies.getRef()));
 
     assertEquals(1, replies.receiveMessage().version());
     var published = topics.receiveMessage();
@@ -80,7 +80,7 @@ class DeviceEntityTest {
   }
 
   private void report(TestProbe<DeviceEntity.StateReported> replies, double value) {
-    entity.tell(new DeviceEntity.ReportState(Map.of("t", number(value)), false, List.of(), replies.getRef()));
+    entity.tell(new DeviceEntity.ReportState(Map.of("t", number(value)), false, List.of(), 1, replies.getRef()));
     replies.receiveMessage();
   }
 
@@ -90,7 +90,7 @@ class DeviceEntityTest {
     assertTrue(groups.expectMessageClass(GroupAggregator.MemberChanged.class).online());
     TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
     entity.tell(new DeviceEntity.ReportState(Map.of("t", number(3), "mode", new FieldValue.Text("eco")), false,
-        List.of(), replies.getRef()));
+        List.of(), 1, replies.getRef()));
     assertEquals(Map.of("t", 3.0), groups.expectMessageClass(GroupAggregator.MemberChanged.class).numbers());
 
     entity.tell(new DeviceEntity.Disconnect("s1"));
@@ -105,7 +105,7 @@ class DeviceEntityTest {
   void reportsOverTheLimitsAreRefused() {
     TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
     entity.tell(new DeviceEntity.ReportState(Map.of("t", new FieldValue.Text("x".repeat(40))), false, List.of(),
-        replies.getRef()));
+        1, replies.getRef()));
 
     DeviceEntity.StateReported reply = replies.receiveMessage();
     assertFalse(reply.accepted());

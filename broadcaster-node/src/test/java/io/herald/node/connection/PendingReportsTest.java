@@ -1,0 +1,30 @@
+package io.herald.node.connection;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PendingReportsTest {
+
+  @Test
+  void answersFindTheirRequestOnceAndOverdueReportsLeaveOldestFirst() {
+    PendingReports pending = new PendingReports(3);
+    long first = pending.sent(7, 0);
+    long second = pending.sent(7, 10);
+    long third = pending.sent(8, 20);
+    assertTrue(pending.isFull());
+
+    assertEquals(7, pending.answered(second));
+    assertEquals(PendingReports.UNKNOWN, pending.answered(second), "an answer counts once");
+    assertFalse(pending.isFull());
+
+    assertEquals(List.of(7L), pending.overdue(105, 100), "only the first is 100 ns old");
+    assertEquals(15, pending.nanosUntilNextOverdue(105, 100));
+    assertEquals(PendingReports.UNKNOWN, pending.answered(first), "given up on: its late answer is dropped");
+    assertEquals(8, pending.answered(third));
+    assertTrue(pending.isEmpty());
+  }
+}
