@@ -30,7 +30,7 @@ import org.HdrHistogram.Histogram;
  * herald-load fanout [--subscribers 10000] [--rate 10] [--payload 64] [--duration 30] [--warmup 10] [--workers 2]
  * herald-load topics [--topics 1000] [--subscribers 5000] [--rate 1000] (and fanout's other options)
  * herald-load cluster [--nodes 3] [--subscribers 9000] [--rate 10] [--topics 1] (and fanout's other options)
- * herald-load state [--devices 10000] [--rate 5000] [--groups 10] [--duration 30] [--workers 2]
+ * herald-load state [--devices 10000] [--rate 5000] [--groups 10] [--duration 30] [--warmup 10] [--workers 2]
  * </pre>
  *
  * <p>Every scenario also takes {@code --nodes N} (a local cluster of N nodes, each worker's
@@ -270,6 +270,7 @@ public final class LoadTool {
     int rate = intOption("rate", 5_000);
     int groups = intOption("groups", 10);
     int duration = intOption("duration", 30);
+    int warmup = intOption("warmup", 10);
     int workers = intOption("workers", 2);
     List<NodeProcess> nodes = startNodes(devices);
     NodeProcess node = nodes.get(0);
@@ -298,30 +299,24 @@ public final class LoadTool {
           throw new IllegalStateException(e);
         }
       }).join();
-      System.out.printf("%d devices in %d groups reporting %d/s in all for %d s%n", connected, groups, rate, duration);
+      System.out.printf("%d devices in %d groups reporting %d/s in all for %d s after %d s of warm-up%n", connected,
+          groups, rate, duration, warmup);
+      // The workers count from their start: the measured phase is what it adds to the warm-up.
+      long[] warmedUp = warmup > 0 ? reportState(swarm, rate, warmup) : new long[2];
+      synchronized (snapshotLatency) {
+        snapshotLatency.reset();
+      }
       double nodeCpuBefore = nodeCpuSeconds(nodes);
       double toolCpuBefore = toolCpuSeconds(swarm);
-      List<CompletableFuture<Map<String, String>>> answers = new ArrayList<>();
-      for (WorkerProcess worker : swarm) {
-        answers.add(CompletableFuture.supplyAsync(() -> {
-          try {
-            return worker.ask("state " + rate / workers + " " + duration);
-          } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
-        }));
-      }
-      long accepted = 0;
-      long refused = 0;
-      for (CompletableFuture<Map<String, String>> answer : answers) {
-        accepted += Long.parseLong(answer.join().get("accepted"));
-        refused += Long.parseLong(answer.join().get("refused"));
-      }
+      long[] counts = reportState(swarm, rate, duration);
+      long accepted = counts[0] - warmedUp[0];
+      long refused = counts[1] - warmedUp[1];
       double nodeCpu = nodeCpuSeconds(nodes) - nodeCpuBefore;
       double toolCpu = toolCpuSeconds(swarm) - toolCpuBefore;
       Map<String, Object> state = new LinkedHashMap<>();
       state.put("devices", connected);
       state.put("offeredPerSecond", rate);
+      state.put("warmupSeconds", warmup);
       state.put("acceptedPerSecond", Math.round(accepted / (double) duration));
       state.put("refused", refused);
       state.put("nodes", nodes.size());
@@ -408,6 +403,26 @@ public final class LoadTool {
   /** One reading of a process, by pid. */
   private interface ProcessReading {
     double of(long pid) throws Exception;
+  }
+
+  /** Has every worker's devices report for {@code seconds}; returns the workers' accepted and refused so far. */
+  private static long[] reportState(List<WorkerProcess> swarm, int rate, int seconds) {
+    List<CompletableFuture<Map<String, String>>> answers = new ArrayList<>();
+    for (WorkerProcess worker : swarm) {
+      answers.add(CompletableFuture.supplyAsync(() -> {
+        try {
+          return worker.ask("state " + rate / swarm.size() + " " + seconds);
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }));
+    }
+    long[] counts = new long[2];
+    for (CompletableFuture<Map<String, String>> answer : answers) {
+      counts[0] += Long.parseLong(answer.join().get("accepted"));
+      counts[1] += Long.parseLong(answer.join().get("refused"));
+    }
+    return counts;
   }
 
   /** A reading summed over the nodes: CPU, heap and RSS of a cluster are its nodes' together. */

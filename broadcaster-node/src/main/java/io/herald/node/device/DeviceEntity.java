@@ -275,14 +275,23 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     if (state.hasUnacknowledgedDesired()) {
       pushDesired();
     }
+    // Followers may have been told of this incarnation before the state it restores.
+    for (DeviceTopic topic : DeviceTopic.values()) {
+      publish(topic);
+    }
     return this;
   }
 
   private Behavior<Command> onInterest(Interest interest) {
     if (interest.followed()) {
-      followers.followedBy(interest.topic(), interest.home());
+      boolean newly = followers.followedBy(interest.topic(), interest.home());
       getContext().watchWith(interest.home(), new FollowingHomeStopped(interest.home()));
-      interest.home().tell(new TopicEntity.PublisherFollowing(interest.request()));
+      interest.home().tell(new TopicEntity.PublisherFollowing(interest.request(), getContext().getSelf()));
+      // What changed while nobody was told to publish (this incarnation just started, say):
+      // the view as it is now catches the followers up.
+      if (newly && snapshot().known()) {
+        publish(interest.topic());
+      }
     } else if (followers.unfollowedBy(interest.topic(), interest.home())) {
       getContext().unwatch(interest.home());
     }

@@ -3,29 +3,33 @@ package io.herald.node.device;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * Whether each of a device's own topics has subscribers, as the topic's home last said.
- * A topic not heard of counts as followed: a device entity that starts publishes until a
- * home says nobody listens. An "unfollowed" counts only from the home that last said
- * "followed", or once that home has stopped, so a late word from an earlier home of the
- * topic cannot silence the home that has subscribers now.
+ * Which of a device's own topics have subscribers, as their homes last said. A topic not
+ * heard of has none: a home with subscribers says "followed" to the entity wherever it
+ * is, starting it if need be, and says it again to the next incarnation of an entity that
+ * stops. An "unfollowed" counts only from the home that last said "followed", or once that
+ * home has stopped, so a late word from an earlier home of the topic cannot silence the
+ * home that has subscribers now.
  */
 final class TopicFollowers {
 
   /** The home that said "followed", per topic; null until one did. */
   private ActorRef<?>[] followedBy;
-  /** One bit per topic that a home said nobody follows. */
-  private int unfollowed;
+  /** One bit per followed topic. */
+  private int followed;
 
   boolean followed(DeviceTopic topic) {
-    return (unfollowed & bit(topic)) == 0;
+    return (followed & bit(topic)) != 0;
   }
 
-  void followedBy(DeviceTopic topic, ActorRef<?> home) {
-    unfollowed &= ~bit(topic);
+  /** Returns whether the topic was not followed until now. */
+  boolean followedBy(DeviceTopic topic, ActorRef<?> home) {
+    boolean newly = !followed(topic);
+    followed |= bit(topic);
     if (followedBy == null) {
       followedBy = new ActorRef<?>[DeviceTopic.values().length];
     }
     followedBy[topic.ordinal()] = home;
+    return newly;
   }
 
   /** Whether the word counts; the caller stops watching {@code home} if it does. */
@@ -37,7 +41,7 @@ final class TopicFollowers {
     if (current != null) {
       followedBy[topic.ordinal()] = null;
     }
-    unfollowed |= bit(topic);
+    followed &= ~bit(topic);
     return true;
   }
 

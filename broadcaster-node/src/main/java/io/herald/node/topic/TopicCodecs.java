@@ -54,8 +54,12 @@ public final class TopicCodecs {
                   m.getLastSequence());
             }),
         ClusterCodec.of(TopicEntity.PublisherFollowing.class, "tpf",
-            m -> TopicPublisherFollowing.newBuilder().setRequest(m.request()).build().toByteArray(),
-            bytes -> new TopicEntity.PublisherFollowing(TopicPublisherFollowing.parseFrom(bytes).getRequest())),
+            m -> TopicPublisherFollowing.newBuilder().setRequest(m.request())
+                .setPublisher(refs.toSerializationFormat(m.publisher())).build().toByteArray(),
+            bytes -> {
+              TopicPublisherFollowing m = TopicPublisherFollowing.parseFrom(bytes);
+              return new TopicEntity.PublisherFollowing(m.getRequest(), refs.resolveActorRef(m.getPublisher()));
+            }),
         ClusterCodec.of(TopicRegistry.Registered.class, "trd",
             m -> TopicRegistered.newBuilder().setTopic(m.topic()).setHome(refs.toSerializationFormat(m.home()))
                 .build().toByteArray(),

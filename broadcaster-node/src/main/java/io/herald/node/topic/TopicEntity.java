@@ -37,8 +37,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * stop.
  *
  * <p>A topic with a {@link TopicInterest} publisher (a device's own topics) keeps that
- * publisher told whether anyone follows, and confirms a node's subscribers only once the
- * publisher has said it publishes.
+ * publisher told whether anyone follows, confirms a node's subscribers only once the
+ * publisher has said it publishes, and watches it: a publisher that stops (its shard
+ * moved, its node crashed) is told again, in its next incarnation, while anyone follows.
  */
 public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
 
@@ -63,7 +64,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       implements Command {}
 
   /** The topic's publisher answers {@link TopicInterest#followed}: it publishes from now on. */
-  public record PublisherFollowing(long request) implements Command {}
+  public record PublisherFollowing(long request, ActorRef<?> publisher) implements Command {}
 
   /** One stamped message. */
   public record Message(long sequence, ByteString payload, long publishedAtMillis) {}
@@ -86,6 +87,8 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   private enum FollowAgain implements Command {
     INSTANCE
   }
+
+  private record PublisherStopped(ActorRef<?> publisher) implements Command {}
 
   private record RegistryGone(ActorRef<TopicRegistry.Command> registry) implements Command {}
 
@@ -115,8 +118,8 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   private boolean flushRequested;
   /** Null for a topic whose publishers need not know whether anyone follows. */
   private final TopicInterest interest;
-  /** The publisher answered the latest "followed", and no "unfollowed" went out since. */
-  private boolean publisherFollowing;
+  /** The publisher that answered the latest "followed", watched; null once "unfollowed" went out. */
+  private ActorRef<?> followingPublisher;
   private long followRequest;
   /** Registries whose confirmation waits for the publisher's answer. */
   private final Set<ActorRef<TopicRegistry.Command>> awaitingPublisher = new HashSet<>();
@@ -202,6 +205,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         .onMessage(Idle.class, idle -> onIdle())
         .onMessage(PublisherFollowing.class, this::onPublisherFollowing)
         .onMessage(FollowAgain.class, again -> onFollowAgain())
+        .onMessage(PublisherStopped.class, this::onPublisherStopped)
         // Answers of a recovery that already ended by timeout.
         .onMessage(RegistriesFound.class, found -> this)
         .onMessage(RecoveryTimedOut.class, timedOut -> this)
@@ -211,7 +215,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   private Behavior<Command> onPublish(Publish publish) {
     if (nodes.isEmpty()) {
       if (interest != null) {
-        publisherFollowing = false;
+        forgetPublisher();
         interest.unfollowed(topic, getContext().getSelf());
       }
       publish.replyTo().tell(new Published(topic, 0, publish.correlationId()));
@@ -257,17 +261,16 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   private Behavior<Command> removeNode(ActorRef<TopicRegistry.Command> registry) {
     if (nodes.remove(registry) != null) {
       getContext().unwatch(registry);
-      if (awaitingPublisher.remove(registry) && awaitingPublisher.isEmpty()) {
-        timers.cancel(FollowAgain.INSTANCE);
-      }
+      awaitingPublisher.remove(registry);
       idleIfNoNodes();
     }
     return Behaviors.same();
   }
 
   private Behavior<Command> onPublisherFollowing(PublisherFollowing answer) {
-    if (answer.request() == followRequest && !awaitingPublisher.isEmpty()) {
-      publisherFollowing = true;
+    if (answer.request() == followRequest && followingPublisher == null && !nodes.isEmpty()) {
+      followingPublisher = answer.publisher();
+      getContext().watchWith(followingPublisher, new PublisherStopped(followingPublisher));
       timers.cancel(FollowAgain.INSTANCE);
       awaitingPublisher.forEach(this::confirm);
       awaitingPublisher.clear();
@@ -276,10 +279,30 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   }
 
   private Behavior<Command> onFollowAgain() {
-    if (!awaitingPublisher.isEmpty()) {
+    if (followingPublisher == null && !nodes.isEmpty()) {
       interest.followed(topic, getContext().getSelf(), followRequest);
+    } else {
+      timers.cancel(FollowAgain.INSTANCE);
     }
     return this;
+  }
+
+  /** Its next incarnation starts out publishing nothing: tell it while anyone follows. */
+  private Behavior<Command> onPublisherStopped(PublisherStopped stopped) {
+    if (stopped.publisher().equals(followingPublisher)) {
+      followingPublisher = null;
+      if (!nodes.isEmpty()) {
+        askToFollow();
+      }
+    }
+    return this;
+  }
+
+  private void forgetPublisher() {
+    if (followingPublisher != null) {
+      getContext().unwatch(followingPublisher);
+      followingPublisher = null;
+    }
   }
 
   private Behavior<Command> onFlush() {
@@ -305,21 +328,21 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       getContext().watchWith(registry, new RegistryGone(registry));
       timers.cancel(Idle.INSTANCE);
     }
-    if (interest != null && !publisherFollowing) {
-      awaitPublisher(registry);
+    if (interest != null && followingPublisher == null) {
+      // The node's subscribers are confirmed once the publisher says it publishes.
+      if (!timers.isTimerActive(FollowAgain.INSTANCE)) {
+        askToFollow();
+      }
+      awaitingPublisher.add(registry);
     } else {
       confirm(registry);
     }
   }
 
-  /** The node's subscribers are confirmed once the publisher says it publishes. */
-  private void awaitPublisher(ActorRef<TopicRegistry.Command> registry) {
-    if (awaitingPublisher.isEmpty()) {
-      followRequest++;
-      interest.followed(topic, getContext().getSelf(), followRequest);
-      timers.startTimerWithFixedDelay(FollowAgain.INSTANCE, settings.recoveryTimeout());
-    }
-    awaitingPublisher.add(registry);
+  private void askToFollow() {
+    followRequest++;
+    interest.followed(topic, getContext().getSelf(), followRequest);
+    timers.startTimerWithFixedDelay(FollowAgain.INSTANCE, settings.recoveryTimeout());
   }
 
   private void confirm(ActorRef<TopicRegistry.Command> registry) {

@@ -83,7 +83,7 @@ class SerializationTest {
             new GroupAggregator.MemberChanged("d2", false, Map.of()))),
         new TopicEntity.Publish(ByteString.copyFromUtf8("hello"), 42, probe.getRef().unsafeUpcast()),
         new TopicEntity.Published("a/b", 7, 42),
-        new TopicEntity.PublisherFollowing(3),
+        new TopicEntity.PublisherFollowing(3, probe.getRef()),
         new DeviceEntity.Interest(DeviceTopic.STATE, true, 3, probe.getRef().unsafeUpcast()),
         new DeviceEntity.Interest(DeviceTopic.PRESENCE, false, 0, probe.getRef().unsafeUpcast()),
         new TopicEntity.Register(probe.getRef().unsafeUpcast(), 12),

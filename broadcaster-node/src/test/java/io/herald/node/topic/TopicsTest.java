@@ -177,7 +177,7 @@ class TopicsTest {
   }
 
   @Test
-  void aFollowedTopicConfirmsSubscribersOnlyOnceItsPublisherPublishesAndTellsItWhenNobodyListens() {
+  void aFollowedTopicConfirmsSubscribersOnlyOnceItsPublisherPublishesTellsItsNextIncarnationAndWhenNobodyListens() {
     assertEquals(List.of(0L), publish("followed/meter", 1));
     assertEquals(false, publisher.receiveMessage().followed(), "a publish nobody receives: the publisher may stop");
 
@@ -191,10 +191,16 @@ class TopicsTest {
     publisher.expectNoMessage(Duration.ofMillis(200));
     assertTrue(port.frames().isEmpty(), "no confirmation, and nothing before it, until the publisher answers");
 
-    followed.home().tell(new TopicEntity.PublisherFollowing(followed.request()));
+    TestProbe<Object> firstIncarnation = testKit.createTestProbe();
+    followed.home().tell(new TopicEntity.PublisherFollowing(followed.request(), firstIncarnation.getRef()));
     awaitConfirmation(port);
     assertEquals(List.of(2L), publish("followed/meter", 1));
     awaitMessages(port, List.of(2L));
+
+    firstIncarnation.stop();
+    InterestWord again = publisher.receiveMessage();
+    assertTrue(again.followed() && again.request() > followed.request(), "the next incarnation is told");
+    again.home().tell(new TopicEntity.PublisherFollowing(again.request(), publisher.getRef()));
 
     topics.unsubscribe("followed/meter", subscriber, 2);
     testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
