@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -303,6 +304,7 @@ public final class LoadTool {
           groups, rate, duration, warmup);
       // The workers count from their start: the measured phase is what it adds to the warm-up.
       long[] warmedUp = warmup > 0 ? reportState(swarm, rate, warmup) : new long[2];
+      warmedUp = awaitAnswered(swarm, warmedUp);
       synchronized (snapshotLatency) {
         snapshotLatency.reset();
       }
@@ -423,6 +425,30 @@ public final class LoadTool {
       counts[1] += Long.parseLong(answer.join().get("refused"));
     }
     return counts;
+  }
+
+  /**
+   * Waits until the answers to the reports sent so far have stopped coming (at most 30 s),
+   * so that a node behind at the end of the warm-up is not counted as fast in the
+   * measurement; returns the workers' accepted and refused then.
+   */
+  private static long[] awaitAnswered(List<WorkerProcess> swarm, long[] sofar) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    long[] previous = sofar;
+    while (System.nanoTime() < deadline) {
+      Thread.sleep(1_000);
+      long[] now = new long[2];
+      for (WorkerProcess worker : swarm) {
+        Map<String, String> counts = worker.ask("counts");
+        now[0] += Long.parseLong(counts.get("accepted"));
+        now[1] += Long.parseLong(counts.get("refused"));
+      }
+      if (Arrays.equals(now, previous)) {
+        return now;
+      }
+      previous = now;
+    }
+    return previous;
   }
 
   /** A reading summed over the nodes: CPU, heap and RSS of a cluster are its nodes' together. */

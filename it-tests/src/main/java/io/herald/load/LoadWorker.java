@@ -34,6 +34,7 @@ public final class LoadWorker {
             Thread.sleep(2_000); // the last answers
             reply("accepted=" + swarm.stateAccepted() + " refused=" + swarm.stateRefused());
           }
+          case "counts" -> reply("accepted=" + swarm.stateAccepted() + " refused=" + swarm.stateRefused());
           case "reset" -> {
             swarm.reset(words.length > 1 ? Long.parseLong(words[1]) : 0);
             reply("reset");
