@@ -100,9 +100,12 @@ final class DeviceSwarm implements AutoCloseable {
   /**
    * Has the devices report state at {@code perSecond} reports a second in all, spread over
    * them in 10 ms slots, for {@code seconds}; each report carries its send time in
-   * microseconds as the number field {@code sentAt}. Returns when the time is up.
+   * microseconds as the number field {@code sentAt}. Reports ask for an answer unless
+   * {@code answered} is false (request id 0: only a refusal is answered). Returns when the
+   * time is up.
    */
-  void reportState(int perSecond, int seconds) throws InterruptedException {
+  void reportState(int perSecond, int seconds, boolean answered) throws InterruptedException {
+    long requestId = answered ? 2 : 0;
     if (channels.isEmpty()) {
       Thread.sleep(seconds * 1000L);
       return;
@@ -112,7 +115,7 @@ final class DeviceSwarm implements AutoCloseable {
     var reporting = loop.scheduleAtFixedRate(() -> {
       for (int i = 0; i < perSlot; i++) {
         Channel channel = channels.get((int) (next.getAndIncrement() % channels.size()));
-        send(channel, ClientFrame.newBuilder().setRequestId(2).setReportState(
+        send(channel, ClientFrame.newBuilder().setRequestId(requestId).setReportState(
             io.herald.protocol.v1.ReportState.newBuilder()
                 .putFields("temp", io.herald.protocol.v1.Value.newBuilder()
                     .setNumber(java.util.concurrent.ThreadLocalRandom.current().nextInt(400) / 10.0).build())

@@ -31,7 +31,7 @@ import org.HdrHistogram.Histogram;
  * herald-load fanout [--subscribers 10000] [--rate 10] [--payload 64] [--duration 30] [--warmup 10] [--workers 2]
  * herald-load topics [--topics 1000] [--subscribers 5000] [--rate 1000] (and fanout's other options)
  * herald-load cluster [--nodes 3] [--subscribers 9000] [--rate 10] [--topics 1] (and fanout's other options)
- * herald-load state [--devices 10000] [--rate 5000] [--groups 10] [--duration 30] [--warmup 10] [--workers 2]
+ * herald-load state [--devices 10000] [--rate 5000] [--groups 10] [--duration 30] [--warmup 10] [--answers 1] [--workers 2]
  * </pre>
  *
  * <p>Every scenario also takes {@code --nodes N} (a local cluster of N nodes, each worker's
@@ -272,6 +272,8 @@ public final class LoadTool {
     int groups = intOption("groups", 10);
     int duration = intOption("duration", 30);
     int warmup = intOption("warmup", 10);
+    // 0: reports carry request id 0 and get no answer; accepted ones are counted by the nodes.
+    boolean answered = intOption("answers", 1) != 0;
     int workers = intOption("workers", 2);
     List<NodeProcess> nodes = startNodes(devices);
     NodeProcess node = nodes.get(0);
@@ -303,15 +305,16 @@ public final class LoadTool {
       System.out.printf("%d devices in %d groups reporting %d/s in all for %d s after %d s of warm-up%n", connected,
           groups, rate, duration, warmup);
       // The workers count from their start: the measured phase is what it adds to the warm-up.
-      long[] warmedUp = warmup > 0 ? reportState(swarm, rate, warmup) : new long[2];
-      warmedUp = awaitAnswered(swarm, warmedUp);
+      long[] warmedUp = warmup > 0 ? reportState(swarm, rate, warmup, answered) : new long[2];
+      warmedUp = answered ? awaitAnswered(swarm, warmedUp) : awaitApplied(nodes, warmedUp);
       synchronized (snapshotLatency) {
         snapshotLatency.reset();
       }
       double nodeCpuBefore = nodeCpuSeconds(nodes);
       double toolCpuBefore = toolCpuSeconds(swarm);
-      long[] counts = reportState(swarm, rate, duration);
-      long accepted = counts[0] - warmedUp[0];
+      long appliedBefore = stateUpdates(nodes);
+      long[] counts = reportState(swarm, rate, duration, answered);
+      long accepted = answered ? counts[0] - warmedUp[0] : stateUpdates(nodes) - appliedBefore;
       long refused = counts[1] - warmedUp[1];
       double nodeCpu = nodeCpuSeconds(nodes) - nodeCpuBefore;
       double toolCpu = toolCpuSeconds(swarm) - toolCpuBefore;
@@ -319,6 +322,7 @@ public final class LoadTool {
       state.put("devices", connected);
       state.put("offeredPerSecond", rate);
       state.put("warmupSeconds", warmup);
+      state.put("answered", answered);
       state.put("acceptedPerSecond", Math.round(accepted / (double) duration));
       state.put("refused", refused);
       state.put("nodes", nodes.size());
@@ -408,12 +412,12 @@ public final class LoadTool {
   }
 
   /** Has every worker's devices report for {@code seconds}; returns the workers' accepted and refused so far. */
-  private static long[] reportState(List<WorkerProcess> swarm, int rate, int seconds) {
+  private static long[] reportState(List<WorkerProcess> swarm, int rate, int seconds, boolean answered) {
     List<CompletableFuture<Map<String, String>>> answers = new ArrayList<>();
     for (WorkerProcess worker : swarm) {
       answers.add(CompletableFuture.supplyAsync(() -> {
         try {
-          return worker.ask("state " + rate / swarm.size() + " " + seconds);
+          return worker.ask("state " + rate / swarm.size() + " " + seconds + (answered ? "" : " unanswered"));
         } catch (IOException e) {
           throw new java.io.UncheckedIOException(e);
         }
@@ -449,6 +453,26 @@ public final class LoadTool {
       previous = now;
     }
     return previous;
+  }
+
+  /** Like {@link #awaitAnswered} for unanswered reports: waits until the nodes stop applying. */
+  private static long[] awaitApplied(List<NodeProcess> nodes, long[] sofar) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    long previous = -1;
+    while (System.nanoTime() < deadline) {
+      Thread.sleep(1_000);
+      long now = stateUpdates(nodes);
+      if (now == previous) {
+        break;
+      }
+      previous = now;
+    }
+    return sofar;
+  }
+
+  /** State reports the nodes have applied since they started. */
+  private static long stateUpdates(List<NodeProcess> nodes) {
+    return nodes.stream().mapToLong(node -> node.status().getCountersMap().getOrDefault("state_updates", 0L)).sum();
   }
 
   /** A reading summed over the nodes: CPU, heap and RSS of a cluster are its nodes' together. */

@@ -30,7 +30,8 @@ public final class LoadWorker {
             reply("connected=" + swarm.connected() + " subscribed=" + swarm.subscribed() + " failed=" + swarm.failed());
           }
           case "state" -> {
-            swarm.reportState(Integer.parseInt(words[1]), Integer.parseInt(words[2]));
+            swarm.reportState(Integer.parseInt(words[1]), Integer.parseInt(words[2]),
+                words.length < 4 || !words[3].equals("unanswered"));
             Thread.sleep(2_000); // the last answers
             reply("accepted=" + swarm.stateAccepted() + " refused=" + swarm.stateRefused());
           }

@@ -143,6 +143,27 @@ class DeviceStateTest {
   }
 
   @Test
+  void aReportWithoutARequestIdIsAppliedUnansweredAndARefusedOneStillGetsItsError() {
+    try (RawSocket gauge = RawSocket.connect(node.deviceUri("gauge-3"))) {
+      assertTrue(gauge.next(WAIT).hasWelcome());
+      gauge.sendText("{\"reportState\":{\"fields\":{\"bar\":{\"number\":1.5}}}}");
+      gauge.sendText("{\"requestId\":\"9\",\"ping\":{}}");
+      assertTrue(gauge.next(WAIT).hasPong(), "no answer to the report, so the pong comes next");
+      Await.until(WAIT, "the report is applied",
+          () -> Map.of("bar", 1.5).equals(herald.getDevice("gauge-3").join().reported()));
+
+      StringBuilder tooMany = new StringBuilder();
+      for (int i = 0; i < 9; i++) {
+        tooMany.append(i == 0 ? "" : ",").append("\"f").append(i).append("\":{\"number\":").append(i).append('}');
+      }
+      gauge.sendText("{\"reportState\":{\"fields\":{" + tooMany + "}}}");
+      var refused = gauge.next(WAIT);
+      assertEquals(0, refused.getRequestId());
+      assertEquals(ErrorCode.STATE_TOO_LARGE, refused.getError().getCode());
+    }
+  }
+
+  @Test
   void dashboardsFollowADevicesStateAndPresenceOnItsSystemTopics() throws Exception {
     ConcurrentLinkedQueue<TopicMessage> seen = new ConcurrentLinkedQueue<>();
     DeviceClient dashboard = dashboard("dashboard-1");

@@ -282,6 +282,12 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       pendingReports = new PendingReports(MAX_PENDING_REPORTS);
       reportAnswers = getContext().messageAdapter(DeviceEntity.StateReported.class, ReportAnswered::new);
     }
+    if (report.requestId() == 0) {
+      // No answer wanted: the entity answers only a refusal, which comes back as correlation 0.
+      device.tell(new DeviceEntity.ReportState(report.fields(), report.replace(), report.remove(), 0,
+          reportAnswers));
+      return;
+    }
     if (pendingReports.isFull()) {
       metrics.error(ErrorCode.UNAVAILABLE);
       send(ServerFrames.error(report.requestId(), ErrorCode.UNAVAILABLE, MAX_PENDING_REPORTS
@@ -300,12 +306,11 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   private Behavior<Command> onReportAnswered(ReportAnswered answered) {
     DeviceEntity.StateReported reply = answered.reply();
-    long requestId = pendingReports.answered(reply.correlationId());
+    long requestId = reply.correlationId() == 0 ? 0 : pendingReports.answered(reply.correlationId());
     if (requestId == PendingReports.UNKNOWN) {
       return this; // given up on already, and answered so
     }
     if (reply.accepted()) {
-      metrics.stateUpdated();
       send(ServerFrames.stateAccepted(requestId, reply.version()));
     } else {
       refuse(requestId, reply.error(), reply.message());

@@ -50,7 +50,10 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   /** That connection ended. */
   public record Disconnect(String sessionId) implements Command {}
 
-  /** A report; {@code correlationId} comes back in the {@link StateReported} answer. */
+  /**
+   * A report; {@code correlationId} comes back in the {@link StateReported} answer. With
+   * correlation 0 only a refusal is answered.
+   */
   public record ReportState(Map<String, FieldValue> fields, boolean replace, List<String> remove,
       long correlationId, ActorRef<StateReported> replyTo) implements Command {}
 
@@ -208,8 +211,12 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
           ErrorCode.STATE_TOO_LARGE, refused.get()));
       return this;
     }
-    report.replyTo().tell(new StateReported(report.correlationId(), state.reportedVersion(),
-        ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
+    metrics.stateUpdated();
+    // Correlation 0: the device wants no answer, only to hear of a refusal.
+    if (report.correlationId() != 0) {
+      report.replyTo().tell(new StateReported(report.correlationId(), state.reportedVersion(),
+          ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
+    }
     if (state.reportedVersion() != before) {
       publish(DeviceTopic.STATE);
       tellGroups();

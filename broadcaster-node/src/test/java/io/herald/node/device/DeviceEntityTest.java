@@ -115,6 +115,19 @@ class DeviceEntityTest {
   }
 
   @Test
+  void aReportWithCorrelationZeroIsAnsweredOnlyIfRefused() {
+    TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
+    entity.tell(new DeviceEntity.ReportState(Map.of("t", number(1)), false, List.of(), 0, replies.getRef()));
+    replies.expectNoMessage(Duration.ofMillis(100));
+
+    entity.tell(new DeviceEntity.ReportState(Map.of("t", new FieldValue.Text("x".repeat(40))), false, List.of(),
+        0, replies.getRef()));
+    DeviceEntity.StateReported refused = replies.receiveMessage();
+    assertEquals(0, refused.correlationId());
+    assertEquals(ErrorCode.STATE_TOO_LARGE, refused.error());
+  }
+
+  @Test
   void reportsOverTheLimitsAreRefused() {
     TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
     entity.tell(new DeviceEntity.ReportState(Map.of("t", new FieldValue.Text("x".repeat(40))), false, List.of(),
