@@ -115,7 +115,8 @@ public final class NodeProcess implements AutoCloseable {
           .start();
       int webSocketPort = edge.equals("netty") ? nettyPort : port;
       NodeProcess node = new NodeProcess(process, port, webSocketPort, metricsPort, managementPort, log);
-      node.awaitServing(Duration.ofSeconds(30));
+      // Generous: a node that joins a running cluster shares two cores with three JVMs and their traffic.
+      node.awaitServing(Duration.ofSeconds(60));
       return node;
     } catch (IOException e) {
       throw new IllegalStateException("could not start a node", e);
