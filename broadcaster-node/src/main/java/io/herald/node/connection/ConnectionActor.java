@@ -295,8 +295,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       return;
     }
     // One timer per connection, not one per report: an ask would schedule a timeout and a
-    // temporary actor for every report.
-    if (pendingReports.isEmpty() && !timers.isTimerActive(ReportsOverdue.INSTANCE)) {
+    // temporary actor for every report. It re-arms itself while reports wait.
+    if (!timers.isTimerActive(ReportsOverdue.INSTANCE)) {
       timers.startSingleTimer(ReportsOverdue.INSTANCE, DEVICE_TIMEOUT);
     }
     long correlation = pendingReports.sent(report.requestId(), services.nanoClock().getAsLong());
