@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -304,18 +303,20 @@ public final class LoadTool {
       }).join();
       System.out.printf("%d devices in %d groups reporting %d/s in all for %d s after %d s of warm-up%n", connected,
           groups, rate, duration, warmup);
-      // The workers count from their start: the measured phase is what it adds to the warm-up.
-      long[] warmedUp = warmup > 0 ? reportState(swarm, rate, warmup, answered) : new long[2];
-      warmedUp = answered ? awaitAnswered(swarm, warmedUp) : awaitApplied(nodes, warmedUp);
+      if (warmup > 0) {
+        reportState(swarm, rate, warmup, answered);
+      }
+      // Counts run from the start; a node still behind after the warm-up must not be counted as fast.
+      StateCounts warmedUp = settled(() -> stateCounts(swarm, nodes, answered));
       synchronized (snapshotLatency) {
         snapshotLatency.reset();
       }
       double nodeCpuBefore = nodeCpuSeconds(nodes);
       double toolCpuBefore = toolCpuSeconds(swarm);
-      long appliedBefore = stateUpdates(nodes);
-      long[] counts = reportState(swarm, rate, duration, answered);
-      long accepted = answered ? counts[0] - warmedUp[0] : stateUpdates(nodes) - appliedBefore;
-      long refused = counts[1] - warmedUp[1];
+      reportState(swarm, rate, duration, answered);
+      StateCounts measured = stateCounts(swarm, nodes, answered);
+      long accepted = measured.accepted() - warmedUp.accepted();
+      long refused = measured.refused() - warmedUp.refused();
       double nodeCpu = nodeCpuSeconds(nodes) - nodeCpuBefore;
       double toolCpu = toolCpuSeconds(swarm) - toolCpuBefore;
       Map<String, Object> state = new LinkedHashMap<>();
@@ -411,8 +412,8 @@ public final class LoadTool {
     double of(long pid) throws Exception;
   }
 
-  /** Has every worker's devices report for {@code seconds}; returns the workers' accepted and refused so far. */
-  private static long[] reportState(List<WorkerProcess> swarm, int rate, int seconds, boolean answered) {
+  /** Has every worker's devices report for {@code seconds}; returns when they have. */
+  private static void reportState(List<WorkerProcess> swarm, int rate, int seconds, boolean answered) {
     List<CompletableFuture<Map<String, String>>> answers = new ArrayList<>();
     for (WorkerProcess worker : swarm) {
       answers.add(CompletableFuture.supplyAsync(() -> {
@@ -423,56 +424,49 @@ public final class LoadTool {
         }
       }));
     }
-    long[] counts = new long[2];
-    for (CompletableFuture<Map<String, String>> answer : answers) {
-      counts[0] += Long.parseLong(answer.join().get("accepted"));
-      counts[1] += Long.parseLong(answer.join().get("refused"));
-    }
-    return counts;
+    answers.forEach(CompletableFuture::join);
   }
 
+  /** State reports accepted and refused since the start. */
+  private record StateCounts(long accepted, long refused) {}
+
   /**
-   * Waits until the answers to the reports sent so far have stopped coming (at most 30 s),
-   * so that a node behind at the end of the warm-up is not counted as fast in the
-   * measurement; returns the workers' accepted and refused then.
+   * Accepted reports as the workers' answers count them, or, for unanswered reports, as
+   * the nodes' {@code state_updates} counter does; refusals always come back as errors.
    */
-  private static long[] awaitAnswered(List<WorkerProcess> swarm, long[] sofar) throws Exception {
+  private static StateCounts stateCounts(List<WorkerProcess> swarm, List<NodeProcess> nodes, boolean answered)
+      throws IOException {
+    long accepted = 0;
+    long refused = 0;
+    for (WorkerProcess worker : swarm) {
+      Map<String, String> counts = worker.ask("counts");
+      accepted += Long.parseLong(counts.get("accepted"));
+      refused += Long.parseLong(counts.get("refused"));
+    }
+    if (!answered) {
+      accepted = nodes.stream()
+          .mapToLong(node -> node.status().getCountersMap().getOrDefault("state_updates", 0L)).sum();
+    }
+    return new StateCounts(accepted, refused);
+  }
+
+  private interface Reading<T> {
+    T take() throws Exception;
+  }
+
+  /** Takes a reading each second until it stops moving (at most 30 s); returns the last. */
+  private static <T> T settled(Reading<T> reading) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    long[] previous = sofar;
+    T previous = reading.take();
     while (System.nanoTime() < deadline) {
       Thread.sleep(1_000);
-      long[] now = new long[2];
-      for (WorkerProcess worker : swarm) {
-        Map<String, String> counts = worker.ask("counts");
-        now[0] += Long.parseLong(counts.get("accepted"));
-        now[1] += Long.parseLong(counts.get("refused"));
-      }
-      if (Arrays.equals(now, previous)) {
+      T now = reading.take();
+      if (now.equals(previous)) {
         return now;
       }
       previous = now;
     }
     return previous;
-  }
-
-  /** Like {@link #awaitAnswered} for unanswered reports: waits until the nodes stop applying. */
-  private static long[] awaitApplied(List<NodeProcess> nodes, long[] sofar) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    long previous = -1;
-    while (System.nanoTime() < deadline) {
-      Thread.sleep(1_000);
-      long now = stateUpdates(nodes);
-      if (now == previous) {
-        break;
-      }
-      previous = now;
-    }
-    return sofar;
-  }
-
-  /** State reports the nodes have applied since they started. */
-  private static long stateUpdates(List<NodeProcess> nodes) {
-    return nodes.stream().mapToLong(node -> node.status().getCountersMap().getOrDefault("state_updates", 0L)).sum();
   }
 
   /** A reading summed over the nodes: CPU, heap and RSS of a cluster are its nodes' together. */

@@ -33,7 +33,7 @@ public final class LoadWorker {
             swarm.reportState(Integer.parseInt(words[1]), Integer.parseInt(words[2]),
                 words.length < 4 || !words[3].equals("unanswered"));
             Thread.sleep(2_000); // the last answers
-            reply("accepted=" + swarm.stateAccepted() + " refused=" + swarm.stateRefused());
+            reply("reported");
           }
           case "counts" -> reply("accepted=" + swarm.stateAccepted() + " refused=" + swarm.stateRefused());
           case "reset" -> {
