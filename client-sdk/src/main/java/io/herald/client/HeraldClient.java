@@ -57,6 +57,18 @@ public interface HeraldClient extends AutoCloseable {
    */
   CompletableFuture<DesiredResult> setDesired(String deviceId, Map<String, ?> desired, OptionalLong expectedVersion);
 
+  /**
+   * Replaces the desired state of many devices in one request (scope {@code command}),
+   * each as {@link #setDesired} would without an expected version. One device's refusal does
+   * not fail the others: each has its own outcome. A node takes at most
+   * {@code herald.api.max-batch-devices} devices (1,000 unless configured) per call; more,
+   * or none, fails the future with a {@link HeraldApiException.InvalidRequestException}.
+   *
+   * @param desiredByDevice each device's new desired state, by device id; iteration order is
+   *     the order of the outcomes
+   */
+  CompletableFuture<DesiredBatchResult> setDesiredBatch(Map<String, ? extends Map<String, ?>> desiredByDevice);
+
   /** Reads a group's live aggregates (scope {@code read-state}). */
   CompletableFuture<GroupAggregate> getGroup(String groupId);
 

@@ -227,6 +227,14 @@ class BadInputTest {
     assertEquals(413, tooLarge.statusCode());
     assertEquals(ErrorCode.PAYLOAD_TOO_LARGE, ErrorResponse.parseFrom(tooLarge.body()).getError().getCode());
 
+    HttpResponse<String> twice = http.send(HttpRequest.newBuilder(node.httpUri().resolve("/v1/desired"))
+        .header("Authorization", "Bearer " + NodeProcess.API_KEY)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"devices\": [{\"deviceId\": \"d1\"}, {\"deviceId\": \"d1\"}]}"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, twice.statusCode());
+    assertTrue(twice.body().contains("named more than once"), twice.body());
+
     CompletionException invalidTopic = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
         () -> herald.publish("not a topic", new byte[0]).join());
     HeraldApiException.InvalidRequestException typed =

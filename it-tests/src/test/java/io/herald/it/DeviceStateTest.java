@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.herald.client.DesiredBatchResult;
 import io.herald.client.DesiredResult;
 import io.herald.client.DesiredState;
 import io.herald.client.Device;
@@ -54,7 +55,8 @@ class DeviceStateTest {
         "herald.edge", edge,
         "herald.connection.heartbeat-interval", "1s",
         "herald.connection.heartbeat-timeout", "3s",
-        "herald.device.max-fields", "8"));
+        "herald.device.max-fields", "8",
+        "herald.api.max-batch-devices", "4"));
     herald = node.heraldClient();
   }
 
@@ -128,6 +130,52 @@ class DeviceStateTest {
     Await.until(WAIT, "the acknowledgement is recorded",
         () -> herald.getDevice("lamp-1").join().ackedDesiredVersion() == set.desiredVersion());
     lamp[0].close();
+  }
+
+  @Test
+  void manyDevicesGetTheirDesiredStateInOneRequestAndEachAnswersForItself() {
+    ConcurrentLinkedQueue<DesiredState> commands = new ConcurrentLinkedQueue<>();
+    DeviceClient online = connect("pump-1", List.of(), new DeviceClient.Listener() {
+      @Override
+      public void onDesired(DesiredState desired) {
+        commands.add(desired);
+      }
+    });
+    Map<String, Object> tooMany = new java.util.HashMap<>();
+    for (int i = 0; i < 9; i++) {
+      tooMany.put("f" + i, i);
+    }
+    Map<String, Map<String, ?>> batch = new java.util.LinkedHashMap<>();
+    batch.put("pump-1", Map.of("speed", 3));
+    batch.put("pump-2", Map.of("speed", 4));
+    batch.put("pump-3", tooMany);
+    batch.put("pump/4", Map.of("speed", 5));
+
+    DesiredBatchResult result = herald.setDesiredBatch(batch).join();
+
+    assertEquals(2, result.applied());
+    assertEquals(2, result.refused());
+    assertEquals(List.of("pump-1", "pump-2", "pump-3", "pump/4"),
+        result.outcomes().stream().map(DesiredBatchResult.Outcome::deviceId).toList());
+    DesiredBatchResult.Outcome pushed = result.outcomes().get(0);
+    assertTrue(pushed.applied() && pushed.pushed(), pushed.toString());
+    DesiredBatchResult.Outcome stored = result.outcomes().get(1);
+    assertTrue(stored.applied() && !stored.pushed(), stored.toString());
+    assertEquals(Optional.of(ErrorCode.STATE_TOO_LARGE), result.outcomes().get(2).error());
+    assertEquals(Optional.of(ErrorCode.INVALID_REQUEST), result.outcomes().get(3).error());
+    Await.until(WAIT, "the online pump gets its command", () -> !commands.isEmpty());
+    assertEquals(Map.of("speed", 3.0), commands.peek().desired());
+    assertEquals(Map.of("speed", 4.0), herald.getDevice("pump-2").join().desired());
+    online.close();
+
+    Map<String, Map<String, ?>> overTheLimit = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < 5; i++) {
+      overTheLimit.put("pump-" + (10 + i), Map.of("speed", i));
+    }
+    CompletionException refused = assertThrows(CompletionException.class,
+        () -> herald.setDesiredBatch(overTheLimit).join());
+    assertEquals(400, assertInstanceOf(HeraldApiException.InvalidRequestException.class, refused.getCause()).status());
+    assertThrows(CompletionException.class, () -> herald.setDesiredBatch(Map.of()).join());
   }
 
   @Test

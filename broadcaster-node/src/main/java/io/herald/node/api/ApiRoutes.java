@@ -36,8 +36,12 @@ import io.herald.node.topic.TopicService;
 import io.herald.protocol.Topics;
 import io.herald.protocol.v1.BroadcastRequest;
 import io.herald.protocol.v1.BroadcastResponse;
+import io.herald.protocol.v1.DesiredBatchRequest;
+import io.herald.protocol.v1.DesiredBatchResponse;
 import io.herald.protocol.v1.DevTokenRequest;
 import io.herald.protocol.v1.DevTokenResponse;
+import io.herald.protocol.v1.DeviceDesired;
+import io.herald.protocol.v1.DeviceDesiredResult;
 import io.herald.protocol.v1.Error;
 import io.herald.protocol.v1.ErrorCode;
 import io.herald.protocol.v1.PublishRequest;
@@ -50,9 +54,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -119,6 +125,8 @@ public final class ApiRoutes {
                 completeWithFuture(getDevice(deviceId, BodyFormat.accepted(acceptHeader(request)))))))),
             path("desired", () -> put(() -> withScope(ApiKeys.Scope.COMMAND,
                 () -> withBody(SetDesiredRequest.newBuilder(), (body, format) -> setDesired(deviceId, body, format)))))))),
+        path("desired", () -> post(() -> withScope(ApiKeys.Scope.COMMAND,
+            () -> withBody(DesiredBatchRequest.newBuilder(), this::setDesiredBatch)))),
         pathPrefix("groups", () -> pathPrefix(PathMatchers.segment(), groupId -> get(() -> withScope(
             ApiKeys.Scope.READ_STATE, () -> extractRequest(request -> concat(
                 pathEnd(() -> completeWithFuture(getGroup(groupId, BodyFormat.accepted(acceptHeader(request))))),
@@ -220,8 +228,7 @@ public final class ApiRoutes {
       return CompletableFuture.completedFuture(error(StatusCodes.BAD_REQUEST, ErrorCode.INVALID_REQUEST, e.getMessage(), format));
     }
     OptionalLong expected = request.hasExpectedVersion() ? OptionalLong.of(request.getExpectedVersion()) : OptionalLong.empty();
-    return AskPattern.<DeviceEntity.Command, DeviceEntity.DesiredSet>ask(devices.apply(deviceId),
-            replyTo -> new DeviceEntity.SetDesired(desired, expected, replyTo), settings.publishTimeout(), scheduler)
+    return askSetDesired(deviceId, desired, expected)
         .thenApply(set -> {
           if (set.applied()) {
             return ApiResponses.ok(SetDesiredResponse.newBuilder()
@@ -231,6 +238,77 @@ public final class ApiRoutes {
           return error(status, set.error(), set.message(), format);
         })
         .exceptionally(failure -> overloaded(format));
+  }
+
+  /**
+   * Many devices' desired state in one request: each device is set on its own, and one
+   * device's refusal or silence does not fail the others. A device named twice fails the
+   * whole request, since the order of its two changes would be a guess.
+   */
+  private CompletionStage<HttpResponse> setDesiredBatch(DesiredBatchRequest.Builder request, BodyFormat format) {
+    int count = request.getDevicesCount();
+    if (count == 0 || count > settings.maxBatchDevices()) {
+      return CompletableFuture.completedFuture(error(StatusCodes.BAD_REQUEST, ErrorCode.INVALID_REQUEST,
+          "a desired-state batch names 1 to " + settings.maxBatchDevices() + " devices", format));
+    }
+    Set<String> named = new HashSet<>(count * 2);
+    for (DeviceDesired device : request.getDevicesList()) {
+      if (!named.add(device.getDeviceId())) {
+        return CompletableFuture.completedFuture(error(StatusCodes.BAD_REQUEST, ErrorCode.INVALID_REQUEST,
+            "device " + device.getDeviceId() + " is named more than once", format));
+      }
+    }
+    List<CompletableFuture<DeviceDesiredResult>> results = new ArrayList<>(count);
+    for (DeviceDesired device : request.getDevicesList()) {
+      results.add(setDesiredOf(device).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
+        .thenApply(done -> {
+          DesiredBatchResponse.Builder response = DesiredBatchResponse.newBuilder();
+          for (CompletableFuture<DeviceDesiredResult> result : results) {
+            DeviceDesiredResult deviceResult = result.join(); // all are complete here
+            response.addResults(deviceResult);
+            if (deviceResult.getApplied()) {
+              response.setApplied(response.getApplied() + 1);
+            } else {
+              metrics.error(deviceResult.getError().getCode());
+              response.setRefused(response.getRefused() + 1);
+            }
+          }
+          return ApiResponses.ok(response.build(), format);
+        });
+  }
+
+  /** One device of a batch; never fails, a refusal or a timeout is its result. */
+  private CompletionStage<DeviceDesiredResult> setDesiredOf(DeviceDesired device) {
+    DeviceDesiredResult.Builder result = DeviceDesiredResult.newBuilder().setDeviceId(device.getDeviceId());
+    if (device.getDeviceId().isBlank() || device.getDeviceId().contains("/")) {
+      return CompletableFuture.completedFuture(refused(result, ErrorCode.INVALID_REQUEST,
+          "deviceId must be non-empty and without '/'"));
+    }
+    Map<String, FieldValue> desired;
+    try {
+      desired = StateValues.fromWire(device.getDesiredMap());
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.completedFuture(refused(result, ErrorCode.INVALID_REQUEST, e.getMessage()));
+    }
+    OptionalLong expected = device.hasExpectedVersion() ? OptionalLong.of(device.getExpectedVersion()) : OptionalLong.empty();
+    return askSetDesired(device.getDeviceId(), desired, expected)
+        .thenApply(set -> set.applied()
+            ? result.setApplied(true).setDesiredVersion(set.desiredVersion()).setPushed(set.pushed()).build()
+            : refused(result.setDesiredVersion(set.desiredVersion()), set.error(), set.message()))
+        .exceptionally(failure -> refused(result, ErrorCode.UNAVAILABLE,
+            "the device's state did not answer within " + settings.publishTimeout().toMillis() + " ms; retry it"));
+  }
+
+  private static DeviceDesiredResult refused(DeviceDesiredResult.Builder result, ErrorCode code, String message) {
+    return result.setApplied(false).setError(Error.newBuilder().setCode(code).setMessage(message)).build();
+  }
+
+  private CompletionStage<DeviceEntity.DesiredSet> askSetDesired(String deviceId, Map<String, FieldValue> desired,
+      OptionalLong expected) {
+    return AskPattern.ask(devices.apply(deviceId), replyTo -> new DeviceEntity.SetDesired(desired, expected, replyTo),
+        settings.publishTimeout(), scheduler);
   }
 
   /** Dev mode only: a device token signed with the node's HS256 secret. */

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.herald.client.BroadcastResult;
+import io.herald.client.DesiredBatchResult;
 import io.herald.client.DesiredResult;
 import io.herald.client.Device;
 import io.herald.client.GroupAggregate;
@@ -14,6 +15,10 @@ import io.herald.client.HeraldException;
 import io.herald.client.PublishResult;
 import io.herald.protocol.v1.BroadcastRequest;
 import io.herald.protocol.v1.BroadcastResponse;
+import io.herald.protocol.v1.DesiredBatchRequest;
+import io.herald.protocol.v1.DesiredBatchResponse;
+import io.herald.protocol.v1.DeviceDesired;
+import io.herald.protocol.v1.DeviceDesiredResult;
 import io.herald.protocol.v1.DeviceView;
 import io.herald.protocol.v1.GroupAggregateView;
 import io.herald.protocol.v1.GroupDevicesView;
@@ -121,6 +126,17 @@ public final class HttpHeraldClient implements HeraldClient {
   }
 
   @Override
+  public CompletableFuture<DesiredBatchResult> setDesiredBatch(Map<String, ? extends Map<String, ?>> desiredByDevice) {
+    DesiredBatchRequest.Builder body = DesiredBatchRequest.newBuilder();
+    desiredByDevice.forEach((deviceId, desired) -> body.addDevices(
+        DeviceDesired.newBuilder().setDeviceId(deviceId).putAllDesired(StateFields.toWire(desired))));
+    return post("/v1/desired", body.build(), DesiredBatchResponse::parseFrom)
+        .thenApply(response -> new DesiredBatchResult(
+            response.getResultsList().stream().map(HttpHeraldClient::toOutcome).toList(),
+            response.getApplied(), response.getRefused()));
+  }
+
+  @Override
   public void close() {
     // The JDK client of Java 17 has no close; its threads end when it is unreachable.
   }
@@ -209,6 +225,12 @@ public final class HttpHeraldClient implements HeraldClient {
         .map(HttpHeraldClient::toOutcome)
         .toList();
     return new BroadcastResult(outcomes, response.getAccepted(), response.getRejected());
+  }
+
+  private static DesiredBatchResult.Outcome toOutcome(DeviceDesiredResult result) {
+    return new DesiredBatchResult.Outcome(result.getDeviceId(), result.getApplied(), result.getDesiredVersion(),
+        result.getPushed(), result.hasError() ? Optional.of(result.getError().getCode()) : Optional.empty(),
+        result.getError().getMessage());
   }
 
   private static BroadcastResult.Outcome toOutcome(TopicResult result) {
