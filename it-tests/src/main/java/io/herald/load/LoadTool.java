@@ -31,6 +31,7 @@ import org.HdrHistogram.Histogram;
  * herald-load topics [--topics 1000] [--subscribers 5000] [--rate 1000] (and fanout's other options)
  * herald-load cluster [--nodes 3] [--subscribers 9000] [--rate 10] [--topics 1] (and fanout's other options)
  * herald-load state [--devices 10000] [--rate 5000] [--groups 10] [--duration 30] [--warmup 10] [--answers 1] [--workers 2]
+ *                   [--resident 0]
  * </pre>
  *
  * <p>Every scenario also takes {@code --nodes N} (a local cluster of N nodes, each worker's
@@ -274,9 +275,13 @@ public final class LoadTool {
     // 0: reports carry request id 0 and get no answer; accepted ones are counted by the nodes.
     boolean answered = intOption("answers", 1) != 0;
     int workers = intOption("workers", 2);
+    int resident = intOption("resident", 0);
     List<NodeProcess> nodes = startNodes(devices);
     NodeProcess node = nodes.get(0);
     try {
+      if (resident > 0) {
+        makeResident(nodes, resident);
+      }
       List<WorkerProcess> swarm = startWorkers(nodes, workers, 0, groups);
       long connected = 0;
       for (WorkerProcess worker : swarm) {
@@ -348,6 +353,73 @@ public final class LoadTool {
     } finally {
       nodes.forEach(NodeProcess::close);
     }
+  }
+
+  /**
+   * Makes {@code count} device entities resident the way a fleet's backend would: it sets
+   * the desired state of devices that have not connected yet, in batches of 1,000 through
+   * every node's SDK client in turn. In four steps, with the nodes' heap after GC at each:
+   * bytes per resident entity by slope.
+   */
+  private void makeResident(List<NodeProcess> nodes, int count) throws Exception {
+    int batchSize = 1_000;
+    int batchesInFlight = intOption("resident-in-flight", 8);
+    List<HeraldClient> backends = nodes.stream().map(each -> HeraldClient.create(HeraldClient.Options.builder()
+        .baseUri(each.httpUri()).apiKey(NodeProcess.API_KEY).maxConcurrentRequests(batchesInFlight)
+        .requestTimeout(Duration.ofSeconds(60)).build())).toList();
+    java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(batchesInFlight);
+    AtomicLong refused = new AtomicLong();
+    Map<String, Object> desired = Map.of("reportEvery", 60);
+    int steps = 4;
+    List<double[]> plateaus = new ArrayList<>();
+    plateaus.add(new double[] {0, heapAfterGc(nodes)});
+    System.out.printf("making %d device entities resident%n%14s %14s%n", count, "entities", "heap_after_gc");
+    long started = System.nanoTime();
+    // Time and node CPU while setting, without the forced GCs of the measurements.
+    double settingSeconds = 0;
+    double nodeCpu = 0;
+    int batch = 0;
+    for (int step = 1; step <= steps; step++) {
+      long stepStarted = System.nanoTime();
+      double cpuBefore = nodeCpuSeconds(nodes);
+      int stepEnd = (int) ((long) count * step / steps);
+      for (int first = (int) ((long) count * (step - 1) / steps); first < stepEnd; first += batchSize) {
+        Map<String, Map<String, ?>> devices = new LinkedHashMap<>();
+        for (int i = first; i < Math.min(first + batchSize, stepEnd); i++) {
+          devices.put("fleet-" + i, desired);
+        }
+        window.acquire();
+        backends.get(batch++ % backends.size()).setDesiredBatch(devices).whenComplete((result, failure) -> {
+          refused.addAndGet(failure != null ? devices.size() : result.refused());
+          window.release();
+        });
+      }
+      window.acquire(batchesInFlight);
+      window.release(batchesInFlight);
+      settingSeconds += (System.nanoTime() - stepStarted) / 1e9;
+      nodeCpu += nodeCpuSeconds(nodes) - cpuBefore;
+      long entities = nodes.stream().mapToLong(each -> each.status().getDeviceEntities()).sum();
+      double[] plateau = {entities, heapAfterGc(nodes)};
+      plateaus.add(plateau);
+      System.out.printf("%14d %11.1f MB%n", entities, plateau[1] / 1e6);
+    }
+    backends.forEach(HeraldClient::close);
+    double heapPerEntity = ProcessStats.slope(plateaus.stream().mapToDouble(r -> r[0]).toArray(),
+        plateaus.stream().mapToDouble(r -> r[1]).toArray());
+    long entities = (long) plateaus.get(steps)[0];
+    System.out.printf("%d entities resident (%d not set); set at %.0f/s, node CPU %.0f us each;"
+            + " heap per entity (slope) %.0f bytes; %.1f s in all%n", entities, refused.get(), count / settingSeconds,
+        nodeCpu * 1e6 / count, heapPerEntity, (System.nanoTime() - started) / 1e9);
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("requested", count);
+    summary.put("entities", entities);
+    summary.put("notSet", refused.get());
+    summary.put("setPerSecond", Math.round(count / settingSeconds));
+    summary.put("nodeCpuMicrosPerSet", Math.round(nodeCpu * 1e6 / count));
+    summary.put("heapBytesPerEntity", Math.round(heapPerEntity));
+    summary.put("plateaus", plateaus.stream()
+        .map(r -> Map.of("entities", (long) r[0], "heapBytes", (long) r[1])).toList());
+    results.put("resident", summary);
   }
 
   /**
