@@ -2,6 +2,7 @@ package io.herald.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.herald.client.BroadcastResult;
 import io.herald.client.DeviceClient;
 import io.herald.client.HeraldClient;
 import io.herald.client.PublishResult;
@@ -10,6 +11,7 @@ import io.herald.it.support.Await;
 import io.herald.it.support.EveryDeviceEdge;
 import io.herald.it.support.NodeProcess;
 import io.herald.protocol.WireFormat;
+import io.herald.protocol.v1.ErrorCode;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -108,6 +110,34 @@ class FanOutTest {
       receiver.assertReceivedExactly(quietSequences.get(t));
     }
     assertEquals(0, node.counter("drops.slow_consumer"), "nothing may be dropped at this rate");
+  }
+
+  @Test
+  void aBroadcastReachesEveryValidTopicItNamesAndAnswersForEach() {
+    Map<String, ConcurrentLinkedQueue<TopicMessage>> received = new java.util.LinkedHashMap<>();
+    for (String topic : List.of("news/a", "news/b")) {
+      ConcurrentLinkedQueue<TopicMessage> messages = new ConcurrentLinkedQueue<>();
+      received.put(topic, messages);
+      DeviceClient device = DeviceClient.connect(DeviceClient.Options.builder().uri(node.deviceUri()).build()).join();
+      devices.add(device);
+      device.subscribe(topic, messages::add).join();
+    }
+
+    BroadcastResult result = herald.broadcast(List.of("news/a", "not a topic", "news/b", "$group/g1"),
+        new byte[] {7}).join();
+
+    assertEquals(2, result.accepted());
+    assertEquals(2, result.rejected());
+    assertEquals(List.of("news/a", "not a topic", "news/b", "$group/g1"),
+        result.outcomes().stream().map(BroadcastResult.Outcome::topic).toList());
+    assertEquals(java.util.Optional.of(ErrorCode.INVALID_TOPIC), result.outcomes().get(1).error());
+    assertEquals(java.util.Optional.of(ErrorCode.RESERVED_TOPIC), result.outcomes().get(3).error());
+    Await.until(Duration.ofSeconds(10), "both topics get the payload",
+        () -> received.values().stream().allMatch(messages -> !messages.isEmpty()));
+    for (ConcurrentLinkedQueue<TopicMessage> messages : received.values()) {
+      assertEquals(1, messages.size());
+      org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[] {7}, messages.peek().payload());
+    }
   }
 
   /** The sequences the node gave, ascending: the order in which subscribers must receive them. */

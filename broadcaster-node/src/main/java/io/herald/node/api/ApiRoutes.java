@@ -180,11 +180,10 @@ public final class ApiRoutes {
             .toCompletableFuture());
       }
     }
-    return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
-        .thenApply(done -> {
+    return allOf(results)
+        .thenApply(topicResults -> {
           BroadcastResponse.Builder response = BroadcastResponse.newBuilder();
-          for (CompletableFuture<TopicResult> result : results) {
-            TopicResult topicResult = result.join(); // all are complete here
+          for (TopicResult topicResult : topicResults) {
             response.addResults(topicResult);
             if (topicResult.getAccepted()) {
               response.setAccepted(response.getAccepted() + 1);
@@ -262,11 +261,10 @@ public final class ApiRoutes {
     for (DeviceDesired device : request.getDevicesList()) {
       results.add(setDesiredOf(device).toCompletableFuture());
     }
-    return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
-        .thenApply(done -> {
+    return allOf(results)
+        .thenApply(deviceResults -> {
           DesiredBatchResponse.Builder response = DesiredBatchResponse.newBuilder();
-          for (CompletableFuture<DeviceDesiredResult> result : results) {
-            DeviceDesiredResult deviceResult = result.join(); // all are complete here
+          for (DeviceDesiredResult deviceResult : deviceResults) {
             response.addResults(deviceResult);
             if (deviceResult.getApplied()) {
               response.setApplied(response.getApplied() + 1);
@@ -309,6 +307,12 @@ public final class ApiRoutes {
       OptionalLong expected) {
     return AskPattern.ask(devices.apply(deviceId), replyTo -> new DeviceEntity.SetDesired(desired, expected, replyTo),
         settings.publishTimeout(), scheduler);
+  }
+
+  /** Every result in order, once all are in. */
+  private static <T> CompletionStage<List<T>> allOf(List<CompletableFuture<T>> results) {
+    return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
+        .thenApply(done -> results.stream().map(CompletableFuture::join).toList());
   }
 
   /** Dev mode only: a device token signed with the node's HS256 secret. */
