@@ -159,7 +159,7 @@ public final class ApiRoutes {
             .setTopic(topic)
             .setSequence(published.sequence())
             .build(), format))
-        .exceptionally(failure -> overloaded(format));
+        .exceptionally(failure -> overloaded("accept the publish", format));
   }
 
   private CompletionStage<HttpResponse> broadcast(BroadcastRequest.Builder request, BodyFormat format) {
@@ -193,7 +193,7 @@ public final class ApiRoutes {
           }
           return ApiResponses.ok(response.build(), format);
         })
-        .exceptionally(failure -> overloaded(format));
+        .exceptionally(failure -> overloaded("accept the broadcast", format));
   }
 
   private CompletionStage<HttpResponse> getDevice(String deviceId, BodyFormat format) {
@@ -202,21 +202,21 @@ public final class ApiRoutes {
         .thenApply(device -> device.known()
             ? ApiResponses.ok(DeviceViews.toWire(device), format)
             : error(StatusCodes.NOT_FOUND, ErrorCode.NOT_FOUND, "no device " + deviceId + " has connected or been given state", format))
-        .exceptionally(failure -> overloaded(format));
+        .exceptionally(failure -> overloaded("read the device", format));
   }
 
   private CompletionStage<HttpResponse> getGroup(String groupId, BodyFormat format) {
     return AskPattern.<GroupAggregator.Command, GroupAggregator.AggregateReport>ask(groups.apply(groupId),
             GroupAggregator.GetAggregate::new, settings.publishTimeout(), scheduler)
         .thenApply(report -> ApiResponses.ok(GroupViews.toWire(report.groupId(), report.snapshot()), format))
-        .exceptionally(failure -> overloaded(format));
+        .exceptionally(failure -> overloaded("read the group", format));
   }
 
   private CompletionStage<HttpResponse> getGroupDevices(String groupId, BodyFormat format) {
     return AskPattern.<GroupAggregator.Command, GroupAggregator.GroupMembers>ask(groups.apply(groupId),
             GroupAggregator.QueryMembers::new, settings.publishTimeout(), scheduler)
         .thenApply(members -> ApiResponses.ok(GroupViews.toWire(members), format))
-        .exceptionally(failure -> overloaded(format));
+        .exceptionally(failure -> overloaded("query the group's members", format));
   }
 
   private CompletionStage<HttpResponse> setDesired(String deviceId, SetDesiredRequest.Builder request, BodyFormat format) {
@@ -236,7 +236,7 @@ public final class ApiRoutes {
           StatusCode status = set.error() == ErrorCode.VERSION_CONFLICT ? StatusCodes.CONFLICT : StatusCodes.BAD_REQUEST;
           return error(status, set.error(), set.message(), format);
         })
-        .exceptionally(failure -> overloaded(format));
+        .exceptionally(failure -> overloaded("set the desired state", format));
   }
 
   /**
@@ -384,10 +384,11 @@ public final class ApiRoutes {
     return Optional.of(Error.newBuilder().setCode(code).setMessage(Topics.explain(topic, verdict, maxTopicLength)).build());
   }
 
-  private HttpResponse overloaded(BodyFormat format) {
+  /** 503 for a request the node could not serve in time; {@code what} says what it was. */
+  private HttpResponse overloaded(String what, BodyFormat format) {
     metrics.error(ErrorCode.UNAVAILABLE);
     return ApiResponses.unavailable(ErrorCode.UNAVAILABLE,
-        "the node did not accept the publish within " + settings.publishTimeout().toMillis() + " ms; retry later",
+        "the node could not " + what + " within " + settings.publishTimeout().toMillis() + " ms; retry later",
         settings.retryAfter(), format);
   }
 
