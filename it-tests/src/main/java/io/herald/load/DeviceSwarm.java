@@ -110,10 +110,13 @@ final class DeviceSwarm implements AutoCloseable {
       Thread.sleep(seconds * 1000L);
       return;
     }
-    int perSlot = Math.max(1, perSecond / 100);
     AtomicLong next = new AtomicLong();
+    AtomicLong slots = new AtomicLong();
     var reporting = loop.scheduleAtFixedRate(() -> {
-      for (int i = 0; i < perSlot; i++) {
+      // 100 slots a second; slot k sends its share of the rate, so the total is exact at any rate.
+      long slot = slots.getAndIncrement();
+      long due = (slot + 1) * perSecond / 100 - slot * perSecond / 100;
+      for (long i = 0; i < due; i++) {
         Channel channel = channels.get((int) (next.getAndIncrement() % channels.size()));
         send(channel, ClientFrame.newBuilder().setRequestId(requestId).setReportState(
             io.herald.protocol.v1.ReportState.newBuilder()
