@@ -10,6 +10,7 @@ import io.herald.node.device.DeviceTopicInterest;
 import io.herald.node.edge.DeviceEdge;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.ops.EdgeState;
+import io.herald.node.ops.StartupFailure;
 import io.herald.node.security.AuthSettings;
 import io.herald.node.security.DevCredentials;
 import io.herald.node.security.DeviceTokens;
@@ -47,7 +48,7 @@ public final class Guardian {
     PekkoManagement.get(classic).start().whenComplete((uri, failure) -> {
       if (failure != null) {
         log.error("could not start management HTTP; stopping", failure);
-        new Thread(() -> System.exit(1), "herald-management-failure").start();
+        StartupFailure.stopNode();
       } else {
         log.info("management on {}", uri);
       }

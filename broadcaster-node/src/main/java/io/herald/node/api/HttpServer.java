@@ -6,6 +6,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import io.herald.node.NodeSettings;
 import io.herald.node.connection.ConnectionActor;
 import io.herald.node.connection.LocalConnections;
+import io.herald.node.ops.StartupFailure;
 import io.herald.protocol.v1.ErrorCode;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -50,7 +51,7 @@ public final class HttpServer {
         .whenComplete((binding, failure) -> {
           if (failure != null) {
             log.error("could not bind {}:{}; stopping", settings.httpInterface(), settings.httpPort(), failure);
-            new Thread(() -> System.exit(1), "herald-bind-failure").start();
+            StartupFailure.stopNode();
           } else {
             log.info("Herald node {} serving on http://{}:{}", settings.nodeId(),
                 binding.localAddress().getHostString(), binding.localAddress().getPort());

@@ -2,6 +2,7 @@ package io.herald.node.edge;
 
 import io.herald.node.NodeSettings;
 import io.herald.node.connection.ConnectionServices;
+import io.herald.node.ops.StartupFailure;
 import io.herald.node.security.DeviceTokens;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -41,7 +42,7 @@ public final class DeviceEdge {
           if (failure != null) {
             log.error("could not bind the device edge on {}:{}; stopping", settings.httpInterface(), edge.nettyPort(),
                 failure);
-            new Thread(() -> System.exit(1), "herald-bind-failure").start();
+            StartupFailure.stopNode();
           } else {
             addShutdownTasks(system, netty);
           }

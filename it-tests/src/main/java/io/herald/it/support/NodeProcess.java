@@ -83,6 +83,19 @@ public final class NodeProcess implements AutoCloseable {
 
   private static NodeProcess start(String name, int port, Map<String, String> settings,
       Map<String, String> environment, String... jvmOptions) {
+    NodeProcess node = launch(name, port, settings, environment, jvmOptions);
+    // Generous: a node that joins a running cluster shares two cores with three JVMs and their traffic.
+    node.awaitServing(Duration.ofSeconds(60));
+    return node;
+  }
+
+  /** Launches a node on a given port without waiting for it to serve: for a node that should fail to. */
+  public static NodeProcess launch(String name, int port, Map<String, String> settings) {
+    return launch(name, port, settings, Map.of());
+  }
+
+  private static NodeProcess launch(String name, int port, Map<String, String> settings,
+      Map<String, String> environment, String... jvmOptions) {
     try {
       Path log = Files.createDirectories(Path.of("target", "node-logs")).resolve(name + "-" + port + ".log");
       List<String> command = new ArrayList<>();
@@ -114,10 +127,7 @@ public final class NodeProcess implements AutoCloseable {
           .redirectOutput(log.toFile())
           .start();
       int webSocketPort = edge.equals("netty") ? nettyPort : port;
-      NodeProcess node = new NodeProcess(process, port, webSocketPort, metricsPort, managementPort, log);
-      // Generous: a node that joins a running cluster shares two cores with three JVMs and their traffic.
-      node.awaitServing(Duration.ofSeconds(60));
-      return node;
+      return new NodeProcess(process, port, webSocketPort, metricsPort, managementPort, log);
     } catch (IOException e) {
       throw new IllegalStateException("could not start a node", e);
     }
