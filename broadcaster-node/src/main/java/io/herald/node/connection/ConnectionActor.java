@@ -83,7 +83,6 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
         new ConnectionActor(context, timers, sessionId, identity, port, services)));
   }
 
-  private static final Duration DEVICE_TIMEOUT = Duration.ofSeconds(5);
   /** State reports one connection may have waiting for its entity's answer. */
   static final int MAX_PENDING_REPORTS = 256;
 
@@ -297,7 +296,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     // One timer per connection, not one per report: an ask would schedule a timeout and a
     // temporary actor for every report. It re-arms itself while reports wait.
     if (!timers.isTimerActive(ReportsOverdue.INSTANCE)) {
-      timers.startSingleTimer(ReportsOverdue.INSTANCE, DEVICE_TIMEOUT);
+      timers.startSingleTimer(ReportsOverdue.INSTANCE, settings.reportTimeout());
     }
     long correlation = pendingReports.sent(report.requestId(), services.nanoClock().getAsLong());
     device.tell(new DeviceEntity.ReportState(report.fields(), report.replace(), report.remove(), correlation,
@@ -320,7 +319,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   private Behavior<Command> onReportsOverdue() {
     long now = services.nanoClock().getAsLong();
-    long timeout = DEVICE_TIMEOUT.toNanos();
+    long timeout = settings.reportTimeout().toNanos();
     for (long requestId : pendingReports.overdue(now, timeout)) {
       metrics.error(ErrorCode.UNAVAILABLE);
       send(ServerFrames.error(requestId, ErrorCode.UNAVAILABLE, "device state did not answer in time"));

@@ -4,7 +4,7 @@ import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.Locale;
 
-/** How the node treats each device connection: queues, limits, heartbeats. */
+/** How the node treats each device connection: queues, limits, heartbeats, timeouts. */
 public record ConnectionSettings(
     int outboundQueueSize,
     SlowConsumerPolicy slowConsumerPolicy,
@@ -18,7 +18,8 @@ public record ConnectionSettings(
     Duration heartbeatTimeout,
     int publishRate,
     int publishBurst,
-    int maxProtocolErrors) {
+    int maxProtocolErrors,
+    Duration reportTimeout) {
 
   public ConnectionSettings {
     if (outboundQueueSize < 1 || maxBatchMessages < 1 || maxFrameBytes < 1 || maxConnections < 1) {
@@ -43,6 +44,7 @@ public record ConnectionSettings(
         config.getDuration("heartbeat-timeout"),
         config.getInt("publish-rate"),
         config.getInt("publish-burst"),
-        config.getInt("max-protocol-errors"));
+        config.getInt("max-protocol-errors"),
+        config.getDuration("report-timeout"));
   }
 }

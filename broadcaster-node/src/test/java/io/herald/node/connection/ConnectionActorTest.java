@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 class ConnectionActorTest {
 
   private static final ActorTestKit testKit = ActorTestKit.create();
+  private static final Duration REPORT_TIMEOUT = Duration.ofMillis(500);
   private static final DeviceIdentity OPEN = new DeviceIdentity("d1", List.of(), Optional.empty(), Optional.empty());
 
   private final AtomicLong nanos = new AtomicLong();
@@ -100,8 +101,8 @@ class ConnectionActorTest {
     awaitFrames(2);
     assertEquals(2, port.frames().get(1).getStateAccepted().getVersion());
 
-    nanos.addAndGet(Duration.ofSeconds(6).toNanos());
-    awaitFrames(3, Duration.ofSeconds(8));
+    nanos.addAndGet(REPORT_TIMEOUT.plusSeconds(1).toNanos());
+    awaitFrames(3, Duration.ofSeconds(3));
     ServerFrame gaveUp = port.frames().get(2);
     assertEquals(5, gaveUp.getRequestId());
     assertEquals(ErrorCode.UNAVAILABLE, gaveUp.getError().getCode());
@@ -239,7 +240,7 @@ class ConnectionActorTest {
   /** Three subscriptions, two publishes a burst (and almost no refill), the given heartbeat. */
   private static ConnectionSettings settings(Duration heartbeatInterval) {
     return new ConnectionSettings(64, SlowConsumerPolicy.DROP_OLDEST, 8, 65536, Duration.ofSeconds(1), 4096, 3, 10,
-        heartbeatInterval, heartbeatInterval.multipliedBy(3), 1, 2, 10);
+        heartbeatInterval, heartbeatInterval.multipliedBy(3), 1, 2, 10, REPORT_TIMEOUT);
   }
 
   private void awaitFrames(int count) {
