@@ -18,11 +18,12 @@ public record DesiredBatchResult(List<Outcome> outcomes, int applied, int refuse
    *
    * @param deviceId the device
    * @param applied whether its desired state was replaced
-   * @param desiredVersion its desired version now
+   * @param desiredVersion its desired version now (the current one when refused for a
+   *     version conflict)
    * @param pushed whether it was online and has been sent the new state
-   * @param error why it was refused, when it was: {@code INVALID_REQUEST},
-   *     {@code STATE_TOO_LARGE}, or {@code UNAVAILABLE} when its state did not answer in time
-   *     (safe to retry)
+   * @param error why it was refused, when it was: {@code VERSION_CONFLICT} (its desired
+   *     version was not the expected one), {@code INVALID_REQUEST}, {@code STATE_TOO_LARGE},
+   *     or {@code UNAVAILABLE} when its state did not answer in time (safe to retry)
    * @param message the node's explanation of the refusal, or empty
    */
   public record Outcome(String deviceId, boolean applied, long desiredVersion, boolean pushed,

@@ -69,6 +69,16 @@ public interface HeraldClient extends AutoCloseable {
    */
   CompletableFuture<DesiredBatchResult> setDesiredBatch(Map<String, ? extends Map<String, ?>> desiredByDevice);
 
+  /**
+   * As {@link #setDesiredBatch(Map)}, with an expected version per device where one is
+   * given: a device whose desired version has moved on is refused with
+   * {@code VERSION_CONFLICT} and its current version, and the others are still applied.
+   *
+   * @param changes one per device, each device at most once; their order is the order of
+   *     the outcomes
+   */
+  CompletableFuture<DesiredBatchResult> setDesiredBatch(java.util.List<DesiredChange> changes);
+
   /** Reads a group's live aggregates (scope {@code read-state}). */
   CompletableFuture<GroupAggregate> getGroup(String groupId);
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.client.DesiredBatchResult;
+import io.herald.client.DesiredChange;
 import io.herald.client.DesiredResult;
 import io.herald.client.DesiredState;
 import io.herald.client.Device;
@@ -176,6 +177,25 @@ class DeviceStateTest {
         () -> herald.setDesiredBatch(overTheLimit).join());
     assertEquals(400, assertInstanceOf(HeraldApiException.InvalidRequestException.class, refused.getCause()).status());
     assertThrows(CompletionException.class, () -> herald.setDesiredBatch(Map.of()).join());
+  }
+
+  @Test
+  void aBatchWithExpectedVersionsRefusesOnlyTheDeviceWhoseVersionMovedOn() {
+    herald.setDesiredBatch(Map.of("gate-1", Map.of("open", false), "gate-2", Map.of("open", false))).join();
+
+    DesiredBatchResult result = herald.setDesiredBatch(List.of(
+        new DesiredChange("gate-1", Map.of("open", true), OptionalLong.of(1)),
+        new DesiredChange("gate-2", Map.of("open", true), OptionalLong.of(0)))).join();
+
+    assertEquals(1, result.applied());
+    DesiredBatchResult.Outcome applied = result.outcomes().get(0);
+    assertTrue(applied.applied(), applied.toString());
+    assertEquals(2, applied.desiredVersion());
+    DesiredBatchResult.Outcome conflict = result.outcomes().get(1);
+    assertEquals(Optional.of(ErrorCode.VERSION_CONFLICT), conflict.error());
+    assertEquals(1, conflict.desiredVersion(), "a conflict names the current version");
+    assertEquals(Map.of("open", true), herald.getDevice("gate-1").join().desired());
+    assertEquals(Map.of("open", false), herald.getDevice("gate-2").join().desired());
   }
 
   @Test

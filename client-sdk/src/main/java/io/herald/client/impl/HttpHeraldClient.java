@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.herald.client.BroadcastResult;
 import io.herald.client.DesiredBatchResult;
+import io.herald.client.DesiredChange;
 import io.herald.client.DesiredResult;
 import io.herald.client.Device;
 import io.herald.client.GroupAggregate;
@@ -127,9 +128,21 @@ public final class HttpHeraldClient implements HeraldClient {
 
   @Override
   public CompletableFuture<DesiredBatchResult> setDesiredBatch(Map<String, ? extends Map<String, ?>> desiredByDevice) {
+    List<DesiredChange> changes = new java.util.ArrayList<>(desiredByDevice.size());
+    desiredByDevice.forEach((deviceId, desired) -> changes.add(DesiredChange.of(deviceId, desired)));
+    return setDesiredBatch(changes);
+  }
+
+  @Override
+  public CompletableFuture<DesiredBatchResult> setDesiredBatch(List<DesiredChange> changes) {
     DesiredBatchRequest.Builder body = DesiredBatchRequest.newBuilder();
-    desiredByDevice.forEach((deviceId, desired) -> body.addDevices(
-        DeviceDesired.newBuilder().setDeviceId(deviceId).putAllDesired(StateFields.toWire(desired))));
+    for (DesiredChange change : changes) {
+      DeviceDesired.Builder device = DeviceDesired.newBuilder()
+          .setDeviceId(change.deviceId())
+          .putAllDesired(StateFields.toWire(change.desired()));
+      change.expectedVersion().ifPresent(device::setExpectedVersion);
+      body.addDevices(device);
+    }
     return post("/v1/desired", body.build(), DesiredBatchResponse::parseFrom)
         .thenApply(response -> new DesiredBatchResult(
             response.getResultsList().stream().map(HttpHeraldClient::toOutcome).toList(),
