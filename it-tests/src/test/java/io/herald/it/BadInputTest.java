@@ -235,6 +235,11 @@ class BadInputTest {
     assertEquals(400, twice.statusCode());
     assertTrue(twice.body().contains("named more than once"), twice.body());
 
+    CompletionException tooLongId = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
+        () -> herald.setDesired("d".repeat(129), java.util.Map.of("on", true), java.util.OptionalLong.empty()).join());
+    assertEquals(ErrorCode.INVALID_REQUEST,
+        assertInstanceOf(HeraldApiException.InvalidRequestException.class, tooLongId.getCause()).code());
+
     CompletionException invalidTopic = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
         () -> herald.publish("not a topic", new byte[0]).join());
     HeraldApiException.InvalidRequestException typed =

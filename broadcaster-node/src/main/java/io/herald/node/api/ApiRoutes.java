@@ -220,6 +220,10 @@ public final class ApiRoutes {
   }
 
   private CompletionStage<HttpResponse> setDesired(String deviceId, SetDesiredRequest.Builder request, BodyFormat format) {
+    if (!DeviceIdentity.isValidDeviceId(deviceId)) {
+      return CompletableFuture.completedFuture(error(StatusCodes.BAD_REQUEST, ErrorCode.INVALID_REQUEST,
+          DeviceIdentity.DEVICE_ID_RULE, format));
+    }
     Map<String, FieldValue> desired;
     try {
       desired = StateValues.fromWire(request.getDesiredMap());
@@ -280,9 +284,9 @@ public final class ApiRoutes {
   /** One device of a batch; never fails, a refusal or a timeout is its result. */
   private CompletionStage<DeviceDesiredResult> setDesiredOf(DeviceDesired device) {
     DeviceDesiredResult.Builder result = DeviceDesiredResult.newBuilder().setDeviceId(device.getDeviceId());
-    if (device.getDeviceId().isBlank() || device.getDeviceId().contains("/")) {
+    if (!DeviceIdentity.isValidDeviceId(device.getDeviceId())) {
       return CompletableFuture.completedFuture(refused(result, ErrorCode.INVALID_REQUEST,
-          "deviceId must be non-empty and without '/'"));
+          DeviceIdentity.DEVICE_ID_RULE));
     }
     Map<String, FieldValue> desired;
     try {
@@ -330,9 +334,9 @@ public final class ApiRoutes {
     } catch (IllegalArgumentException e) {
       return CompletableFuture.completedFuture(error(StatusCodes.BAD_REQUEST, ErrorCode.INVALID_REQUEST, e.getMessage(), format));
     }
-    if (identity.deviceId().isBlank() || identity.deviceId().contains("/")) {
+    if (!DeviceIdentity.isValidDeviceId(identity.deviceId())) {
       return CompletableFuture.completedFuture(error(StatusCodes.BAD_REQUEST, ErrorCode.INVALID_REQUEST,
-          "deviceId must be non-empty and without '/'", format));
+          DeviceIdentity.DEVICE_ID_RULE, format));
     }
     Clock clock = Clock.systemUTC();
     String token = DeviceTokens.mintHs256(auth.hs256Secret().get(), identity, ttl, clock);

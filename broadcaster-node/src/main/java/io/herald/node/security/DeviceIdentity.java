@@ -16,6 +16,17 @@ public record DeviceIdentity(
     Optional<List<TopicPattern>> subscribe,
     Optional<List<TopicPattern>> publish) {
 
+  /** What a device id may be, as an error message says it. */
+  public static final String DEVICE_ID_RULE = "a device id is 1 to 128 characters without '/'";
+
+  /**
+   * Whether {@code deviceId} can name a device: it must fit a token's subject and be one
+   * segment of a path ({@code /v1/devices/{id}}, {@code $device/{id}/...}).
+   */
+  public static boolean isValidDeviceId(String deviceId) {
+    return deviceId != null && !deviceId.isBlank() && deviceId.length() <= 128 && !deviceId.contains("/");
+  }
+
   public boolean maySubscribe(String topic) {
     if (topic.startsWith("$device/" + deviceId + "/")) {
       return true;

@@ -101,8 +101,8 @@ public final class DeviceTokens {
       return new Refused("token audience does not include " + settings.audience().get());
     }
     String subject = claims.getSubject();
-    if (subject == null || subject.isBlank() || subject.length() > 128 || subject.contains("/")) {
-      return new Refused("token subject must be a device id of 1 to 128 characters without '/'");
+    if (!DeviceIdentity.isValidDeviceId(subject)) {
+      return new Refused("token subject must be a device id: " + DeviceIdentity.DEVICE_ID_RULE);
     }
     try {
       return new Accepted(new DeviceIdentity(subject,
