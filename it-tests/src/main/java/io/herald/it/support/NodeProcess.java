@@ -320,10 +320,10 @@ public final class NodeProcess implements AutoCloseable {
     return process.pid();
   }
 
-  /** A loopback port no one listens on right now. */
   /** Ports handed out by this JVM: the OS may offer a just-closed port again. */
   private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+  /** A loopback port no one listens on right now, and never handed out before by this JVM. */
   public static int freePort() {
     while (true) {
       try (ServerSocket socket = new ServerSocket(0)) {
