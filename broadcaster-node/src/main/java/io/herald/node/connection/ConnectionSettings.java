@@ -28,6 +28,9 @@ public record ConnectionSettings(
     if (heartbeatTimeout.compareTo(heartbeatInterval) <= 0) {
       throw new IllegalArgumentException("herald.connection.heartbeat-timeout must exceed heartbeat-interval");
     }
+    if (reportTimeout.isNegative() || reportTimeout.isZero()) {
+      throw new IllegalArgumentException("herald.connection.report-timeout must be positive");
+    }
   }
 
   public static ConnectionSettings from(Config config) {
