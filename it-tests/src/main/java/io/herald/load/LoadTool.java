@@ -368,7 +368,7 @@ public final class LoadTool {
         .baseUri(each.httpUri()).apiKey(NodeProcess.API_KEY).maxConcurrentRequests(batchesInFlight)
         .requestTimeout(Duration.ofSeconds(60)).build())).toList();
     java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(batchesInFlight);
-    AtomicLong refused = new AtomicLong();
+    AtomicLong notSet = new AtomicLong();
     Map<String, Object> desired = Map.of("reportEvery", 60);
     int steps = 4;
     List<double[]> plateaus = new ArrayList<>();
@@ -390,7 +390,7 @@ public final class LoadTool {
         }
         window.acquire();
         backends.get(batch++ % backends.size()).setDesiredBatch(devices).whenComplete((result, failure) -> {
-          refused.addAndGet(failure != null ? devices.size() : result.refused());
+          notSet.addAndGet(failure != null ? devices.size() : result.refused());
           window.release();
         });
       }
@@ -408,12 +408,12 @@ public final class LoadTool {
         plateaus.stream().mapToDouble(r -> r[1]).toArray());
     long entities = (long) plateaus.get(steps)[0];
     System.out.printf("%d entities resident (%d not set); set at %.0f/s, node CPU %.0f us each;"
-            + " heap per entity (slope) %.0f bytes; %.1f s in all%n", entities, refused.get(), count / settingSeconds,
+            + " heap per entity (slope) %.0f bytes; %.1f s in all%n", entities, notSet.get(), count / settingSeconds,
         nodeCpu * 1e6 / count, heapPerEntity, (System.nanoTime() - started) / 1e9);
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("requested", count);
     summary.put("entities", entities);
-    summary.put("notSet", refused.get());
+    summary.put("notSet", notSet.get());
     summary.put("setPerSecond", Math.round(count / settingSeconds));
     summary.put("nodeCpuMicrosPerSet", Math.round(nodeCpu * 1e6 / count));
     summary.put("heapBytesPerEntity", Math.round(heapPerEntity));
