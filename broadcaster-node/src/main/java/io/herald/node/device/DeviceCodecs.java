@@ -9,6 +9,8 @@ import io.herald.protocol.cluster.v1.DeviceConnect;
 import io.herald.protocol.cluster.v1.DeviceDesiredSet;
 import io.herald.protocol.cluster.v1.DeviceDisconnect;
 import io.herald.protocol.cluster.v1.DeviceGet;
+import io.herald.protocol.cluster.v1.DeviceLocate;
+import io.herald.protocol.cluster.v1.DeviceLocated;
 import io.herald.protocol.cluster.v1.DeviceReportState;
 import io.herald.protocol.cluster.v1.DeviceRestore;
 import io.herald.protocol.cluster.v1.DeviceSetDesired;
@@ -68,6 +70,12 @@ public final class DeviceCodecs {
         ClusterCodec.of(DeviceEntity.AckDesired.class, "da",
             m -> DeviceAckDesired.newBuilder().setVersion(m.version()).build().toByteArray(),
             bytes -> new DeviceEntity.AckDesired(DeviceAckDesired.parseFrom(bytes).getVersion())),
+        ClusterCodec.of(DeviceEntity.Locate.class, "dl",
+            m -> DeviceLocate.newBuilder().setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
+            bytes -> new DeviceEntity.Locate(refs.resolveActorRef(DeviceLocate.parseFrom(bytes).getReplyTo()))),
+        ClusterCodec.of(DeviceEntity.Located.class, "dlr",
+            m -> DeviceLocated.newBuilder().setEntity(refs.toSerializationFormat(m.entity())).build().toByteArray(),
+            bytes -> new DeviceEntity.Located(refs.resolveActorRef(DeviceLocated.parseFrom(bytes).getEntity()))),
         ClusterCodec.of(DeviceEntity.GetDevice.class, "dg",
             m -> DeviceGet.newBuilder().setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
             bytes -> new DeviceEntity.GetDevice(refs.resolveActorRef(DeviceGet.parseFrom(bytes).getReplyTo()))),

@@ -67,6 +67,15 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
 
   public record AckDesired(long version) implements Command {}
 
+  /**
+   * Asks where this entity lives, so that a connection may send to it without Cluster
+   * Sharding's two hops; answered with {@link Located}.
+   */
+  public record Locate(ActorRef<Located> replyTo) implements Command {}
+
+  /** The answer to {@link Locate}: the entity itself. */
+  public record Located(ActorRef<Command> entity) implements ClusterMessage {}
+
   public record GetDevice(ActorRef<DeviceSnapshot> replyTo) implements Command {}
 
   /** Replaces the desired state; with an expected version, only if it is still current. */
@@ -173,6 +182,9 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
       return onInterest(interest);
     } else if (command instanceof AckDesired ack) {
       return onAckDesired(ack);
+    } else if (command instanceof Locate locate) {
+      locate.replyTo().tell(new Located(getContext().getSelf()));
+      return this;
     } else if (command instanceof GetDevice get) {
       return onGetDevice(get);
     } else if (command instanceof SetDesired set) {

@@ -57,6 +57,8 @@ class SerializationTest {
         new DeviceEntity.StateReported(11, 7, ErrorCode.ERROR_CODE_UNSPECIFIED, ""),
         new DeviceEntity.StateReported(11, 7, ErrorCode.STATE_TOO_LARGE, "too many fields"),
         new DeviceEntity.AckDesired(3),
+        new DeviceEntity.Locate(probe.getRef().unsafeUpcast()),
+        new DeviceEntity.Located(probe.getRef().unsafeUpcast()),
         new DeviceEntity.GetDevice(probe.getRef().unsafeUpcast()),
         new DeviceSnapshot("d1", true, state, 7, Map.of("t", new FieldValue.Number(22)), 2, 1, true, "node-1", "s1",
             Instant.parse("2026-11-22T12:00:00.123Z"), List.of("g1")),
