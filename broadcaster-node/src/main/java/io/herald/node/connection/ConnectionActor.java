@@ -17,7 +17,6 @@ import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
-import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -72,6 +71,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   private record ReportAnswered(DeviceEntity.StateReported reply) implements Command {}
 
+  private record EntityLocated(DeviceEntity.Located located) implements Command {}
+
+  private record EntityStopped(ActorRef<DeviceEntity.Command> entity) implements Command {}
+
   /** The oldest waiting state report may be overdue. */
   private enum ReportsOverdue implements Command {
     INSTANCE
@@ -89,7 +92,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private final TimerScheduler<Command> timers;
   private final String sessionId;
   private final DeviceIdentity identity;
-  private final RecipientRef<DeviceEntity.Command> device;
+  /** The device's entity: through Cluster Sharding, then straight to it once it has said where it is. */
+  private final EntityRoute<DeviceEntity.Command> device;
   private final OutboundPort port;
   private final ConnectionServices services;
   private final ConnectionSettings settings;
@@ -97,9 +101,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private final Subscriber asSubscriber;
   /** Made on the first publish that asks for an answer: most devices never publish. */
   private ActorRef<TopicEntity.Published> publishAcks;
-  /** Made with the first state report, as is the adapter its answers come through. */
-  private PendingReports pendingReports;
+  /** Made with the first state report, as are the adapters its answers come through. */
+  private PendingReports<DeviceEntity.ReportState> pendingReports;
   private ActorRef<DeviceEntity.StateReported> reportAnswers;
+  private ActorRef<DeviceEntity.Located> locatedAnswers;
   private final Set<String> subscriptions = new HashSet<>();
   private final TokenBucket publishAllowance;
   private final TokenBucket errorAllowance;
@@ -116,7 +121,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     this.timers = timers;
     this.sessionId = sessionId;
     this.identity = identity;
-    this.device = services.devices().apply(identity.deviceId());
+    this.device = new EntityRoute<>(services.devices().apply(identity.deviceId()));
     this.port = port;
     this.services = services;
     this.settings = services.settings();
@@ -132,7 +137,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       opened = true;
       metrics.connectionOpened();
       port.offer(ServerFrames.welcome(sessionId, services.nodeId(), settings, services.maxTopicLength()));
-      device.tell(new DeviceEntity.Connect(sessionId, services.nodeId(), context.getSelf(), identity.groups()));
+      device.next().tell(new DeviceEntity.Connect(sessionId, services.nodeId(), context.getSelf(), identity.groups()));
       timers.startTimerWithFixedDelay(HeartbeatTick.INSTANCE, settings.heartbeatInterval().dividedBy(2));
     } else {
       metrics.connectionRefused(ErrorCode.TOO_MANY_CONNECTIONS);
@@ -161,6 +166,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       return onPublishAccepted(accepted);
     } else if (command instanceof ReportAnswered answered) {
       return onReportAnswered(answered);
+    } else if (command instanceof EntityLocated located) {
+      return onEntityLocated(located);
+    } else if (command instanceof EntityStopped stopped) {
+      return onEntityStopped(stopped);
     } else if (command instanceof ReportsOverdue) {
       return onReportsOverdue();
     } else if (command instanceof PushDesired push) {
@@ -204,7 +213,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     } else if (request instanceof ClientRequest.ReportState report) {
       reportState(report);
     } else if (request instanceof ClientRequest.AckDesired ack) {
-      device.tell(new DeviceEntity.AckDesired(ack.version()));
+      device.next().tell(new DeviceEntity.AckDesired(ack.version()));
     } else if (request instanceof ClientRequest.Ping ping) {
       send(ServerFrames.pong(ping.requestId()));
     } else if (request instanceof ClientRequest.Invalid invalid) {
@@ -278,12 +287,13 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       return;
     }
     if (pendingReports == null) {
-      pendingReports = new PendingReports(MAX_PENDING_REPORTS);
+      pendingReports = new PendingReports<>(MAX_PENDING_REPORTS);
       reportAnswers = getContext().messageAdapter(DeviceEntity.StateReported.class, ReportAnswered::new);
+      locatedAnswers = getContext().messageAdapter(DeviceEntity.Located.class, EntityLocated::new);
     }
     if (report.requestId() == 0) {
       // No answer wanted: the entity answers only a refusal, which comes back as correlation 0.
-      device.tell(new DeviceEntity.ReportState(report.fields(), report.replace(), report.remove(), 0,
+      sendToEntity(new DeviceEntity.ReportState(report.fields(), report.replace(), report.remove(), 0,
           reportAnswers));
       return;
     }
@@ -298,9 +308,40 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     if (!timers.isTimerActive(ReportsOverdue.INSTANCE)) {
       timers.startSingleTimer(ReportsOverdue.INSTANCE, settings.reportTimeout());
     }
-    long correlation = pendingReports.sent(report.requestId(), services.nanoClock().getAsLong());
-    device.tell(new DeviceEntity.ReportState(report.fields(), report.replace(), report.remove(), correlation,
-        reportAnswers));
+    sendToEntity(pendingReports.sent(report.requestId(), services.nanoClock().getAsLong(),
+        correlation -> new DeviceEntity.ReportState(report.fields(), report.replace(), report.remove(), correlation,
+            reportAnswers)));
+  }
+
+  /** Sends a report, then, while reports go through sharding, asks the entity where it is. */
+  private void sendToEntity(DeviceEntity.ReportState report) {
+    device.next().tell(report);
+    if (device.startLocating()) {
+      device.sharded().tell(new DeviceEntity.Locate(locatedAnswers));
+    }
+  }
+
+  private Behavior<Command> onEntityLocated(EntityLocated answer) {
+    ActorRef<DeviceEntity.Command> entity = answer.located().entity();
+    if (device.located(entity)) {
+      getContext().watchWith(entity, new EntityStopped(entity));
+    }
+    return this;
+  }
+
+  /**
+   * The entity stopped, most likely because its shard moved. Pekko delivers what the entity
+   * sent before it stopped ahead of this notice (across nodes too), so the reports still
+   * waiting were never handled: they go again through sharding, which holds them until the
+   * shard has its new home.
+   */
+  private Behavior<Command> onEntityStopped(EntityStopped stopped) {
+    if (device.stopped(stopped.entity())) {
+      for (DeviceEntity.ReportState report : pendingReports.unanswered()) {
+        device.next().tell(report);
+      }
+    }
+    return this;
   }
 
   private Behavior<Command> onReportAnswered(ReportAnswered answered) {
@@ -365,7 +406,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private Behavior<Command> onPostStop(PostStop stop) {
     services.connections().closed(getContext().getSelf());
     if (opened) {
-      device.tell(new DeviceEntity.Disconnect(sessionId));
+      device.sharded().tell(new DeviceEntity.Disconnect(sessionId));
     }
     if (!closing && !port.isClosed()) {
       metrics.connectionClosed("by_device");

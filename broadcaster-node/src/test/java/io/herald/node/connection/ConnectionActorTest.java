@@ -96,6 +96,7 @@ class ConnectionActorTest {
           new ClientRequest.ReportState(5, Map.of("t", new FieldValue.Number(i)), false, List.of())));
     }
     DeviceEntity.ReportState first = device.expectMessageClass(DeviceEntity.ReportState.class);
+    device.expectMessageClass(DeviceEntity.Locate.class); // left unanswered: reports stay on sharding
     DeviceEntity.ReportState second = device.expectMessageClass(DeviceEntity.ReportState.class);
     second.replyTo().tell(new DeviceEntity.StateReported(second.correlationId(), 2, ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
     awaitFrames(2);
@@ -111,6 +112,55 @@ class ConnectionActorTest {
     connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Ping(6)));
     awaitFrames(4);
     assertTrue(port.frames().get(3).hasPong(), "nothing for the late answer: " + port.frames().get(3));
+  }
+
+  @Test
+  void reportsGoStraightToTheEntityOnceItSaysWhereItIsAndBackThroughShardingWhenItStops() {
+    TestProbe<DeviceEntity.Command> entity = testKit.createTestProbe();
+    ActorRef<ConnectionActor.Command> connection = start(new ConnectionSettings(64, SlowConsumerPolicy.DROP_OLDEST, 8,
+        65536, Duration.ofSeconds(1), 4096, 3, 10, Duration.ofSeconds(30), Duration.ofSeconds(90), 1, 10, 10,
+        REPORT_TIMEOUT));
+    device.expectMessageClass(DeviceEntity.Connect.class);
+
+    report(connection, 1);
+    accept(device.expectMessageClass(DeviceEntity.ReportState.class));
+    DeviceEntity.Locate locate = device.expectMessageClass(DeviceEntity.Locate.class);
+    report(connection, 2); // went through sharding after the question: no switch on this answer
+    accept(device.expectMessageClass(DeviceEntity.ReportState.class));
+    locate.replyTo().tell(new DeviceEntity.Located(entity.getRef()));
+
+    report(connection, 3);
+    accept(device.expectMessageClass(DeviceEntity.ReportState.class));
+    device.expectMessageClass(DeviceEntity.Locate.class).replyTo().tell(new DeviceEntity.Located(entity.getRef()));
+
+    report(connection, 4);
+    DeviceEntity.ReportState direct = entity.expectMessageClass(DeviceEntity.ReportState.class);
+    assertEquals(Map.of("t", new FieldValue.Number(4)), direct.fields());
+    device.expectNoMessage(Duration.ofMillis(100));
+
+    // The entity stops (its shard moves) without answering: the report goes again through sharding.
+    entity.stop();
+    DeviceEntity.ReportState again = device.expectMessageClass(DeviceEntity.ReportState.class);
+    assertEquals(direct.correlationId(), again.correlationId());
+    accept(again);
+    acks.awaitAssert(() -> {
+      assertTrue(port.frames().stream().anyMatch(frame -> frame.getRequestId() == 4 && frame.hasStateAccepted()),
+          "frames so far: " + port.frames());
+      return null;
+    });
+
+    report(connection, 5);
+    device.expectMessageClass(DeviceEntity.ReportState.class);
+    device.expectMessageClass(DeviceEntity.Locate.class);
+  }
+
+  private static void accept(DeviceEntity.ReportState report) {
+    report.replyTo().tell(new DeviceEntity.StateReported(report.correlationId(), 1, ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
+  }
+
+  private void report(ActorRef<ConnectionActor.Command> connection, int requestId) {
+    connection.tell(new ConnectionActor.Inbound(gate,
+        new ClientRequest.ReportState(requestId, Map.of("t", new FieldValue.Number(requestId)), false, List.of())));
   }
 
   @Test
