@@ -7,6 +7,7 @@ import io.herald.node.connection.ConnectionServices;
 import io.herald.node.connection.LocalConnections;
 import io.herald.node.device.DeviceEntity;
 import io.herald.node.device.DeviceTopicInterest;
+import io.herald.node.device.LostReports;
 import io.herald.node.edge.DeviceEdge;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.ops.EdgeState;
@@ -73,6 +74,7 @@ public final class Guardian {
       TopicService topics = new TopicService(topicRegistry, topicHomes, metrics);
       var groups = GroupAggregator.directory(context.getSystem());
       DeviceEntity.init(context.getSystem(), settings.device(), topics, groups, metrics);
+      context.spawn(LostReports.create(metrics), "lost-reports");
       GroupAggregator.init(context.getSystem(), settings.group(), topics, devices, metrics);
       LocalConnections connections = new LocalConnections(settings.connection().maxConnections(), metrics);
       ConnectionServices services = new ConnectionServices(settings.nodeId(), settings.connection(),

@@ -29,7 +29,12 @@ public final class NodeMetrics {
     /** A device publish or state report refused by the connection's rate limit. */
     RATE_LIMITED,
     /** A publish that arrived at a starting topic home whose hold buffer was full. */
-    TOPIC_RECOVERY
+    TOPIC_RECOVERY,
+    /**
+     * A state report without an answer that reached its device entity just after the
+     * entity stopped, its shard moving (one with an answer is sent again).
+     */
+    ENTITY_STOPPED
   }
 
   /** A running total and its Kamon counter. */

@@ -21,6 +21,7 @@ import java.util.OptionalLong;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -188,6 +189,33 @@ class DeviceEntityTest {
       return null;
     });
     first.stop();
+  }
+
+  @Test
+  void tellsWhereItLivesAndReportsThatFindItStoppedAreCountedOnlyIfNoAnswerWasWanted() {
+    TestProbe<DeviceEntity.Located> located = testKit.createTestProbe();
+    entity.tell(new DeviceEntity.Locate(located.getRef()));
+    assertEquals(entity, located.receiveMessage().entity());
+
+    NodeMetrics metrics = new NodeMetrics();
+    testKit.spawn(LostReports.create(metrics));
+    TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
+    ActorRef<DeviceEntity.Command> stopped = testKit.spawn(Behaviors.stopped());
+    located.awaitAssert(() -> {
+      // Until the listener has subscribed, dead letters pass it unseen: send until one is counted.
+      stopped.tell(new DeviceEntity.ReportState(Map.of("t", number(1)), false, List.of(), 0, replies.getRef()));
+      assertTrue(metrics.snapshot().get("drops.entity_stopped") > 0);
+      return null;
+    });
+    located.expectNoMessage(Duration.ofMillis(300)); // the last of those counted too
+    long sent = metrics.snapshot().get("drops.entity_stopped");
+    stopped.tell(new DeviceEntity.ReportState(Map.of("t", number(1)), false, List.of(), 9, replies.getRef()));
+    stopped.tell(new DeviceEntity.ReportState(Map.of("t", number(2)), false, List.of(), 0, replies.getRef()));
+    located.awaitAssert(() -> {
+      assertEquals(sent + 1, metrics.snapshot().get("drops.entity_stopped"),
+          "only the report without an answer is lost; the other is sent again by its connection");
+      return null;
+    });
   }
 
   private TestProbe<ConnectionActor.Command> connect(String sessionId) {
