@@ -51,6 +51,7 @@ class ClusterTest {
   private static final String ALERTS = "cluster/alerts";
   private static final int SUBSCRIBERS_PER_NODE = 10;
   private static final int FLEET = 300;
+  private static final int REPORTERS = 30;
 
   /** Short timings so that a crash is resolved and shards move within seconds. */
   private static final Map<String, String> SETTINGS = Map.of(
@@ -152,12 +153,27 @@ class ClusterTest {
   @Order(3)
   void aFourthNodeJoinsDuringTrafficTakesShardsAndLosesNothing() {
     setFleetState();
-    try (Traffic traffic = Traffic.start(this, NEWS, List.of(0, 1, 2))) {
+    Map<String, DeviceClient> reporters = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < REPORTERS; i++) {
+      reporters.put("reporter-" + i, connect(i % 3, "reporter-" + i, null));
+    }
+    try (Traffic traffic = Traffic.start(this, NEWS, List.of(0, 1, 2));
+        Reports reports = Reports.start(reporters)) {
       nodes.add(NodeProcess.startClusterMember("c4", clusterPorts[3], clusterPorts[0], SETTINGS));
       Await.until(WAIT, "four members are Up", () -> upMembers(node(0)) == 4);
-      Await.until(WAIT, "shards rebalance to the new node", () -> node(3).status().getDeviceEntities() > 0);
+      // Rebalancing moves a tenth of the shards at a time: by the time the new node holds
+      // 15% of the device entities, some of the reporters have almost surely moved.
+      Await.until(WAIT, "shards rebalance to the new node", () -> deviceEntityShare(3) >= 0.15);
       traffic.stop();
+      reports.stop();
       assertEveryoneReceived(traffic.sequences(), List.of(0, 1, 2));
+      // Reports go straight to their entities once located; those whose entity moved meanwhile
+      // went again through sharding. None is refused or lost.
+      assertEquals(List.of(), reports.failures(), "every report during the rebalance is accepted");
+      for (var reporter : reports.lastAccepted().entrySet()) {
+        Device read = backend(0).getDevice(reporter.getKey()).join();
+        assertEquals(reporter.getValue(), ((Number) read.reported().get("n")).intValue(), reporter.getKey());
+      }
     }
     assertFleetStateIntact();
 
@@ -226,6 +242,12 @@ class ClusterTest {
     } catch (com.google.protobuf.InvalidProtocolBufferException e) {
       throw new AssertionError(e);
     }
+  }
+
+  /** The part of the cluster's device entities that live on node {@code index}. */
+  private double deviceEntityShare(int index) {
+    long all = nodes.stream().mapToLong(node -> node.status().getDeviceEntities()).sum();
+    return all == 0 ? 0 : (double) node(index).status().getDeviceEntities() / all;
   }
 
   private static int upMembers(NodeProcess node) {
@@ -332,6 +354,69 @@ class ClusterTest {
       Device device = client.getDevice(id).join();
       assertEquals(1L, device.desiredVersion(), id);
       assertEquals(i, ((Number) device.desired().get("n")).intValue(), id);
+    }
+  }
+
+  /**
+   * Devices reporting a rising counter until stopped, a few reports of each device in
+   * flight at once, so that some are on their way whenever an entity moves.
+   */
+  private static final class Reports implements AutoCloseable {
+    private static final int IN_FLIGHT = 4;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Map<String, Integer> lastAccepted = new java.util.concurrent.ConcurrentHashMap<>();
+    private final List<String> failures = new CopyOnWriteArrayList<>();
+    private final Thread reporter;
+
+    private Reports(Map<String, DeviceClient> devices) {
+      reporter = new Thread(() -> {
+        for (int n = 1; running.get(); n += IN_FLIGHT) {
+          Map<String, List<CompletableFuture<Long>>> sent = new java.util.LinkedHashMap<>();
+          for (int k = 0; k < IN_FLIGHT; k++) {
+            for (var device : devices.entrySet()) {
+              sent.computeIfAbsent(device.getKey(), id -> new ArrayList<>())
+                  .add(device.getValue().reportState(Map.of("n", n + k)));
+            }
+          }
+          for (var device : sent.entrySet()) {
+            for (int k = 0; k < IN_FLIGHT; k++) {
+              try {
+                device.getValue().get(k).get(15, java.util.concurrent.TimeUnit.SECONDS);
+                lastAccepted.put(device.getKey(), n + k);
+              } catch (Exception refused) {
+                failures.add(device.getKey() + " report " + (n + k) + ": " + refused);
+              }
+            }
+          }
+        }
+      }, "cluster-reports");
+      reporter.start();
+    }
+
+    static Reports start(Map<String, DeviceClient> devices) {
+      return new Reports(devices);
+    }
+
+    void stop() {
+      running.set(false);
+      try {
+        reporter.join(60_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    Map<String, Integer> lastAccepted() {
+      return lastAccepted;
+    }
+
+    List<String> failures() {
+      return failures;
+    }
+
+    @Override
+    public void close() {
+      stop();
     }
   }
 
