@@ -52,6 +52,8 @@ class ClusterTest {
   private static final int SUBSCRIBERS_PER_NODE = 10;
   private static final int FLEET = 300;
   private static final int REPORTERS = 30;
+  /** {@code pekko.cluster.sharding.number-of-shards} of the cluster profiles. */
+  private static final int SHARDS = 1000;
 
   /** Short timings so that a crash is resolved and shards move within seconds. */
   private static final Map<String, String> SETTINGS = Map.of(
@@ -155,15 +157,31 @@ class ClusterTest {
     setFleetState();
     Map<String, DeviceClient> reporters = new java.util.LinkedHashMap<>();
     for (int i = 0; i < REPORTERS; i++) {
-      reporters.put("reporter-" + i, connect(i % 3, "reporter-" + i, null));
+      // Ids that differ only in their last characters hash to neighbouring shards, which
+      // rebalancing tends to move together or not at all: these spread over the shards.
+      String id = "reporter-" + i * 7919;
+      reporters.put(id, connect(i % 3, id, null));
+    }
+    // A dashboard follows every reporter's state: following must survive an entity's move.
+    Map<String, Integer> followedN = new java.util.concurrent.ConcurrentHashMap<>();
+    DeviceClient dashboard = DeviceClient.connect(DeviceClient.Options.builder()
+        .uris(urisFrom(2))
+        .token(NodeProcess.token(new DeviceIdentity("dashboard-reporters", List.of(),
+            Optional.of(List.of(new TopicPattern("$device/+/#"))), Optional.of(List.of()))))
+        .build()).join();
+    devices.add(dashboard);
+    for (String reporter : reporters.keySet()) {
+      dashboard.subscribe("$device/" + reporter + "/state", view -> reportedN(view)
+          .ifPresent(n -> followedN.merge(reporter, n, Math::max))).join();
     }
     try (Traffic traffic = Traffic.start(this, NEWS, List.of(0, 1, 2));
         Reports reports = Reports.start(reporters)) {
       nodes.add(NodeProcess.startClusterMember("c4", clusterPorts[3], clusterPorts[0], SETTINGS));
       Await.until(WAIT, "four members are Up", () -> upMembers(node(0)) == 4);
-      // Rebalancing moves a tenth of the shards at a time: by the time the new node holds
-      // 15% of the device entities, some of the reporters have almost surely moved.
-      Await.until(WAIT, "shards rebalance to the new node", () -> deviceEntityShare(3) >= 0.15);
+      // A new node takes about a quarter of the shards; reports go on until it holds the
+      // entity of at least one reporter (all 30 staying put has odds of about 1 in 5,000).
+      Await.until(WAIT, "a reporter's entity moves to the new node",
+          () -> reporters.keySet().stream().anyMatch(id -> deviceShardsOn(3).contains(deviceShard(id))));
       traffic.stop();
       reports.stop();
       assertEveryoneReceived(traffic.sequences(), List.of(0, 1, 2));
@@ -173,6 +191,8 @@ class ClusterTest {
       for (var reporter : reports.lastAccepted().entrySet()) {
         Device read = backend(0).getDevice(reporter.getKey()).join();
         assertEquals(reporter.getValue(), ((Number) read.reported().get("n")).intValue(), reporter.getKey());
+        Await.until(WAIT, "the dashboard sees " + reporter.getKey() + "'s last report",
+            () -> reporter.getValue().equals(followedN.get(reporter.getKey())));
       }
     }
     assertFleetStateIntact();
@@ -236,6 +256,16 @@ class ClusterTest {
     return backends.computeIfAbsent(node(index), NodeProcess::heraldClient);
   }
 
+  /** The counter a reporter's state view carries, if it carries one. */
+  private static Optional<Integer> reportedN(TopicMessage view) {
+    try {
+      var reported = DeviceView.parseFrom(view.payload()).getReportedMap();
+      return reported.containsKey("n") ? Optional.of((int) reported.get("n").getNumber()) : Optional.empty();
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   private static long reportedVersion(TopicMessage view) {
     try {
       return DeviceView.parseFrom(view.payload()).getReportedVersion();
@@ -244,10 +274,20 @@ class ClusterTest {
     }
   }
 
-  /** The part of the cluster's device entities that live on node {@code index}. */
-  private double deviceEntityShare(int index) {
-    long all = nodes.stream().mapToLong(node -> node.status().getDeviceEntities()).sum();
-    return all == 0 ? 0 : (double) node(index).status().getDeviceEntities() / all;
+  /** The device shards node {@code index} holds, by Pekko Management's shard listing. */
+  private java.util.Set<String> deviceShardsOn(int index) {
+    var shardIds = java.util.regex.Pattern.compile("\"shardId\":\"(\\d+)\"")
+        .matcher(node(index).management("/cluster/shards/device"));
+    java.util.Set<String> shards = new java.util.HashSet<>();
+    while (shardIds.find()) {
+      shards.add(shardIds.group(1));
+    }
+    return shards;
+  }
+
+  /** The shard of a device id, as typed Cluster Sharding's default extractor computes it. */
+  private static String deviceShard(String deviceId) {
+    return Integer.toString(Math.abs(deviceId.hashCode() % SHARDS));
   }
 
   private static int upMembers(NodeProcess node) {
