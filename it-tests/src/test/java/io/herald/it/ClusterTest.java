@@ -19,14 +19,21 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
@@ -54,6 +61,7 @@ class ClusterTest {
   private static final int REPORTERS = 30;
   /** {@code pekko.cluster.sharding.number-of-shards} of the cluster profiles. */
   private static final int SHARDS = 1000;
+  private static final Pattern SHARD_ID = Pattern.compile("\"shardId\":\"(\\d+)\"");
 
   /** Short timings so that a crash is resolved and shards move within seconds. */
   private static final Map<String, String> SETTINGS = Map.of(
@@ -65,7 +73,7 @@ class ClusterTest {
   private final int[] clusterPorts = IntStream.range(0, 4).map(i -> NodeProcess.freePort()).toArray();
   private final List<NodeProcess> nodes = new CopyOnWriteArrayList<>();
   private final List<DeviceClient> devices = new CopyOnWriteArrayList<>();
-  private final Map<NodeProcess, HeraldClient> backends = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<NodeProcess, HeraldClient> backends = new ConcurrentHashMap<>();
   /** Subscribers of each node, by node index. */
   private final List<List<TopicRecorder>> subscribersByNode = new ArrayList<>();
 
@@ -155,7 +163,7 @@ class ClusterTest {
   @Order(3)
   void aFourthNodeJoinsDuringTrafficTakesShardsAndLosesNothing() {
     setFleetState();
-    Map<String, DeviceClient> reporters = new java.util.LinkedHashMap<>();
+    Map<String, DeviceClient> reporters = new LinkedHashMap<>();
     for (int i = 0; i < REPORTERS; i++) {
       // Ids that differ only in their last characters hash to neighbouring shards, which
       // rebalancing tends to move together or not at all: these spread over the shards.
@@ -163,7 +171,7 @@ class ClusterTest {
       reporters.put(id, connect(i % 3, id, null));
     }
     // A dashboard follows every reporter's state: following must survive an entity's move.
-    Map<String, Integer> followedN = new java.util.concurrent.ConcurrentHashMap<>();
+    Map<String, Integer> followedN = new ConcurrentHashMap<>();
     DeviceClient dashboard = DeviceClient.connect(DeviceClient.Options.builder()
         .uris(urisFrom(2))
         .token(NodeProcess.token(new DeviceIdentity("dashboard-reporters", List.of(),
@@ -275,10 +283,9 @@ class ClusterTest {
   }
 
   /** The device shards node {@code index} holds, by Pekko Management's shard listing. */
-  private java.util.Set<String> deviceShardsOn(int index) {
-    var shardIds = java.util.regex.Pattern.compile("\"shardId\":\"(\\d+)\"")
-        .matcher(node(index).management("/cluster/shards/device"));
-    java.util.Set<String> shards = new java.util.HashSet<>();
+  private Set<String> deviceShardsOn(int index) {
+    Matcher shardIds = SHARD_ID.matcher(node(index).management("/cluster/shards/device"));
+    Set<String> shards = new HashSet<>();
     while (shardIds.find()) {
       shards.add(shardIds.group(1));
     }
@@ -404,14 +411,14 @@ class ClusterTest {
   private static final class Reports implements AutoCloseable {
     private static final int IN_FLIGHT = 4;
     private final AtomicBoolean running = new AtomicBoolean(true);
-    private final Map<String, Integer> lastAccepted = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Integer> lastAccepted = new ConcurrentHashMap<>();
     private final List<String> failures = new CopyOnWriteArrayList<>();
     private final Thread reporter;
 
     private Reports(Map<String, DeviceClient> devices) {
       reporter = new Thread(() -> {
         for (int n = 1; running.get(); n += IN_FLIGHT) {
-          Map<String, List<CompletableFuture<Long>>> sent = new java.util.LinkedHashMap<>();
+          Map<String, List<CompletableFuture<Long>>> sent = new LinkedHashMap<>();
           for (int k = 0; k < IN_FLIGHT; k++) {
             for (var device : devices.entrySet()) {
               sent.computeIfAbsent(device.getKey(), id -> new ArrayList<>())
@@ -421,7 +428,7 @@ class ClusterTest {
           for (var device : sent.entrySet()) {
             for (int k = 0; k < IN_FLIGHT; k++) {
               try {
-                device.getValue().get(k).get(15, java.util.concurrent.TimeUnit.SECONDS);
+                device.getValue().get(k).get(15, TimeUnit.SECONDS);
                 lastAccepted.put(device.getKey(), n + k);
               } catch (Exception refused) {
                 failures.add(device.getKey() + " report " + (n + k) + ": " + refused);
