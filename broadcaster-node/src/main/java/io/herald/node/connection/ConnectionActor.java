@@ -316,14 +316,15 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   /** Sends a report, then, while reports go through sharding, asks the entity where it is. */
   private void sendToEntity(DeviceEntity.ReportState report) {
     device.next().tell(report);
-    if (device.startLocating()) {
-      device.sharded().tell(new DeviceEntity.Locate(locatedAnswers));
+    long question = device.nextQuestion();
+    if (question != 0) {
+      device.sharded().tell(new DeviceEntity.Locate(question, locatedAnswers));
     }
   }
 
   private Behavior<Command> onEntityLocated(EntityLocated answer) {
     ActorRef<DeviceEntity.Command> entity = answer.located().entity();
-    if (device.located(entity)) {
+    if (device.located(answer.located().question(), entity)) {
       getContext().watchWith(entity, new EntityStopped(entity));
     }
     return this;

@@ -14,7 +14,9 @@ import org.apache.pekko.actor.typed.RecipientRef;
  * still on its way through sharding. So the route asks where the entity is with a message
  * through sharding, and goes direct only if nothing else went through sharding after the
  * question: its answer then comes after every earlier message was handled. Otherwise it
- * asks again on a later message.
+ * asks again on a later message. Questions are numbered, so a late answer to an older one
+ * proves nothing, and one whose answer never comes (lost while its shard moved) is asked
+ * again after a few messages.
  *
  * <p>When the entity stops (its shard moved to another node, or its node left), the route
  * goes back through sharding, which holds messages while the shard moves. Not thread-safe:
@@ -24,10 +26,15 @@ import org.apache.pekko.actor.typed.RecipientRef;
  */
 final class EntityRoute<M> {
 
+  /** Messages sent through sharding while a question waits before it is asked again. */
+  static final int ASK_AGAIN_AFTER = 16;
+
   private final RecipientRef<M> sharded;
   private ActorRef<M> direct;
-  private boolean locating;
-  private boolean sentWhileLocating;
+  /** The number of the latest question; answers to older ones are ignored. */
+  private long question;
+  private boolean awaitingAnswer;
+  private int sentSinceQuestion;
 
   EntityRoute(RecipientRef<M> sharded) {
     this.sharded = sharded;
@@ -38,8 +45,8 @@ final class EntityRoute<M> {
     if (direct != null) {
       return direct;
     }
-    if (locating) {
-      sentWhileLocating = true;
+    if (awaitingAnswer) {
+      sentSinceQuestion++;
     }
     return sharded;
   }
@@ -50,27 +57,33 @@ final class EntityRoute<M> {
   }
 
   /**
-   * Whether to ask the entity where it is now: only while the route goes through sharding
-   * and no question is on its way. A true answer means the caller sends the question
-   * through {@link #sharded()} at once.
+   * The number under which to ask the entity where it is now, or 0 for not now. It asks
+   * while the route goes through sharding and no question waits, and asks again under a
+   * new number once {@link #ASK_AGAIN_AFTER} messages have gone after a question that was
+   * not answered (it can be lost while its shard moves). A non-zero number means the caller
+   * sends the question through {@link #sharded()} at once.
    */
-  boolean startLocating() {
-    if (direct != null || locating) {
-      return false;
+  long nextQuestion() {
+    if (direct != null || (awaitingAnswer && sentSinceQuestion < ASK_AGAIN_AFTER)) {
+      return 0;
     }
-    locating = true;
-    sentWhileLocating = false;
-    return true;
+    awaitingAnswer = true;
+    sentSinceQuestion = 0;
+    return ++question;
   }
 
   /**
-   * The entity answered the question. Returns true if the route now goes straight to it,
-   * in which case the caller watches it; false if something went through sharding after
-   * the question, so a direct message might overtake it.
+   * The entity answered question {@code answered}. Returns true if the route now goes
+   * straight to it, in which case the caller watches it; false for an older question's
+   * answer, or if something went through sharding after the question, so that a direct
+   * message might overtake it (the next message asks again).
    */
-  boolean located(ActorRef<M> entity) {
-    locating = false;
-    if (sentWhileLocating || direct != null) {
+  boolean located(long answered, ActorRef<M> entity) {
+    if (direct != null || answered != question) {
+      return false;
+    }
+    awaitingAnswer = false;
+    if (sentSinceQuestion > 0) {
       return false;
     }
     direct = entity;
@@ -84,9 +97,5 @@ final class EntityRoute<M> {
       return true;
     }
     return false;
-  }
-
-  boolean isDirect() {
-    return direct != null;
   }
 }

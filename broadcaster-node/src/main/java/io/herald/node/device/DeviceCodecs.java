@@ -71,11 +71,19 @@ public final class DeviceCodecs {
             m -> DeviceAckDesired.newBuilder().setVersion(m.version()).build().toByteArray(),
             bytes -> new DeviceEntity.AckDesired(DeviceAckDesired.parseFrom(bytes).getVersion())),
         ClusterCodec.of(DeviceEntity.Locate.class, "dl",
-            m -> DeviceLocate.newBuilder().setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
-            bytes -> new DeviceEntity.Locate(refs.resolveActorRef(DeviceLocate.parseFrom(bytes).getReplyTo()))),
+            m -> DeviceLocate.newBuilder().setQuestion(m.question()).setReplyTo(refs.toSerializationFormat(m.replyTo()))
+                .build().toByteArray(),
+            bytes -> {
+              DeviceLocate m = DeviceLocate.parseFrom(bytes);
+              return new DeviceEntity.Locate(m.getQuestion(), refs.resolveActorRef(m.getReplyTo()));
+            }),
         ClusterCodec.of(DeviceEntity.Located.class, "dlr",
-            m -> DeviceLocated.newBuilder().setEntity(refs.toSerializationFormat(m.entity())).build().toByteArray(),
-            bytes -> new DeviceEntity.Located(refs.resolveActorRef(DeviceLocated.parseFrom(bytes).getEntity()))),
+            m -> DeviceLocated.newBuilder().setQuestion(m.question()).setEntity(refs.toSerializationFormat(m.entity()))
+                .build().toByteArray(),
+            bytes -> {
+              DeviceLocated m = DeviceLocated.parseFrom(bytes);
+              return new DeviceEntity.Located(m.getQuestion(), refs.resolveActorRef(m.getEntity()));
+            }),
         ClusterCodec.of(DeviceEntity.GetDevice.class, "dg",
             m -> DeviceGet.newBuilder().setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
             bytes -> new DeviceEntity.GetDevice(refs.resolveActorRef(DeviceGet.parseFrom(bytes).getReplyTo()))),

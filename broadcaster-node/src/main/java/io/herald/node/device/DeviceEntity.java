@@ -69,12 +69,12 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
 
   /**
    * Asks where this entity lives, so that a connection may send to it without Cluster
-   * Sharding's two hops; answered with {@link Located}.
+   * Sharding's two hops; answered with {@link Located} carrying {@code question}.
    */
-  public record Locate(ActorRef<Located> replyTo) implements Command {}
+  public record Locate(long question, ActorRef<Located> replyTo) implements Command {}
 
   /** The answer to {@link Locate}: the entity itself. */
-  public record Located(ActorRef<Command> entity) implements ClusterMessage {}
+  public record Located(long question, ActorRef<Command> entity) implements ClusterMessage {}
 
   public record GetDevice(ActorRef<DeviceSnapshot> replyTo) implements Command {}
 
@@ -183,7 +183,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     } else if (command instanceof AckDesired ack) {
       return onAckDesired(ack);
     } else if (command instanceof Locate locate) {
-      locate.replyTo().tell(new Located(getContext().getSelf()));
+      locate.replyTo().tell(new Located(locate.question(), getContext().getSelf()));
       return this;
     } else if (command instanceof GetDevice get) {
       return onGetDevice(get);

@@ -117,21 +117,23 @@ class ConnectionActorTest {
   @Test
   void reportsGoStraightToTheEntityOnceItSaysWhereItIsAndBackThroughShardingWhenItStops() {
     TestProbe<DeviceEntity.Command> entity = testKit.createTestProbe();
-    ActorRef<ConnectionActor.Command> connection = start(new ConnectionSettings(64, SlowConsumerPolicy.DROP_OLDEST, 8,
-        65536, Duration.ofSeconds(1), 4096, 3, 10, Duration.ofSeconds(30), Duration.ofSeconds(90), 1, 10, 10,
-        REPORT_TIMEOUT));
+    TestProbe<DeviceEntity.Command> stale = testKit.createTestProbe();
+    ActorRef<ConnectionActor.Command> connection = start(roomySettings());
     device.expectMessageClass(DeviceEntity.Connect.class);
 
     report(connection, 1);
     accept(device.expectMessageClass(DeviceEntity.ReportState.class));
-    DeviceEntity.Locate locate = device.expectMessageClass(DeviceEntity.Locate.class);
+    DeviceEntity.Locate first = device.expectMessageClass(DeviceEntity.Locate.class);
     report(connection, 2); // went through sharding after the question: no switch on this answer
     accept(device.expectMessageClass(DeviceEntity.ReportState.class));
-    locate.replyTo().tell(new DeviceEntity.Located(entity.getRef()));
+    first.replyTo().tell(new DeviceEntity.Located(first.question(), entity.getRef()));
 
     report(connection, 3);
     accept(device.expectMessageClass(DeviceEntity.ReportState.class));
-    device.expectMessageClass(DeviceEntity.Locate.class).replyTo().tell(new DeviceEntity.Located(entity.getRef()));
+    DeviceEntity.Locate second = device.expectMessageClass(DeviceEntity.Locate.class);
+    // An answer to the first question again proves nothing about report 3: ignored.
+    second.replyTo().tell(new DeviceEntity.Located(first.question(), stale.getRef()));
+    second.replyTo().tell(new DeviceEntity.Located(second.question(), entity.getRef()));
 
     report(connection, 4);
     DeviceEntity.ReportState direct = entity.expectMessageClass(DeviceEntity.ReportState.class);
@@ -152,6 +154,27 @@ class ConnectionActorTest {
     report(connection, 5);
     device.expectMessageClass(DeviceEntity.ReportState.class);
     device.expectMessageClass(DeviceEntity.Locate.class);
+  }
+
+  @Test
+  void aQuestionLeftUnansweredIsAskedAgainAfterSomeReports() {
+    ActorRef<ConnectionActor.Command> connection = start(roomySettings());
+    device.expectMessageClass(DeviceEntity.Connect.class);
+    report(connection, 1);
+    device.expectMessageClass(DeviceEntity.ReportState.class);
+    long lost = device.expectMessageClass(DeviceEntity.Locate.class).question();
+    for (int i = 0; i < EntityRoute.ASK_AGAIN_AFTER; i++) {
+      report(connection, 2 + i);
+      device.expectMessageClass(DeviceEntity.ReportState.class);
+    }
+    DeviceEntity.Locate again = device.expectMessageClass(DeviceEntity.Locate.class);
+    assertTrue(again.question() > lost, "asked under a new number");
+  }
+
+  /** Room for many reports: a burst of 64. */
+  private static ConnectionSettings roomySettings() {
+    return new ConnectionSettings(64, SlowConsumerPolicy.DROP_OLDEST, 8, 65536, Duration.ofSeconds(1), 4096, 3, 10,
+        Duration.ofSeconds(30), Duration.ofSeconds(90), 1, 64, 10, REPORT_TIMEOUT);
   }
 
   private static void accept(DeviceEntity.ReportState report) {

@@ -194,8 +194,8 @@ class DeviceEntityTest {
   @Test
   void tellsWhereItLivesAndReportsThatFindItStoppedAreCountedOnlyIfNoAnswerWasWanted() {
     TestProbe<DeviceEntity.Located> located = testKit.createTestProbe();
-    entity.tell(new DeviceEntity.Locate(located.getRef()));
-    assertEquals(entity, located.receiveMessage().entity());
+    entity.tell(new DeviceEntity.Locate(4, located.getRef()));
+    assertEquals(new DeviceEntity.Located(4, entity), located.receiveMessage());
 
     NodeMetrics metrics = new NodeMetrics();
     testKit.spawn(LostReports.create(metrics));
