@@ -405,11 +405,11 @@ class ClusterTest {
   }
 
   /**
-   * Devices reporting a rising counter until stopped, a few reports of each device in
+   * Devices reporting a rising counter until stopped, two reports of each device in
    * flight at once, so that some are on their way whenever an entity moves.
    */
   private static final class Reports implements AutoCloseable {
-    private static final int IN_FLIGHT = 4;
+    private static final int IN_FLIGHT = 2;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Map<String, Integer> lastAccepted = new ConcurrentHashMap<>();
     private final List<String> failures = new CopyOnWriteArrayList<>();
@@ -435,9 +435,19 @@ class ClusterTest {
               }
             }
           }
+          pause();
         }
       }, "cluster-reports");
       reporter.start();
+    }
+
+    /** A bounded rate (a few hundred reports a second), so that a node starting meanwhile is not starved. */
+    private static void pause() {
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
 
     static Reports start(Map<String, DeviceClient> devices) {
