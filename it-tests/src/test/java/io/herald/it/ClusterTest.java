@@ -131,12 +131,7 @@ class ClusterTest {
     // on c3 subscribes: the topic's home tells the meter's entity, wherever it lives, and only
     // then confirms, so the next report reaches the dashboard.
     ConcurrentLinkedQueue<TopicMessage> views = new ConcurrentLinkedQueue<>();
-    DeviceClient dashboard = DeviceClient.connect(DeviceClient.Options.builder()
-        .uris(urisFrom(2))
-        .token(NodeProcess.token(new DeviceIdentity("dashboard-c3", List.of(),
-            Optional.of(List.of(new TopicPattern("$device/+/#"))), Optional.of(List.of()))))
-        .build()).join();
-    devices.add(dashboard);
+    DeviceClient dashboard = connectDashboard(2, "dashboard-c3");
     dashboard.subscribe("$device/meter-1/state", views::add).join();
     assertEquals(2L, meter.reportState(Map.of("kwh", 13.0)).join());
     // The first view may be the state as it was at subscription; then comes the report.
@@ -172,12 +167,7 @@ class ClusterTest {
     }
     // A dashboard follows every reporter's state: following must survive an entity's move.
     Map<String, Integer> followedN = new ConcurrentHashMap<>();
-    DeviceClient dashboard = DeviceClient.connect(DeviceClient.Options.builder()
-        .uris(urisFrom(2))
-        .token(NodeProcess.token(new DeviceIdentity("dashboard-reporters", List.of(),
-            Optional.of(List.of(new TopicPattern("$device/+/#"))), Optional.of(List.of()))))
-        .build()).join();
-    devices.add(dashboard);
+    DeviceClient dashboard = connectDashboard(2, "dashboard-reporters");
     for (String reporter : reporters.keySet()) {
       dashboard.subscribe("$device/" + reporter + "/state", view -> reportedN(view)
           .ifPresent(n -> followedN.merge(reporter, n, Math::max))).join();
@@ -323,6 +313,17 @@ class ClusterTest {
     DeviceClient device = DeviceClient.connect(options.build()).join();
     devices.add(device);
     return device;
+  }
+
+  /** A dashboard that may follow every device's topics and publishes nothing. */
+  private DeviceClient connectDashboard(int nodeIndex, String deviceId) {
+    DeviceClient dashboard = DeviceClient.connect(DeviceClient.Options.builder()
+        .uris(urisFrom(nodeIndex))
+        .token(NodeProcess.token(new DeviceIdentity(deviceId, List.of(),
+            Optional.of(List.of(new TopicPattern("$device/+/#"))), Optional.of(List.of()))))
+        .build()).join();
+    devices.add(dashboard);
+    return dashboard;
   }
 
   private TopicRecorder subscribe(int nodeIndex, String deviceId, String topic) {
