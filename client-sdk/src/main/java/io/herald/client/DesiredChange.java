@@ -1,11 +1,12 @@
 package io.herald.client;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 
 /**
- * One device's part of {@link HeraldClient#setDesiredBatch(java.util.List)}.
+ * One device's part of {@link HeraldClient#setDesiredBatch(List)}.
  *
  * @param deviceId the device
  * @param desired its new desired state, replacing the old

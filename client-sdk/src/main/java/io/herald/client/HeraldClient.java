@@ -4,6 +4,7 @@ import io.herald.client.impl.HttpHeraldClient;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Objects;
@@ -77,13 +78,13 @@ public interface HeraldClient extends AutoCloseable {
    * @param changes one per device, each device at most once; their order is the order of
    *     the outcomes
    */
-  CompletableFuture<DesiredBatchResult> setDesiredBatch(java.util.List<DesiredChange> changes);
+  CompletableFuture<DesiredBatchResult> setDesiredBatch(List<DesiredChange> changes);
 
   /** Reads a group's live aggregates (scope {@code read-state}). */
   CompletableFuture<GroupAggregate> getGroup(String groupId);
 
   /** Asks every member of a group for its state (scope {@code read-state}); slow members are marked timed out. */
-  CompletableFuture<java.util.List<GroupMember>> getGroupDevices(String groupId);
+  CompletableFuture<List<GroupMember>> getGroupDevices(String groupId);
 
   /** Releases the client's resources; calls in flight may still complete. */
   @Override

@@ -38,6 +38,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -128,7 +129,7 @@ public final class HttpHeraldClient implements HeraldClient {
 
   @Override
   public CompletableFuture<DesiredBatchResult> setDesiredBatch(Map<String, ? extends Map<String, ?>> desiredByDevice) {
-    List<DesiredChange> changes = new java.util.ArrayList<>(desiredByDevice.size());
+    List<DesiredChange> changes = new ArrayList<>(desiredByDevice.size());
     desiredByDevice.forEach((deviceId, desired) -> changes.add(DesiredChange.of(deviceId, desired)));
     return setDesiredBatch(changes);
   }
