@@ -137,7 +137,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       opened = true;
       metrics.connectionOpened();
       port.offer(ServerFrames.welcome(sessionId, services.nodeId(), settings, services.maxTopicLength()));
-      device.next().tell(new DeviceEntity.Connect(sessionId, services.nodeId(), context.getSelf(), identity.groups()));
+      device.sharded().tell(new DeviceEntity.Connect(sessionId, services.nodeId(), context.getSelf(), identity.groups()));
       timers.startTimerWithFixedDelay(HeartbeatTick.INSTANCE, settings.heartbeatInterval().dividedBy(2));
     } else {
       metrics.connectionRefused(ErrorCode.TOO_MANY_CONNECTIONS);
