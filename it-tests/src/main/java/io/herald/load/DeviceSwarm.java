@@ -16,6 +16,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -42,7 +45,10 @@ import org.HdrHistogram.Histogram;
  */
 final class DeviceSwarm implements AutoCloseable {
 
-  private final EventLoopGroup loop = new NioEventLoopGroup(1);
+  /** Native epoll where Linux has it, as the node's edge uses: fewer copies and objects per read than NIO. */
+  private static final boolean EPOLL = Epoll.isAvailable();
+
+  private final EventLoopGroup loop = EPOLL ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
   private final URI target;
   private final String sourceAddress;
   private final String devicePrefix;
@@ -174,7 +180,7 @@ final class DeviceSwarm implements AutoCloseable {
         WireFormat.PROTOBUF.subprotocol(), false, new DefaultHttpHeaders(), 1 << 20);
     new Bootstrap()
         .group(loop)
-        .channel(NioSocketChannel.class)
+        .channel(EPOLL ? EpollSocketChannel.class : NioSocketChannel.class)
         .option(ChannelOption.TCP_NODELAY, true)
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
