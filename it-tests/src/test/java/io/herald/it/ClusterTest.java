@@ -157,14 +157,23 @@ class ClusterTest {
   @Test
   @Order(3)
   void aFourthNodeJoinsDuringTrafficTakesShardsAndLosesNothing() {
-    setFleetState();
+    // Rebalancing moves each region's oldest shards first, so the reporters' entities are
+    // placed before the fleet's: they are then among the first a new node takes.
     Map<String, DeviceClient> reporters = new LinkedHashMap<>();
     for (int i = 0; i < REPORTERS; i++) {
-      // Ids that differ only in their last characters hash to neighbouring shards, which
-      // rebalancing tends to move together or not at all: these spread over the shards.
+      // Ids that differ only in their last characters hash to neighbouring shards: these
+      // spread over the shards, and so over the regions.
       String id = "reporter-" + i * 7919;
       reporters.put(id, connect(i % 3, id, null));
     }
+    Await.until(WAIT, "every reporter's entity is placed", () -> {
+      Set<String> placed = new HashSet<>();
+      for (int node = 0; node < 3; node++) {
+        placed.addAll(deviceShardsOn(node));
+      }
+      return reporters.keySet().stream().allMatch(id -> placed.contains(deviceShard(id)));
+    });
+    setFleetState();
     // A dashboard follows every reporter's state: following must survive an entity's move.
     Map<String, Integer> followedN = new ConcurrentHashMap<>();
     DeviceClient dashboard = connectDashboard(2, "dashboard-reporters");
@@ -176,8 +185,8 @@ class ClusterTest {
         Reports reports = Reports.start(reporters)) {
       nodes.add(NodeProcess.startClusterMember("c4", clusterPorts[3], clusterPorts[0], SETTINGS));
       Await.until(WAIT, "four members are Up", () -> upMembers(node(0)) == 4);
-      // A new node takes about a quarter of the shards; reports go on until it holds the
-      // entity of at least one reporter (all 30 staying put has odds of about 1 in 5,000).
+      // A new node takes about a quarter of the shards, the oldest of each region first;
+      // reports go on until it holds the entity of at least one reporter.
       Await.until(WAIT, "a reporter's entity moves to the new node",
           () -> reporters.keySet().stream().anyMatch(id -> deviceShardsOn(3).contains(deviceShard(id))));
       traffic.stop();
