@@ -181,7 +181,6 @@ class ClusterTest {
       // the reporters' are newer than the fleet's, so this waits on the new node's share
       // reaching them. Placing the reporters first makes their move certain, and then shows
       // two open gaps (README, "State"); until those are mended the order stays as it is.
-      // Runs of the whole suite: five passed, one timed out here.
       Await.until(WAIT, "a reporter's entity moves to the new node",
           () -> reporters.keySet().stream().anyMatch(id -> deviceShardsOn(3).contains(deviceShard(id))));
       traffic.stop();
