@@ -321,12 +321,13 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
 
   private Behavior<Command> onInterest(Interest interest) {
     if (interest.followed()) {
-      boolean newly = followers.followedBy(interest.topic(), interest.home());
+      boolean news = followers.followedBy(interest.topic(), interest.home());
       getContext().watchWith(interest.home(), new FollowingHomeStopped(interest.home()));
       interest.home().tell(new TopicEntity.PublisherFollowing(interest.request(), getContext().getSelf()));
-      // What changed while nobody was told to publish (this incarnation just started, say):
-      // the view as it is now catches the followers up.
-      if (newly && snapshot().known()) {
+      // What changed while nobody was told to publish (this incarnation just started, say),
+      // or was published while the topic's home moved and lost with it: the view as it is
+      // now catches the followers up.
+      if (news && snapshot().known()) {
         publish(interest.topic());
       }
     } else if (followers.unfollowedBy(interest.topic(), interest.home())) {

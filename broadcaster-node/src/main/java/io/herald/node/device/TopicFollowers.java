@@ -21,15 +21,19 @@ final class TopicFollowers {
     return (followed & bit(topic)) != 0;
   }
 
-  /** Returns whether the topic was not followed until now. */
+  /**
+   * Returns whether this is news: the topic was not followed until now, or not through
+   * {@code home}. A home that takes over from an earlier one (the topic's shard moved) may
+   * have missed what was published while it moved, so news calls for the view as it is now.
+   */
   boolean followedBy(DeviceTopic topic, ActorRef<?> home) {
-    boolean newly = !followed(topic);
-    followed |= bit(topic);
     if (followedBy == null) {
       followedBy = new ActorRef<?>[DeviceTopic.values().length];
     }
+    boolean news = !followed(topic) || !home.equals(followedBy[topic.ordinal()]);
+    followed |= bit(topic);
     followedBy[topic.ordinal()] = home;
-    return newly;
+    return news;
   }
 
   /** Whether the word counts; the caller stops watching {@code home} if it does. */

@@ -93,6 +93,27 @@ class DeviceEntityTest {
     });
   }
 
+  @Test
+  void aHomeThatTakesOverAFollowedTopicGetsTheViewAsItIsNow() throws Exception {
+    TestProbe<TopicEntity.Command> home = testKit.createTestProbe();
+    entity.tell(new DeviceEntity.Interest(DeviceTopic.STATE, true, 1, home.getRef()));
+    home.receiveMessage();
+    TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
+    report(replies, 7);
+    topics.receiveMessage(); // what a moving home may lose
+
+    entity.tell(new DeviceEntity.Interest(DeviceTopic.STATE, true, 2, home.getRef()));
+    home.receiveMessage();
+    topics.expectNoMessage(Duration.ofMillis(100)); // the same home asking again is no news
+
+    TestProbe<TopicEntity.Command> nextHome = testKit.createTestProbe();
+    entity.tell(new DeviceEntity.Interest(DeviceTopic.STATE, true, 1, nextHome.getRef()));
+    assertEquals(new TopicEntity.PublisherFollowing(1, entity), nextHome.receiveMessage());
+    var caughtUp = topics.receiveMessage();
+    assertEquals(7, DeviceView.parseFrom(((TopicEntity.Publish) caughtUp.message()).payload())
+        .getReportedOrThrow("t").getNumber());
+  }
+
   private void report(TestProbe<DeviceEntity.StateReported> replies, double value) {
     entity.tell(new DeviceEntity.ReportState(Map.of("t", number(value)), false, List.of(), 1, replies.getRef()));
     replies.receiveMessage();
