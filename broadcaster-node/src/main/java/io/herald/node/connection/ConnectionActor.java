@@ -12,6 +12,7 @@ import io.herald.protocol.v1.DisconnectReason;
 import io.herald.protocol.v1.ErrorCode;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -75,8 +76,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   private record EntityStopped(ActorRef<DeviceEntity.Command> entity) implements Command {}
 
-  /** The oldest waiting state report may be overdue. */
-  private enum ReportsOverdue implements Command {
+  /** The oldest waiting state report may be due to be sent again, or overdue. */
+  private enum CheckReports implements Command {
     INSTANCE
   }
 
@@ -170,8 +171,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       return onEntityLocated(located);
     } else if (command instanceof EntityStopped stopped) {
       return onEntityStopped(stopped);
-    } else if (command instanceof ReportsOverdue) {
-      return onReportsOverdue();
+    } else if (command instanceof CheckReports) {
+      return onCheckReports();
     } else if (command instanceof PushDesired push) {
       return onPushDesired(push);
     } else if (command instanceof HeartbeatTick) {
@@ -305,12 +306,12 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     }
     // One timer per connection, not one per report: an ask would schedule a timeout and a
     // temporary actor for every report. It re-arms itself while reports wait.
-    if (!timers.isTimerActive(ReportsOverdue.INSTANCE)) {
-      timers.startSingleTimer(ReportsOverdue.INSTANCE, settings.reportTimeout());
+    if (!timers.isTimerActive(CheckReports.INSTANCE)) {
+      timers.startSingleTimer(CheckReports.INSTANCE, settings.reportResendAfter());
     }
     sendToEntity(pendingReports.sent(report.requestId(), services.nanoClock().getAsLong(),
-        correlation -> new DeviceEntity.ReportState(report.fields(), report.replace(), report.remove(), correlation,
-            reportAnswers)));
+        (number, oldestWaiting) -> new DeviceEntity.ReportState(report.fields(), report.replace(), report.remove(),
+            number, oldestWaiting, reportAnswers)));
   }
 
   /** Sends a report, then, while reports go through sharding, asks the entity where it is. */
@@ -337,12 +338,25 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
    * shard has its new home.
    */
   private Behavior<Command> onEntityStopped(EntityStopped stopped) {
-    if (device.stopped(stopped.entity())) {
-      for (DeviceEntity.ReportState report : pendingReports.unanswered()) {
-        device.next().tell(report);
-      }
+    if (device.stopped(stopped.entity()) && !pendingReports.isEmpty()) {
+      resendWaitingReports();
     }
     return this;
+  }
+
+  /**
+   * Sends every waiting report again, oldest first, each stamped with the oldest number
+   * waiting now. The entity applies each once and in order (copies are answered again, a
+   * report behind a lost one waits for its next sending), so the device's state comes out
+   * as if nothing was lost.
+   */
+  private void resendWaitingReports() {
+    long oldest = pendingReports.oldestWaiting();
+    List<DeviceEntity.ReportState> reports = pendingReports.resend(services.nanoClock().getAsLong());
+    for (DeviceEntity.ReportState report : reports) {
+      device.next().tell(report.withOldestWaiting(oldest));
+    }
+    metrics.reportsResent(reports.size());
   }
 
   private Behavior<Command> onReportAnswered(ReportAnswered answered) {
@@ -359,16 +373,25 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     return this;
   }
 
-  private Behavior<Command> onReportsOverdue() {
+  /**
+   * Gives up on reports waiting longer than report-timeout, then sends the rest again if
+   * the oldest has waited report-resend-after since it was last sent: through sharding it
+   * may have been dropped while its shard moved.
+   */
+  private Behavior<Command> onCheckReports() {
     long now = services.nanoClock().getAsLong();
     long timeout = settings.reportTimeout().toNanos();
+    long resendAfter = settings.reportResendAfter().toNanos();
     for (long requestId : pendingReports.overdue(now, timeout)) {
       metrics.error(ErrorCode.UNAVAILABLE);
       send(ServerFrames.error(requestId, ErrorCode.UNAVAILABLE, "device state did not answer in time"));
     }
+    if (pendingReports.resendDue(now, resendAfter)) {
+      resendWaitingReports();
+    }
     if (!pendingReports.isEmpty()) {
-      timers.startSingleTimer(ReportsOverdue.INSTANCE,
-          Duration.ofNanos(pendingReports.nanosUntilNextOverdue(now, timeout)));
+      timers.startSingleTimer(CheckReports.INSTANCE,
+          Duration.ofNanos(pendingReports.nanosUntilNextCheck(now, timeout, resendAfter)));
     }
     return this;
   }

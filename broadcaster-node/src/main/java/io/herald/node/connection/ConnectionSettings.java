@@ -19,7 +19,8 @@ public record ConnectionSettings(
     int publishRate,
     int publishBurst,
     int maxProtocolErrors,
-    Duration reportTimeout) {
+    Duration reportTimeout,
+    Duration reportResendAfter) {
 
   public ConnectionSettings {
     if (outboundQueueSize < 1 || maxBatchMessages < 1 || maxFrameBytes < 1 || maxConnections < 1) {
@@ -30,6 +31,10 @@ public record ConnectionSettings(
     }
     if (reportTimeout.isNegative() || reportTimeout.isZero()) {
       throw new IllegalArgumentException("herald.connection.report-timeout must be positive");
+    }
+    if (reportResendAfter.isNegative() || reportResendAfter.isZero() || reportResendAfter.compareTo(reportTimeout) >= 0) {
+      throw new IllegalArgumentException(
+          "herald.connection.report-resend-after must be positive and shorter than report-timeout");
     }
   }
 
@@ -48,6 +53,7 @@ public record ConnectionSettings(
         config.getInt("publish-rate"),
         config.getInt("publish-burst"),
         config.getInt("max-protocol-errors"),
-        config.getDuration("report-timeout"));
+        config.getDuration("report-timeout"),
+        config.getDuration("report-resend-after"));
   }
 }

@@ -43,12 +43,13 @@ public final class DeviceCodecs {
             bytes -> new DeviceEntity.Disconnect(DeviceDisconnect.parseFrom(bytes).getSessionId())),
         ClusterCodec.of(DeviceEntity.ReportState.class, "dr",
             m -> DeviceReportState.newBuilder().putAllFields(StateValues.toWire(m.fields())).setReplace(m.replace())
-                .addAllRemove(m.remove()).setCorrelationId(m.correlationId())
+                .addAllRemove(m.remove()).setCorrelationId(m.correlationId()).setOldestWaiting(m.oldestWaiting())
                 .setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
             bytes -> {
               DeviceReportState m = DeviceReportState.parseFrom(bytes);
               return new DeviceEntity.ReportState(StateValues.fromWire(m.getFieldsMap()), m.getReplace(),
-                  List.copyOf(m.getRemoveList()), m.getCorrelationId(), refs.resolveActorRef(m.getReplyTo()));
+                  List.copyOf(m.getRemoveList()), m.getCorrelationId(), m.getOldestWaiting(),
+                  refs.resolveActorRef(m.getReplyTo()));
             }),
         ClusterCodec.of(DeviceEntity.StateReported.class, "drr",
             m -> DeviceStateReported.newBuilder().setCorrelationId(m.correlationId()).setVersion(m.version())
@@ -91,12 +92,15 @@ public final class DeviceCodecs {
             m -> {
               DeviceRestore.Builder wire = DeviceRestore.newBuilder().setSnapshot(toCluster(m.earlier()));
               m.connection().ifPresent(connection -> wire.setConnection(refs.toSerializationFormat(connection)));
-              return wire.build().toByteArray();
+              m.reporter().ifPresent(reporter -> wire.setReporter(refs.toSerializationFormat(reporter)));
+              return wire.setLastReportHandled(m.lastReportHandled()).build().toByteArray();
             },
             bytes -> {
               DeviceRestore m = DeviceRestore.parseFrom(bytes);
               return new DeviceEntity.Restore(fromCluster(m.getSnapshot()), m.getConnection().isEmpty()
-                  ? Optional.empty() : Optional.of(refs.resolveActorRef(m.getConnection())));
+                  ? Optional.empty() : Optional.of(refs.resolveActorRef(m.getConnection())),
+                  m.getReporter().isEmpty() ? Optional.empty() : Optional.of(refs.resolveActorRef(m.getReporter())),
+                  m.getLastReportHandled());
             }),
         ClusterCodec.of(DeviceSnapshot.class, "ds", m -> toCluster(m).toByteArray(),
             bytes -> fromCluster(io.herald.protocol.cluster.v1.DeviceSnapshot.parseFrom(bytes))),

@@ -52,10 +52,24 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
 
   /**
    * A report; {@code correlationId} comes back in the {@link StateReported} answer. With
-   * correlation 0 only a refusal is answered.
+   * correlation 0 only a refusal is answered. A connection numbers its answered reports
+   * 1, 2, 3, ... and may send one again; {@code oldestWaiting} is the oldest number it
+   * still waited on when it sent this one (see {@link ReportOrder}).
    */
   public record ReportState(Map<String, FieldValue> fields, boolean replace, List<String> remove,
-      long correlationId, ActorRef<StateReported> replyTo) implements Command {}
+      long correlationId, long oldestWaiting, ActorRef<StateReported> replyTo) implements Command {
+
+    /** A report with nothing older waiting for an answer. */
+    public ReportState(Map<String, FieldValue> fields, boolean replace, List<String> remove, long correlationId,
+        ActorRef<StateReported> replyTo) {
+      this(fields, replace, remove, correlationId, correlationId, replyTo);
+    }
+
+    /** The same report, sent again while {@code oldest} is the oldest still waiting. */
+    public ReportState withOldestWaiting(long oldest) {
+      return new ReportState(fields, replace, remove, correlationId, oldest, replyTo);
+    }
+  }
 
   /** The answer to a report: the new version, or why it was refused. */
   public record StateReported(long correlationId, long version, ErrorCode error, String message)
@@ -97,9 +111,12 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   public record Interest(DeviceTopic topic, boolean followed, long request, ActorRef<TopicEntity.Command> home)
       implements Command {}
 
-  /** The state this device had in its previous home, sent there when its shard moved. */
-  public record Restore(DeviceSnapshot earlier, Optional<ActorRef<ConnectionActor.Command>> connection)
-      implements Command {}
+  /**
+   * The state this device had in its previous home, sent there when its shard moved, with
+   * the connection that reported last there and the number of its last report handled.
+   */
+  public record Restore(DeviceSnapshot earlier, Optional<ActorRef<ConnectionActor.Command>> connection,
+      Optional<ActorRef<StateReported>> reporter, long lastReportHandled) implements Command {}
 
   /** Sharding stops the entity with this when its shard moves to another node. */
   private enum HandOff implements Command {
@@ -138,6 +155,8 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   private final Clock clock;
   private final DeviceState state;
   private final TopicFollowers followers = new TopicFollowers();
+  /** Made with the first answered report: most entities of a fleet that only reports never need one. */
+  private ReportOrder<ActorRef<StateReported>> reportOrder;
   private Optional<Session> session = Optional.empty();
   private List<String> groups = List.of();
   private Instant lastSeen;
@@ -233,6 +252,25 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   }
 
   private Behavior<Command> onReportState(ReportState report) {
+    // Correlation 0: the device wants no answer, only to hear of a refusal, and its report
+    // is neither numbered nor sent again.
+    boolean answered = report.correlationId() != 0;
+    if (answered) {
+      if (reportOrder == null) {
+        reportOrder = new ReportOrder<>();
+      }
+      switch (reportOrder.judge(report.replyTo(), report.correlationId(), report.oldestWaiting())) {
+        case COPY -> {
+          report.replyTo().tell(new StateReported(report.correlationId(), state.reportedVersion(),
+              ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
+          return this;
+        }
+        case EARLY -> {
+          return this;
+        }
+        case APPLY -> reportOrder.handled(report.replyTo(), report.correlationId());
+      }
+    }
     lastSeen = clock.instant();
     long before = state.reportedVersion();
     Optional<String> refused = state.report(report.fields(), report.replace(), report.remove());
@@ -242,8 +280,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
       return this;
     }
     metrics.stateUpdated();
-    // Correlation 0: the device wants no answer, only to hear of a refusal.
-    if (report.correlationId() != 0) {
+    if (answered) {
       report.replyTo().tell(new StateReported(report.correlationId(), state.reportedVersion(),
           ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
     }
@@ -289,7 +326,9 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     DeviceSnapshot current = snapshot();
     if (current.known()) {
       NextHome.send(getContext(), ENTITY_TYPE_KEY, deviceId,
-          new Restore(current, session.map(Session::connection)));
+          new Restore(current, session.map(Session::connection),
+              Optional.ofNullable(reportOrder == null ? null : reportOrder.reporter()),
+              reportOrder == null ? 0 : reportOrder.lastHandled()));
     }
     return Behaviors.stopped();
   }
@@ -303,6 +342,12 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     }
     if (groups.isEmpty()) {
       groups = List.copyOf(earlier.groups());
+    }
+    if (restore.reporter().isPresent()) {
+      if (reportOrder == null) {
+        reportOrder = new ReportOrder<>();
+      }
+      reportOrder.restore(restore.reporter().get(), restore.lastReportHandled());
     }
     // A connection that did not reconnect meanwhile is still the device's session.
     if (session.isEmpty() && earlier.online() && restore.connection().isPresent()) {

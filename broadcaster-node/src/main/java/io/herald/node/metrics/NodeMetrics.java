@@ -53,6 +53,7 @@ public final class NodeMetrics {
   private final Count connectsAccepted = count("connections_opened", "herald.connections.opened", null, null);
   private final Count stateUpdates = count("state_updates", "herald.state.updates", null, null);
   private final Count aggregateTicks = count("aggregate_ticks", "herald.aggregate.ticks", null, null);
+  private final Count reportsResent = count("state_reports_resent", "herald.state.reports.resent", null, null);
   private final Gauge openConnectionsGauge = Kamon.gauge("herald.connections.open").withoutTags();
   private final Gauge topicsGauge = Kamon.gauge("herald.topics.active").withoutTags();
   private final Gauge deviceEntitiesGauge = Kamon.gauge("herald.device.entities").withoutTags();
@@ -141,6 +142,11 @@ public final class NodeMetrics {
   /** A device state report was accepted. */
   public void stateUpdated() {
     stateUpdates.add(1);
+  }
+
+  /** State reports a connection sent again, their first sending unanswered (see report-resend-after). */
+  public void reportsResent(int count) {
+    reportsResent.add(count);
   }
 
   /** A group published a snapshot of its aggregates. */

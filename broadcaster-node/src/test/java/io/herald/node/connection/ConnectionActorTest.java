@@ -32,6 +32,7 @@ class ConnectionActorTest {
 
   private static final ActorTestKit testKit = ActorTestKit.create();
   private static final Duration REPORT_TIMEOUT = Duration.ofMillis(500);
+  private static final Duration REPORT_RESEND_AFTER = Duration.ofMillis(200);
   private static final DeviceIdentity OPEN = new DeviceIdentity("d1", List.of(), Optional.empty(), Optional.empty());
 
   private final AtomicLong nanos = new AtomicLong();
@@ -157,6 +158,40 @@ class ConnectionActorTest {
   }
 
   @Test
+  void reportsUnansweredForAWhileAreSentAgainInOrderStampedWithTheOldestWaiting() {
+    ActorRef<ConnectionActor.Command> connection = start(roomySettings());
+    device.expectMessageClass(DeviceEntity.Connect.class);
+    report(connection, 1);
+    DeviceEntity.ReportState first = device.expectMessageClass(DeviceEntity.ReportState.class);
+    device.expectMessageClass(DeviceEntity.Locate.class);
+    report(connection, 2);
+    DeviceEntity.ReportState second = device.expectMessageClass(DeviceEntity.ReportState.class);
+    assertEquals(first.correlationId(), second.oldestWaiting(), "the first still waited when the second left");
+    accept(first);
+    awaitFrames(2);
+    report(connection, 3);
+    DeviceEntity.ReportState third = device.expectMessageClass(DeviceEntity.ReportState.class);
+    device.expectNoMessage(REPORT_RESEND_AFTER.multipliedBy(2)); // the clock stands still: nothing is due
+
+    nanos.addAndGet(REPORT_RESEND_AFTER.toNanos());
+    DeviceEntity.ReportState secondAgain = device.expectMessageClass(DeviceEntity.ReportState.class);
+    DeviceEntity.ReportState thirdAgain = device.expectMessageClass(DeviceEntity.ReportState.class);
+    assertEquals(List.of(second.correlationId(), third.correlationId()),
+        List.of(secondAgain.correlationId(), thirdAgain.correlationId()), "the same reports, oldest first");
+    assertEquals(second.correlationId(), thirdAgain.oldestWaiting(), "stamped with the oldest waiting now");
+    assertEquals(2, metrics.snapshot().get("state_reports_resent"));
+
+    // The entity answers a copy as it answers the original: the device hears once of each.
+    accept(secondAgain);
+    accept(second);
+    accept(thirdAgain);
+    awaitFrames(4);
+    device.expectNoMessage(Duration.ofMillis(100));
+    assertEquals(List.of(1L, 2L, 3L), port.frames().stream().filter(ServerFrame::hasStateAccepted)
+        .map(ServerFrame::getRequestId).toList());
+  }
+
+  @Test
   void aQuestionLeftUnansweredIsAskedAgainAfterSomeReports() {
     ActorRef<ConnectionActor.Command> connection = start(roomySettings());
     device.expectMessageClass(DeviceEntity.Connect.class);
@@ -174,7 +209,7 @@ class ConnectionActorTest {
   /** Room for many reports: a burst of 64. */
   private static ConnectionSettings roomySettings() {
     return new ConnectionSettings(64, SlowConsumerPolicy.DROP_OLDEST, 8, 65536, Duration.ofSeconds(1), 4096, 3, 10,
-        Duration.ofSeconds(30), Duration.ofSeconds(90), 1, 64, 10, REPORT_TIMEOUT);
+        Duration.ofSeconds(30), Duration.ofSeconds(90), 1, 64, 10, REPORT_TIMEOUT, REPORT_RESEND_AFTER);
   }
 
   private static void accept(DeviceEntity.ReportState report) {
@@ -313,7 +348,7 @@ class ConnectionActorTest {
   /** Three subscriptions, two publishes a burst (and almost no refill), the given heartbeat. */
   private static ConnectionSettings settings(Duration heartbeatInterval) {
     return new ConnectionSettings(64, SlowConsumerPolicy.DROP_OLDEST, 8, 65536, Duration.ofSeconds(1), 4096, 3, 10,
-        heartbeatInterval, heartbeatInterval.multipliedBy(3), 1, 2, 10, REPORT_TIMEOUT);
+        heartbeatInterval, heartbeatInterval.multipliedBy(3), 1, 2, 10, REPORT_TIMEOUT, REPORT_RESEND_AFTER);
   }
 
   private void awaitFrames(int count) {

@@ -15,8 +15,10 @@ import io.herald.protocol.v1.DeviceView;
 import io.herald.protocol.v1.ErrorCode;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -114,8 +116,12 @@ class DeviceEntityTest {
         .getReportedOrThrow("t").getNumber());
   }
 
+  /** Numbers this test's answered reports as a connection does: 1, 2, 3, ... */
+  private long lastReportNumber;
+
   private void report(TestProbe<DeviceEntity.StateReported> replies, double value) {
-    entity.tell(new DeviceEntity.ReportState(Map.of("t", number(value)), false, List.of(), 1, replies.getRef()));
+    entity.tell(new DeviceEntity.ReportState(Map.of("t", number(value)), false, List.of(), ++lastReportNumber,
+        replies.getRef()));
     replies.receiveMessage();
   }
 
@@ -134,6 +140,47 @@ class DeviceEntityTest {
     TestProbe<ConnectionActor.Command> connection = testKit.createTestProbe();
     entity.tell(new DeviceEntity.Connect("s2", "node-1", connection.getRef(), List.of("g2")));
     assertEquals("d1", groups.expectMessageClass(GroupAggregator.MemberLeft.class).deviceId());
+  }
+
+  @Test
+  void answeredReportsAreAppliedOnceEachInTheOrderTheirConnectionSentThem() {
+    TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
+    assertEquals(1, numbered(replies, 1, 1, 10).version());
+    assertEquals(1, numbered(replies, 1, 1, 10).version(), "a copy is answered again, not applied again");
+
+    entity.tell(new DeviceEntity.ReportState(Map.of("t", number(30)), false, List.of(), 3, 2, replies.getRef()));
+    replies.expectNoMessage(Duration.ofMillis(100)); // report 2 still waited when 3 left: 3 waits to come again
+    assertEquals(2, numbered(replies, 2, 2, 20).version());
+    assertEquals(3, numbered(replies, 3, 2, 30).version());
+    assertEquals(4, numbered(replies, 5, 5, 50).version(), "4 was given up on: nothing older waited for 5");
+    assertEquals(Map.of("t", number(50)), snapshot().reported());
+
+    TestProbe<DeviceEntity.StateReported> nextSession = testKit.createTestProbe();
+    assertEquals(5, numbered(nextSession, 1, 1, 60).version(), "a new connection numbers afresh");
+  }
+
+  @Test
+  void whatWasHandledBeforeTheShardMovedStaysHandled() {
+    TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
+    ActorRef<DeviceEntity.Command> moved = testKit.spawn(DeviceEntity.create("d2", new StateLimits(8, 16, 32),
+        new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), id -> groups.getRef(),
+        new NodeMetrics(), Clock.systemUTC()));
+    moved.tell(new DeviceEntity.Restore(new DeviceSnapshot("d2", true, Map.of("t", number(7)), 3, Map.of(), 0, 0,
+        false, "", "", Instant.now(), List.of()), Optional.empty(),
+        Optional.of(replies.getRef()), 7));
+
+    moved.tell(new DeviceEntity.ReportState(Map.of("t", number(6)), false, List.of(), 7, 7, replies.getRef()));
+    assertEquals(3, replies.receiveMessage().version(), "handled in the earlier home: a copy");
+    moved.tell(new DeviceEntity.ReportState(Map.of("t", number(8)), false, List.of(), 8, 7, replies.getRef()));
+    assertEquals(4, replies.receiveMessage().version());
+    testKit.stop(moved);
+  }
+
+  private DeviceEntity.StateReported numbered(TestProbe<DeviceEntity.StateReported> replies, long number,
+      long oldestWaiting, double value) {
+    entity.tell(new DeviceEntity.ReportState(Map.of("t", number(value)), false, List.of(), number, oldestWaiting,
+        replies.getRef()));
+    return replies.receiveMessage();
   }
 
   @Test
