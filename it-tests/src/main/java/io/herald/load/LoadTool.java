@@ -329,6 +329,7 @@ public final class LoadTool {
       StateCounts measured = stateCounts(swarm, nodes, answered);
       long accepted = measured.accepted() - warmedUp.accepted();
       long refused = measured.refused() - warmedUp.refused();
+      long resent = measured.resent() - warmedUp.resent();
       double nodeCpu = nodeCpuSeconds(nodes) - nodeCpuBefore;
       double toolCpu = toolCpuSeconds(swarm) - toolCpuBefore;
       Map<String, Object> state = new LinkedHashMap<>();
@@ -338,6 +339,7 @@ public final class LoadTool {
       state.put("answered", answered);
       state.put("acceptedPerSecond", Math.round(accepted / (double) duration));
       state.put("refused", refused);
+      state.put("resent", resent);
       state.put("nodes", nodes.size());
       state.put("deviceEntities", nodes.stream().mapToLong(each -> each.status().getDeviceEntities()).sum());
       synchronized (snapshotLatency) {
@@ -350,9 +352,9 @@ public final class LoadTool {
       state.put("nodeCpuPercent", Math.round(100 * nodeCpu / duration));
       state.put("toolCpuPercent", Math.round(100 * toolCpu / duration));
       results.put("state", state);
-      System.out.printf("accepted/s %d of %d offered | refused %d | report-to-snapshot ms p50 %.1f p99 %.1f max %.1f"
+      System.out.printf("accepted/s %d of %d offered | refused %d | resent %d | report-to-snapshot ms p50 %.1f p99 %.1f max %.1f"
               + " (%d snapshots) | CPU node %d%% tool %d%% (of one core)%n",
-          state.get("acceptedPerSecond"), rate, refused, snapshotLatency.getValueAtPercentile(50) / 1000.0,
+          state.get("acceptedPerSecond"), rate, refused, resent, snapshotLatency.getValueAtPercentile(50) / 1000.0,
           snapshotLatency.getValueAtPercentile(99) / 1000.0, snapshotLatency.getMaxValue() / 1000.0,
           snapshotLatency.getTotalCount(), state.get("nodeCpuPercent"), state.get("toolCpuPercent"));
       dashboard.close();
@@ -506,8 +508,8 @@ public final class LoadTool {
     answers.forEach(CompletableFuture::join);
   }
 
-  /** State reports accepted and refused since the start. */
-  private record StateCounts(long accepted, long refused) {}
+  /** State reports accepted and refused, and those the nodes sent again to their entities, since the start. */
+  private record StateCounts(long accepted, long refused, long resent) {}
 
   /**
    * Accepted reports as the workers' answers count them, or, for unanswered reports, as
@@ -523,10 +525,14 @@ public final class LoadTool {
       refused += Long.parseLong(counts.get("refused"));
     }
     if (!answered) {
-      accepted = nodes.stream()
-          .mapToLong(node -> node.status().getCountersMap().getOrDefault("state_updates", 0L)).sum();
+      accepted = nodeCount(nodes, "state_updates");
     }
-    return new StateCounts(accepted, refused);
+    return new StateCounts(accepted, refused, nodeCount(nodes, "state_reports_resent"));
+  }
+
+  /** A counter of {@code GET /v1/node}, summed over the nodes. */
+  private static long nodeCount(List<NodeProcess> nodes, String counter) {
+    return nodes.stream().mapToLong(node -> node.status().getCountersMap().getOrDefault(counter, 0L)).sum();
   }
 
   private interface Reading<T> {
