@@ -58,9 +58,9 @@ public interface DeviceClient extends AutoCloseable {
 
   /**
    * Merges {@code fields} (numbers, strings, booleans) into the device's reported state;
-   * completes with the reported state's new version. Reports are applied in the order they
-   * are sent, each once, also while the device's state moves between nodes (the node sends
-   * a report again if it is lost in the move). It fails with {@code UNAVAILABLE} if the
+   * completes with the reported state's new version. Reports sent over one connection are
+   * applied in the order they were sent, each once, also while the device's state moves
+   * between nodes (the node sends a report again if it is lost in the move). It fails with {@code UNAVAILABLE} if the
    * device's state did not answer within the node's {@code report-timeout}; sending the same
    * fields again is safe.
    */
