@@ -33,13 +33,13 @@ final class ReportOrder<C> {
   private long lastHandled;
 
   Verdict judge(C from, long number, long oldestWaiting) {
-    if (!from.equals(reporter)) {
-      return Verdict.APPLY;
-    }
-    if (number <= lastHandled) {
+    // Nothing of a connection not heard from yet was handled here: its first report may be
+    // the one that is missing.
+    long last = from.equals(reporter) ? lastHandled : 0;
+    if (number <= last) {
       return Verdict.COPY;
     }
-    return number == lastHandled + 1 || oldestWaiting == number ? Verdict.APPLY : Verdict.EARLY;
+    return number == last + 1 || oldestWaiting == number ? Verdict.APPLY : Verdict.EARLY;
   }
 
   /** The report was applied or refused: either way its connection has its answer. */

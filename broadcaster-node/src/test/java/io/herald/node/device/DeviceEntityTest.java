@@ -156,7 +156,14 @@ class DeviceEntityTest {
     assertEquals(Map.of("t", number(50)), snapshot().reported());
 
     TestProbe<DeviceEntity.StateReported> nextSession = testKit.createTestProbe();
-    assertEquals(5, numbered(nextSession, 1, 1, 60).version(), "a new connection numbers afresh");
+    entity.tell(new DeviceEntity.ReportState(Map.of("mode", new FieldValue.Text("eco")), false, List.of(), 2, 1,
+        nextSession.getRef()));
+    nextSession.expectNoMessage(Duration.ofMillis(100)); // a new connection numbers afresh: its 1 is missing
+    assertEquals(5, numbered(nextSession, 1, 1, 60).version());
+    entity.tell(new DeviceEntity.ReportState(Map.of("mode", new FieldValue.Text("eco")), false, List.of(), 2, 1,
+        nextSession.getRef()));
+    assertEquals(6, nextSession.receiveMessage().version());
+    assertEquals(Map.of("t", number(60), "mode", new FieldValue.Text("eco")), snapshot().reported());
   }
 
   @Test
