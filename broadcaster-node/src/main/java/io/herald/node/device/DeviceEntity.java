@@ -261,8 +261,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
       }
       switch (reportOrder.judge(report.replyTo(), report.correlationId(), report.oldestWaiting())) {
         case COPY -> {
-          report.replyTo().tell(new StateReported(report.correlationId(), state.reportedVersion(),
-              ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
+          answerAccepted(report);
           return this;
         }
         case EARLY -> {
@@ -281,14 +280,18 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     }
     metrics.stateUpdated();
     if (answered) {
-      report.replyTo().tell(new StateReported(report.correlationId(), state.reportedVersion(),
-          ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
+      answerAccepted(report);
     }
     if (state.reportedVersion() != before) {
       publish(DeviceTopic.STATE);
       tellGroups();
     }
     return this;
+  }
+
+  private void answerAccepted(ReportState report) {
+    report.replyTo().tell(new StateReported(report.correlationId(), state.reportedVersion(),
+        ErrorCode.ERROR_CODE_UNSPECIFIED, ""));
   }
 
   private Behavior<Command> onAckDesired(AckDesired ack) {
@@ -326,9 +329,10 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     DeviceSnapshot current = snapshot();
     if (current.known()) {
       NextHome.send(getContext(), ENTITY_TYPE_KEY, deviceId,
-          new Restore(current, session.map(Session::connection),
-              Optional.ofNullable(reportOrder == null ? null : reportOrder.reporter()),
-              reportOrder == null ? 0 : reportOrder.lastHandled()));
+          reportOrder == null
+              ? new Restore(current, session.map(Session::connection), Optional.empty(), 0)
+              : new Restore(current, session.map(Session::connection), Optional.ofNullable(reportOrder.reporter()),
+                  reportOrder.lastHandled()));
     }
     return Behaviors.stopped();
   }
