@@ -1,6 +1,7 @@
 package io.herald.node;
 
 import io.herald.node.aggregate.GroupAggregator;
+import io.herald.node.aggregate.GroupFeed;
 import io.herald.node.api.ApiRoutes;
 import io.herald.node.api.HttpServer;
 import io.herald.node.connection.ConnectionServices;
@@ -73,7 +74,8 @@ public final class Guardian {
       var topicRegistry = context.spawn(TopicRegistry.create(settings.topic(), topicHomes, metrics), "topics");
       TopicService topics = new TopicService(topicRegistry, topicHomes, metrics);
       var groups = GroupAggregator.directory(context.getSystem());
-      DeviceEntity.init(context.getSystem(), settings.device(), topics, groups, metrics);
+      var groupFeed = context.spawn(GroupFeed.create(settings.group(), groups, metrics), "group-feed");
+      DeviceEntity.init(context.getSystem(), settings.device(), topics, groupFeed, metrics);
       context.spawn(LostReports.create(metrics), "lost-reports");
       GroupAggregator.init(context.getSystem(), settings.group(), topics, devices, metrics);
       LocalConnections connections = new LocalConnections(settings.connection().maxConnections(), metrics);

@@ -27,16 +27,24 @@ public final class Aggregate {
   /** The aggregates at one moment. */
   public record Snapshot(int members, int online, Map<String, FieldStats> fields) {}
 
-  private record Member(boolean online, Map<String, Double> numbers) {}
+  private record Member(boolean online, Map<String, Double> numbers, long asOfMillis) {}
 
   private final Map<String, Member> members = new HashMap<>();
   private final Map<String, FieldFold> fields = new TreeMap<>();
   private int online;
 
-  /** Records a member's presence and numbers, replacing what it had before. */
-  public void update(String memberId, boolean isOnline, Map<String, Double> numbers) {
-    Member current = new Member(isOnline, Map.copyOf(numbers));
-    Member previous = members.put(memberId, current);
+  /**
+   * Records a member's presence and numbers as of a moment, replacing what it had before
+   * unless that is newer; returns whether it did. Two nodes may speak for one device in
+   * turn (its entity moved), and their words need not arrive in the order they were said.
+   */
+  public boolean update(String memberId, boolean isOnline, Map<String, Double> numbers, long asOfMillis) {
+    Member previous = members.get(memberId);
+    if (previous != null && previous.asOfMillis() > asOfMillis) {
+      return false;
+    }
+    Member current = new Member(isOnline, Map.copyOf(numbers), asOfMillis);
+    members.put(memberId, current);
     if (previous == null || previous.online() != isOnline) {
       if (previous != null) {
         retract(previous);
@@ -58,15 +66,18 @@ public final class Aggregate {
         }
       });
     }
+    return true;
   }
 
-  /** Takes a member out of the group; returns whether it was in. */
-  public boolean remove(String memberId) {
-    Member previous = members.remove(memberId);
-    if (previous != null) {
-      retract(previous);
+  /** Takes a member out of the group unless it has word of it newer than that; returns whether it did. */
+  public boolean remove(String memberId, long asOfMillis) {
+    Member previous = members.get(memberId);
+    if (previous == null || previous.asOfMillis() > asOfMillis) {
+      return false;
     }
-    return previous != null;
+    members.remove(memberId);
+    retract(previous);
+    return true;
   }
 
   public Snapshot snapshot() {
@@ -77,17 +88,14 @@ public final class Aggregate {
   }
 
   /** One member as the aggregate last heard of it. */
-  public record MemberValues(String memberId, boolean online, Map<String, Double> numbers) {}
+  public record MemberValues(String memberId, boolean online, Map<String, Double> numbers, long asOfMillis) {}
 
   /** Every member with its presence and numbers, to hand the aggregate on. */
   public java.util.List<MemberValues> members() {
     return members.entrySet().stream()
-        .map(entry -> new MemberValues(entry.getKey(), entry.getValue().online(), entry.getValue().numbers()))
+        .map(entry -> new MemberValues(entry.getKey(), entry.getValue().online(), entry.getValue().numbers(),
+            entry.getValue().asOfMillis()))
         .toList();
-  }
-
-  public boolean hasMember(String memberId) {
-    return members.containsKey(memberId);
   }
 
   /** The ids of the members, for queries that ask each of them. */

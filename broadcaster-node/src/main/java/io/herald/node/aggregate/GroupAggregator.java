@@ -25,10 +25,10 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
- * One group's live aggregates, wherever Cluster Sharding places it. Member devices tell
- * it their presence and numbers as they change; it folds them into an {@link Aggregate}
- * and publishes a snapshot to {@code $group/{id}} at most once per snapshot interval,
- * and only after something changed.
+ * One group's live aggregates, wherever Cluster Sharding places it. Member devices' presence
+ * and numbers reach it as they change, gathered by each node's {@link GroupFeed}; it folds
+ * them into an {@link Aggregate} and publishes a snapshot to {@code $group/{id}} at most
+ * once per snapshot interval, and only after something changed.
  */
 public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Command> {
 
@@ -36,9 +36,22 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
 
   public interface Command extends ClusterMessage {}
 
-  public record MemberChanged(String deviceId, boolean online, Map<String, Double> numbers) implements Command {}
+  /** What a group hears of one member, as the member's entity saw it at {@code asOfMillis}. */
+  public sealed interface MemberUpdate {
+    String deviceId();
 
-  public record MemberLeft(String deviceId) implements Command {}
+    long asOfMillis();
+  }
+
+  /** A member's presence and numbers. */
+  public record MemberChanged(String deviceId, boolean online, Map<String, Double> numbers, long asOfMillis)
+      implements MemberUpdate {}
+
+  /** A member's token no longer names this group. */
+  public record MemberLeft(String deviceId, long asOfMillis) implements MemberUpdate {}
+
+  /** What one node gathered for this group: each device's newest word, changed or left. */
+  public record MembersUpdated(List<MemberChanged> changed, List<MemberLeft> left) implements Command {}
 
   public record GetAggregate(ActorRef<AggregateReport> replyTo) implements Command {}
 
@@ -106,8 +119,7 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(MemberChanged.class, this::onMemberChanged)
-        .onMessage(MemberLeft.class, this::onMemberLeft)
+        .onMessage(MembersUpdated.class, this::onMembersUpdated)
         .onMessage(GetAggregate.class, this::onGetAggregate)
         .onMessage(QueryMembers.class, this::onQueryMembers)
         .onMessage(PublishTick.class, this::onPublishTick)
@@ -116,14 +128,15 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
         .build();
   }
 
-  private Behavior<Command> onMemberChanged(MemberChanged changed) {
-    aggregate.update(changed.deviceId(), changed.online(), changed.numbers());
-    schedulePublish();
-    return this;
-  }
-
-  private Behavior<Command> onMemberLeft(MemberLeft left) {
-    if (aggregate.remove(left.deviceId())) {
+  private Behavior<Command> onMembersUpdated(MembersUpdated updated) {
+    boolean changed = false;
+    for (MemberChanged member : updated.changed()) {
+      changed |= aggregate.update(member.deviceId(), member.online(), member.numbers(), member.asOfMillis());
+    }
+    for (MemberLeft member : updated.left()) {
+      changed |= aggregate.remove(member.deviceId(), member.asOfMillis());
+    }
+    if (changed) {
       schedulePublish();
     }
     return this;
@@ -149,7 +162,7 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
 
   private Behavior<Command> onHandOff() {
     List<MemberChanged> members = aggregate.members().stream()
-        .map(member -> new MemberChanged(member.memberId(), member.online(), member.numbers()))
+        .map(member -> new MemberChanged(member.memberId(), member.online(), member.numbers(), member.asOfMillis()))
         .toList();
     if (!members.isEmpty()) {
       NextHome.send(getContext(), ENTITY_TYPE_KEY, groupId, new Restore(members));
@@ -157,12 +170,10 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
     return Behaviors.stopped();
   }
 
-  /** Members heard of since this aggregator started are newer than the handed-on ones. */
+  /** A member heard of since this aggregator started keeps its newer word. */
   private Behavior<Command> onRestore(Restore restore) {
     for (MemberChanged member : restore.members()) {
-      if (!aggregate.hasMember(member.deviceId())) {
-        aggregate.update(member.deviceId(), member.online(), member.numbers());
-      }
+      aggregate.update(member.deviceId(), member.online(), member.numbers(), member.asOfMillis());
     }
     schedulePublish();
     return this;

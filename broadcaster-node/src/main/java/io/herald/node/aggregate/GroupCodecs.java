@@ -6,6 +6,7 @@ import io.herald.protocol.cluster.v1.GroupGet;
 import io.herald.protocol.cluster.v1.GroupMemberChanged;
 import io.herald.protocol.cluster.v1.GroupMemberLeft;
 import io.herald.protocol.cluster.v1.GroupMembers;
+import io.herald.protocol.cluster.v1.GroupMembersUpdated;
 import io.herald.protocol.cluster.v1.GroupQueryMembers;
 import io.herald.protocol.cluster.v1.GroupRestore;
 import io.herald.protocol.v1.GroupAggregateView;
@@ -22,9 +23,22 @@ public final class GroupCodecs {
 
   public static List<ClusterCodec<?>> all(ActorRefResolver refs) {
     return List.of(
-        ClusterCodec.of(GroupAggregator.MemberChanged.class, "gc",
-            m -> memberToWire(m).toByteArray(),
-            bytes -> memberFromWire(GroupMemberChanged.parseFrom(bytes))),
+        ClusterCodec.of(GroupAggregator.MembersUpdated.class, "gu",
+            m -> {
+              GroupMembersUpdated.Builder wire = GroupMembersUpdated.newBuilder();
+              m.changed().forEach(member -> wire.addChanged(memberToWire(member)));
+              m.left().forEach(member -> wire.addLeft(
+                  GroupMemberLeft.newBuilder().setDeviceId(member.deviceId()).setAsOfMs(member.asOfMillis())));
+              return wire.build().toByteArray();
+            },
+            bytes -> {
+              GroupMembersUpdated wire = GroupMembersUpdated.parseFrom(bytes);
+              return new GroupAggregator.MembersUpdated(
+                  wire.getChangedList().stream().map(GroupCodecs::memberFromWire).toList(),
+                  wire.getLeftList().stream()
+                      .map(member -> new GroupAggregator.MemberLeft(member.getDeviceId(), member.getAsOfMs()))
+                      .toList());
+            }),
         ClusterCodec.of(GroupAggregator.Restore.class, "grs",
             m -> {
               GroupRestore.Builder wire = GroupRestore.newBuilder();
@@ -35,9 +49,6 @@ public final class GroupCodecs {
             },
             bytes -> new GroupAggregator.Restore(GroupRestore.parseFrom(bytes).getMembersList().stream()
                 .map(GroupCodecs::memberFromWire).toList())),
-        ClusterCodec.of(GroupAggregator.MemberLeft.class, "gl",
-            m -> GroupMemberLeft.newBuilder().setDeviceId(m.deviceId()).build().toByteArray(),
-            bytes -> new GroupAggregator.MemberLeft(GroupMemberLeft.parseFrom(bytes).getDeviceId())),
         ClusterCodec.of(GroupAggregator.GetAggregate.class, "gg",
             m -> GroupGet.newBuilder().setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
             bytes -> new GroupAggregator.GetAggregate(refs.resolveActorRef(GroupGet.parseFrom(bytes).getReplyTo()))),
@@ -77,10 +88,11 @@ public final class GroupCodecs {
 
   private static GroupMemberChanged memberToWire(GroupAggregator.MemberChanged m) {
     return GroupMemberChanged.newBuilder().setDeviceId(m.deviceId()).setOnline(m.online())
-        .putAllNumbers(m.numbers()).build();
+        .putAllNumbers(m.numbers()).setAsOfMs(m.asOfMillis()).build();
   }
 
   private static GroupAggregator.MemberChanged memberFromWire(GroupMemberChanged m) {
-    return new GroupAggregator.MemberChanged(m.getDeviceId(), m.getOnline(), new TreeMap<>(m.getNumbersMap()));
+    return new GroupAggregator.MemberChanged(m.getDeviceId(), m.getOnline(), new TreeMap<>(m.getNumbersMap()),
+        m.getAsOfMs());
   }
 }

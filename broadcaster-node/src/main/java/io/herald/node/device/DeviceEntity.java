@@ -2,6 +2,7 @@ package io.herald.node.device;
 
 import com.google.protobuf.ByteString;
 import io.herald.node.aggregate.GroupAggregator;
+import io.herald.node.aggregate.GroupFeed;
 import io.herald.node.cluster.ClusterMessage;
 import io.herald.node.cluster.NextHome;
 import io.herald.node.connection.ConnectionActor;
@@ -131,9 +132,9 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
 
   /** Starts sharding for devices on this node. */
   public static void init(ActorSystem<?> system, StateLimits limits, TopicService topics,
-      Function<String, RecipientRef<GroupAggregator.Command>> groupDirectory, NodeMetrics metrics) {
+      ActorRef<GroupFeed.Command> groupFeed, NodeMetrics metrics) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-            entity -> create(entity.getEntityId(), limits, topics, groupDirectory, metrics, Clock.systemUTC()))
+            entity -> create(entity.getEntityId(), limits, topics, groupFeed, metrics, Clock.systemUTC()))
         .withStopMessage(HandOff.INSTANCE));
   }
 
@@ -144,13 +145,13 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   }
 
   public static Behavior<Command> create(String deviceId, StateLimits limits, TopicService topics,
-      Function<String, RecipientRef<GroupAggregator.Command>> groupDirectory, NodeMetrics metrics, Clock clock) {
-    return Behaviors.setup(context -> new DeviceEntity(context, deviceId, limits, topics, groupDirectory, metrics, clock));
+      ActorRef<GroupFeed.Command> groupFeed, NodeMetrics metrics, Clock clock) {
+    return Behaviors.setup(context -> new DeviceEntity(context, deviceId, limits, topics, groupFeed, metrics, clock));
   }
 
   private final String deviceId;
   private final TopicService topics;
-  private final Function<String, RecipientRef<GroupAggregator.Command>> groupDirectory;
+  private final ActorRef<GroupFeed.Command> groupFeed;
   private final NodeMetrics metrics;
   private final Clock clock;
   private final DeviceState state;
@@ -159,15 +160,15 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   private ReportOrder<ActorRef<StateReported>> reportOrder;
   private Optional<Session> session = Optional.empty();
   private List<String> groups = List.of();
+  /** Never goes back, even if the clock does: groups keep a member's newest word by it. */
   private Instant lastSeen;
 
   private DeviceEntity(ActorContext<Command> context, String deviceId, StateLimits limits,
-      TopicService topics, Function<String, RecipientRef<GroupAggregator.Command>> groupDirectory,
-      NodeMetrics metrics, Clock clock) {
+      TopicService topics, ActorRef<GroupFeed.Command> groupFeed, NodeMetrics metrics, Clock clock) {
     super(context);
     this.deviceId = deviceId;
     this.topics = topics;
-    this.groupDirectory = groupDirectory;
+    this.groupFeed = groupFeed;
     this.metrics = metrics;
     metrics.deviceEntityResident(1);
     this.clock = clock;
@@ -222,14 +223,14 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   private Behavior<Command> onConnect(Connect connect) {
     session.ifPresent(previous -> getContext().unwatch(previous.connection()));
     session = Optional.of(new Session(connect.sessionId(), connect.nodeId(), connect.connection()));
+    seenNow();
     // Group membership comes with the token: groups it no longer names lose the device.
     for (String group : groups) {
       if (!connect.groups().contains(group)) {
-        groupDirectory.apply(group).tell(new GroupAggregator.MemberLeft(deviceId));
+        groupFeed.tell(new GroupFeed.Left(group, new GroupAggregator.MemberLeft(deviceId, lastSeen.toEpochMilli())));
       }
     }
     groups = List.copyOf(connect.groups());
-    lastSeen = clock.instant();
     getContext().watchWith(connect.connection(), new ConnectionLost(connect.sessionId()));
     if (state.hasUnacknowledgedDesired()) {
       pushDesired();
@@ -244,7 +245,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     if (session.isPresent() && session.get().sessionId().equals(sessionId)) {
       getContext().unwatch(session.get().connection());
       session = Optional.empty();
-      lastSeen = clock.instant();
+      seenNow();
       publish(DeviceTopic.PRESENCE);
       tellGroups();
     }
@@ -270,7 +271,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
         case APPLY -> reportOrder.handled(report.replyTo(), report.correlationId());
       }
     }
-    lastSeen = clock.instant();
+    seenNow();
     long before = state.reportedVersion();
     Optional<String> refused = state.report(report.fields(), report.replace(), report.remove());
     if (refused.isPresent()) {
@@ -295,7 +296,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   }
 
   private Behavior<Command> onAckDesired(AckDesired ack) {
-    lastSeen = clock.instant();
+    seenNow();
     state.acknowledge(ack.version());
     return this;
   }
@@ -386,9 +387,16 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   }
 
   private void tellGroups() {
-    var change = new GroupAggregator.MemberChanged(deviceId, session.isPresent(), state.reportedNumbers());
-    for (String group : groups) {
-      groupDirectory.apply(group).tell(change);
+    if (!groups.isEmpty()) {
+      groupFeed.tell(new GroupFeed.Changed(groups, new GroupAggregator.MemberChanged(deviceId, session.isPresent(),
+          state.reportedNumbers(), lastSeen.toEpochMilli())));
+    }
+  }
+
+  private void seenNow() {
+    Instant now = clock.instant();
+    if (lastSeen == null || now.isAfter(lastSeen)) {
+      lastSeen = now;
     }
   }
 

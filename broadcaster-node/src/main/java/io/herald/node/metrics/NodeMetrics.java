@@ -54,6 +54,8 @@ public final class NodeMetrics {
   private final Count stateUpdates = count("state_updates", "herald.state.updates", null, null);
   private final Count aggregateTicks = count("aggregate_ticks", "herald.aggregate.ticks", null, null);
   private final Count reportsResent = count("state_reports_resent", "herald.state.reports.resent", null, null);
+  private final Count groupBatches = count("group_batches_sent", "herald.group.batches.sent", null, null);
+  private final Count groupUpdatesMerged = count("group_updates_merged", "herald.group.updates.merged", null, null);
   private final Gauge openConnectionsGauge = Kamon.gauge("herald.connections.open").withoutTags();
   private final Gauge topicsGauge = Kamon.gauge("herald.topics.active").withoutTags();
   private final Gauge deviceEntitiesGauge = Kamon.gauge("herald.device.entities").withoutTags();
@@ -147,6 +149,18 @@ public final class NodeMetrics {
   /** State reports a connection sent again, their first sending unanswered (see report-resend-after). */
   public void reportsResent(int count) {
     reportsResent.add(count);
+  }
+
+  /** This node's group feed sent a group the member changes it gathered. */
+  public void groupBatchSent() {
+    groupBatches.add(1);
+  }
+
+  /** Member changes replaced by a newer one of the same device before their batch left. */
+  public void groupUpdatesMerged(long count) {
+    if (count > 0) {
+      groupUpdatesMerged.add(count);
+    }
   }
 
   /** A group published a snapshot of its aggregates. */

@@ -1,6 +1,8 @@
 package io.herald.node.aggregate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import java.util.Random;
@@ -10,11 +12,13 @@ import org.junit.jupiter.api.Test;
 class AggregateTest {
 
   private final Aggregate aggregate = new Aggregate();
+  /** When each word below was said, in ms: one after another unless a test says otherwise. */
+  private long clock;
 
   @Test
   void foldsNumbersOfOnlineMembers() {
-    aggregate.update("a", true, Map.of("t", 20.0, "h", 40.0));
-    aggregate.update("b", true, Map.of("t", 24.0));
+    aggregate.update("a", true, Map.of("t", 20.0, "h", 40.0), ++clock);
+    aggregate.update("b", true, Map.of("t", 24.0), ++clock);
 
     Aggregate.Snapshot snapshot = aggregate.snapshot();
     assertEquals(2, snapshot.members());
@@ -26,31 +30,44 @@ class AggregateTest {
 
   @Test
   void minAndMaxFollowValuesThatGoDownOrUp() {
-    aggregate.update("a", true, Map.of("t", 10.0));
-    aggregate.update("b", true, Map.of("t", 30.0));
-    aggregate.update("b", true, Map.of("t", 5.0));
+    aggregate.update("a", true, Map.of("t", 10.0), ++clock);
+    aggregate.update("b", true, Map.of("t", 30.0), ++clock);
+    aggregate.update("b", true, Map.of("t", 5.0), ++clock);
     assertEquals(new Aggregate.FieldStats(2, 15.0, 5.0, 10.0), aggregate.snapshot().fields().get("t"));
 
-    aggregate.update("b", true, Map.of("t", 50.0));
+    aggregate.update("b", true, Map.of("t", 50.0), ++clock);
     assertEquals(new Aggregate.FieldStats(2, 60.0, 10.0, 50.0), aggregate.snapshot().fields().get("t"));
   }
 
   @Test
   void membersGoingOfflineOrLeavingTakeTheirValuesWithThem() {
-    aggregate.update("a", true, Map.of("t", 10.0));
-    aggregate.update("b", true, Map.of("t", 30.0));
-    aggregate.update("c", true, Map.of("t", 30.0));
+    aggregate.update("a", true, Map.of("t", 10.0), ++clock);
+    aggregate.update("b", true, Map.of("t", 30.0), ++clock);
+    aggregate.update("c", true, Map.of("t", 30.0), ++clock);
 
-    aggregate.update("b", false, Map.of("t", 30.0));
+    aggregate.update("b", false, Map.of("t", 30.0), ++clock);
     assertEquals(new Aggregate.FieldStats(2, 40.0, 10.0, 30.0), aggregate.snapshot().fields().get("t"),
         "a duplicate max survives while another member holds it");
-    aggregate.remove("c");
+    aggregate.remove("c", ++clock);
     assertEquals(new Aggregate.FieldStats(1, 10.0, 10.0, 10.0), aggregate.snapshot().fields().get("t"));
     assertEquals(2, aggregate.snapshot().members());
     assertEquals(1, aggregate.snapshot().online());
 
-    aggregate.remove("a");
+    aggregate.remove("a", ++clock);
     assertEquals(Map.of(), aggregate.snapshot().fields(), "a field nobody online reports disappears");
+  }
+
+  @Test
+  void anOlderWordOfAMemberArrivingLateChangesNothing() {
+    aggregate.update("a", true, Map.of("t", 10.0), 200);
+    assertFalse(aggregate.update("a", true, Map.of("t", 99.0), 100));
+    assertFalse(aggregate.update("a", false, Map.of(), 150));
+    assertFalse(aggregate.remove("a", 199));
+    assertEquals(new Aggregate.FieldStats(1, 10.0, 10.0, 10.0), aggregate.snapshot().fields().get("t"));
+
+    assertTrue(aggregate.update("a", true, Map.of("t", 12.0), 200), "the same moment: the later word wins");
+    assertTrue(aggregate.remove("a", 300));
+    assertEquals(0, aggregate.snapshot().members());
   }
 
   @Test
@@ -61,7 +78,7 @@ class AggregateTest {
       String member = "m" + random.nextInt(200);
       int action = random.nextInt(10);
       if (action == 0) {
-        aggregate.remove(member);
+        aggregate.remove(member, ++clock);
         onlineTruth.remove(member);
       } else {
         Map<String, Double> numbers = new TreeMap<>();
@@ -70,7 +87,7 @@ class AggregateTest {
           numbers.put("w", (double) random.nextInt(5));
         }
         boolean online = action != 1;
-        aggregate.update(member, online, numbers);
+        aggregate.update(member, online, numbers, ++clock);
         if (online) {
           onlineTruth.put(member, numbers);
         } else {

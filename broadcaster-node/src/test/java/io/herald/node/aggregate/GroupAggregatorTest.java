@@ -31,7 +31,7 @@ class GroupAggregatorTest {
   private final TestProbe<DeviceEntity.Command> offline = testKit.createTestProbe();
   private final TestProbe<DeviceEntity.Command> silent = testKit.createTestProbe();
   private final ActorRef<GroupAggregator.Command> group = testKit.spawn(GroupAggregator.create("g1",
-      new GroupSettings(Duration.ofMillis(200), Duration.ofMillis(500)),
+      new GroupSettings(Duration.ofMillis(200), Duration.ofMillis(500), Duration.ofMillis(50), 2000),
       new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()),
       id -> switch (id) {
         case "online" -> online.getRef();
@@ -46,9 +46,9 @@ class GroupAggregatorTest {
 
   @Test
   void publishesOneSnapshotPerIntervalAndOnlyAfterAChange() throws Exception {
-    group.tell(new GroupAggregator.MemberChanged("a", true, Map.of("t", 10.0)));
-    group.tell(new GroupAggregator.MemberChanged("b", true, Map.of("t", 20.0)));
-    group.tell(new GroupAggregator.MemberChanged("b", false, Map.of("t", 20.0)));
+    changed(new GroupAggregator.MemberChanged("a", true, Map.of("t", 10.0), 1),
+        new GroupAggregator.MemberChanged("b", true, Map.of("t", 20.0), 1));
+    changed(new GroupAggregator.MemberChanged("b", false, Map.of("t", 20.0), 2));
 
     var snapshot = topics.receiveMessage();
     assertEquals("$group/g1", snapshot.entityId());
@@ -58,18 +58,18 @@ class GroupAggregatorTest {
     assertEquals(10.0, view.getFieldsOrThrow("t").getMax());
     topics.expectNoMessage(Duration.ofMillis(400));
 
-    group.tell(new GroupAggregator.MemberLeft("a"));
+    group.tell(new GroupAggregator.MembersUpdated(List.of(), List.of(new GroupAggregator.MemberLeft("a", 3))));
     assertEquals(1, GroupAggregateView.parseFrom(((TopicEntity.Publish) topics.receiveMessage().message()).payload())
         .getMembers());
   }
 
   @Test
   void membersHandedOnFromThePreviousHomeJoinThoseHeardOfSince() {
-    group.tell(new GroupAggregator.MemberChanged("a", true, Map.of("t", 30.0)));
+    changed(new GroupAggregator.MemberChanged("a", true, Map.of("t", 30.0), 20));
     group.tell(new GroupAggregator.Restore(List.of(
-        new GroupAggregator.MemberChanged("a", true, Map.of("t", 10.0)),
-        new GroupAggregator.MemberChanged("b", true, Map.of("t", 20.0)),
-        new GroupAggregator.MemberChanged("c", false, Map.of()))));
+        new GroupAggregator.MemberChanged("a", true, Map.of("t", 10.0), 10),
+        new GroupAggregator.MemberChanged("b", true, Map.of("t", 20.0), 10),
+        new GroupAggregator.MemberChanged("c", false, Map.of(), 10))));
 
     TestProbe<GroupAggregator.AggregateReport> replies = testKit.createTestProbe();
     group.tell(new GroupAggregator.GetAggregate(replies.getRef()));
@@ -82,9 +82,9 @@ class GroupAggregatorTest {
 
   @Test
   void aMemberQueryMarksEachMemberAnsweredOfflineOrTimedOut() {
-    group.tell(new GroupAggregator.MemberChanged("online", true, Map.of()));
-    group.tell(new GroupAggregator.MemberChanged("offline", false, Map.of()));
-    group.tell(new GroupAggregator.MemberChanged("silent", true, Map.of()));
+    changed(new GroupAggregator.MemberChanged("online", true, Map.of(), 1),
+        new GroupAggregator.MemberChanged("offline", false, Map.of(), 1),
+        new GroupAggregator.MemberChanged("silent", true, Map.of(), 1));
     TestProbe<GroupAggregator.GroupMembers> replies = testKit.createTestProbe();
 
     group.tell(new GroupAggregator.QueryMembers(replies.getRef()));
@@ -95,6 +95,10 @@ class GroupAggregatorTest {
     GroupAggregator.GroupMembers members = replies.receiveMessage(Duration.ofSeconds(2));
     assertEquals(List.of(MemberStatus.OFFLINE, MemberStatus.ANSWERED, MemberStatus.TIMED_OUT),
         members.members().stream().map(GroupAggregator.MemberReport::status).toList());
+  }
+
+  private void changed(GroupAggregator.MemberChanged... members) {
+    group.tell(new GroupAggregator.MembersUpdated(List.of(members), List.of()));
   }
 
   private static DeviceSnapshot snapshot(String id, boolean isOnline) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.node.aggregate.GroupAggregator;
+import io.herald.node.aggregate.GroupFeed;
 import io.herald.node.connection.ConnectionActor;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.TopicEntity;
@@ -33,10 +34,10 @@ class DeviceEntityTest {
 
   private final TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
   private final TestProbe<ShardingEnvelope<TopicEntity.Command>> topics = testKit.createTestProbe();
-  private final TestProbe<GroupAggregator.Command> groups = testKit.createTestProbe();
+  private final TestProbe<GroupFeed.Command> groups = testKit.createTestProbe();
   private final ActorRef<DeviceEntity.Command> entity = testKit.spawn(DeviceEntity.create("d1",
       new StateLimits(8, 16, 32),
-      new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), id -> groups.getRef(), new NodeMetrics(), Clock.systemUTC()));
+      new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), groups.getRef(), new NodeMetrics(), Clock.systemUTC()));
 
   @AfterAll
   static void shutdown() {
@@ -128,18 +129,69 @@ class DeviceEntityTest {
   @Test
   void groupsHearOfPresenceAndNumbersAndLoseDevicesTheTokenNoLongerNames() {
     connect("s1");
-    assertTrue(groups.expectMessageClass(GroupAggregator.MemberChanged.class).online());
+    GroupFeed.Changed connected = groups.expectMessageClass(GroupFeed.Changed.class);
+    assertEquals(List.of("g1"), connected.groups());
+    assertTrue(connected.change().online());
     TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
     entity.tell(new DeviceEntity.ReportState(Map.of("t", number(3), "mode", new FieldValue.Text("eco")), false,
         List.of(), 1, replies.getRef()));
-    assertEquals(Map.of("t", 3.0), groups.expectMessageClass(GroupAggregator.MemberChanged.class).numbers());
+    GroupAggregator.MemberChanged reported = groups.expectMessageClass(GroupFeed.Changed.class).change();
+    assertEquals(Map.of("t", 3.0), reported.numbers());
 
     entity.tell(new DeviceEntity.Disconnect("s1"));
-    assertFalse(groups.expectMessageClass(GroupAggregator.MemberChanged.class).online());
+    GroupAggregator.MemberChanged disconnected = groups.expectMessageClass(GroupFeed.Changed.class).change();
+    assertFalse(disconnected.online());
 
     TestProbe<ConnectionActor.Command> connection = testKit.createTestProbe();
     entity.tell(new DeviceEntity.Connect("s2", "node-1", connection.getRef(), List.of("g2")));
-    assertEquals("d1", groups.expectMessageClass(GroupAggregator.MemberLeft.class).deviceId());
+    GroupFeed.Left left = groups.expectMessageClass(GroupFeed.Left.class);
+    assertEquals("g1", left.group());
+    assertEquals("d1", left.left().deviceId());
+    assertTrue(connected.change().asOfMillis() <= reported.asOfMillis()
+        && reported.asOfMillis() <= disconnected.asOfMillis()
+        && disconnected.asOfMillis() <= left.left().asOfMillis(), "a group keeps a member's newest word by these");
+  }
+
+  @Test
+  void whatGroupsHearIsStampedWithATimeThatNeverGoesBack() {
+    MutableClock clock = new MutableClock(Instant.parse("2026-11-23T10:00:00Z"));
+    ActorRef<DeviceEntity.Command> device = testKit.spawn(DeviceEntity.create("d3", new StateLimits(8, 16, 32),
+        new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), groups.getRef(),
+        new NodeMetrics(), clock));
+    TestProbe<ConnectionActor.Command> connection = testKit.createTestProbe();
+    device.tell(new DeviceEntity.Connect("s1", "node-1", connection.getRef(), List.of("g1")));
+    long connected = groups.expectMessageClass(GroupFeed.Changed.class).change().asOfMillis();
+
+    clock.now = clock.now.minusSeconds(30);
+    TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
+    device.tell(new DeviceEntity.ReportState(Map.of("t", number(1)), false, List.of(), 1, replies.getRef()));
+    assertEquals(connected, groups.expectMessageClass(GroupFeed.Changed.class).change().asOfMillis(),
+        "the clock stepped back: the report is as of the last moment seen");
+    testKit.stop(device);
+  }
+
+  /** A clock a test sets by hand. */
+  private static final class MutableClock extends Clock {
+    volatile Instant now;
+
+    MutableClock(Instant now) {
+      this.now = now;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
   }
 
   @Test
@@ -170,7 +222,7 @@ class DeviceEntityTest {
   void whatWasHandledBeforeTheShardMovedStaysHandled() {
     TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
     ActorRef<DeviceEntity.Command> moved = testKit.spawn(DeviceEntity.create("d2", new StateLimits(8, 16, 32),
-        new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), id -> groups.getRef(),
+        new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), groups.getRef(),
         new NodeMetrics(), Clock.systemUTC()));
     moved.tell(new DeviceEntity.Restore(new DeviceSnapshot("d2", true, Map.of("t", number(7)), 3, Map.of(), 0, 0,
         false, "", "", Instant.now(), List.of()), Optional.empty(),
