@@ -1,6 +1,7 @@
 package io.herald.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.client.DeviceClient;
 import io.herald.client.GroupAggregate;
@@ -70,6 +71,10 @@ class GroupAggregateTest {
       GroupAggregateView expected = expected("g1", g1.size(), online);
       Await.until(Duration.ofSeconds(20), () -> "dashboard snapshot " + latest.get() + " to equal " + expected,
           () -> latest.get() != null && sameAggregate(expected, latest.get()));
+
+      long batches = node.counter("group_batches_sent");
+      assertTrue(batches > 0 && batches < node.counter("state_updates"),
+          batches + " batches carried the groups' changes, fewer than the reports");
 
       GroupAggregate read = herald.getGroup("g1").join();
       assertEquals(g1.size(), read.members());
