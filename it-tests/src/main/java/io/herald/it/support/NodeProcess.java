@@ -122,6 +122,11 @@ public final class NodeProcess implements AutoCloseable {
       command.add("io.herald.node.Main");
       ProcessBuilder builder = new ProcessBuilder(command);
       builder.environment().putAll(environment);
+      if (!settings.containsKey("pekko.remote.artery.canonical.port") && !environment.containsKey("HERALD_CLUSTER_PORT")) {
+        // Left to pick any free port, the node's cluster port could take one handed out above
+        // for its edge or metrics before those are bound.
+        builder.environment().put("HERALD_CLUSTER_PORT", Integer.toString(freePort()));
+      }
       Process process = builder
           .redirectErrorStream(true)
           .redirectOutput(log.toFile())
