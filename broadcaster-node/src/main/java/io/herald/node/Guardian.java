@@ -2,6 +2,7 @@ package io.herald.node;
 
 import io.herald.node.aggregate.GroupAggregator;
 import io.herald.node.aggregate.GroupFeed;
+import io.herald.node.aggregate.MemberQueries;
 import io.herald.node.api.ApiRoutes;
 import io.herald.node.api.HttpServer;
 import io.herald.node.connection.ConnectionServices;
@@ -78,6 +79,7 @@ public final class Guardian {
       DeviceEntity.init(context.getSystem(), settings.device(), topics, groupFeed, metrics);
       context.spawn(LostReports.create(metrics), "lost-reports");
       GroupAggregator.init(context.getSystem(), settings.group(), topics, devices, metrics);
+      var memberQueries = context.spawn(MemberQueries.create(devices, settings.group().queryTimeout()), "member-queries");
       LocalConnections connections = new LocalConnections(settings.connection().maxConnections(), metrics);
       ConnectionServices services = new ConnectionServices(settings.nodeId(), settings.connection(),
           settings.topic().maxLength(), topics, devices, connections, metrics, System::nanoTime);
@@ -85,7 +87,8 @@ public final class Guardian {
       AuthSettings auth = DevCredentials.complete(settings.auth(),
           "http://" + settings.httpInterface() + ":" + settings.httpPort());
       var deviceEdge = DeviceEdge.start(context.getSystem(), settings, services, new DeviceTokens(auth, Clock.systemUTC()));
-      var api = new ApiRoutes(topics, devices, groups, context.getSystem().scheduler(), settings.api(), settings.topic().maxLength(),
+      var api = new ApiRoutes(topics, devices, groups, memberQueries, settings.group().queryPageSize(),
+          context.getSystem().scheduler(), settings.api(), settings.topic().maxLength(),
           () -> NodeStatus.newBuilder()
               .setNodeId(settings.nodeId())
               .setUptimeMs(System.currentTimeMillis() - startedAtMillis)

@@ -83,8 +83,22 @@ public interface HeraldClient extends AutoCloseable {
   /** Reads a group's live aggregates (scope {@code read-state}). */
   CompletableFuture<GroupAggregate> getGroup(String groupId);
 
-  /** Asks every member of a group for its state (scope {@code read-state}); slow members are marked timed out. */
+  /**
+   * Asks every member of a group for its state (scope {@code read-state}), a page after
+   * another, in device id order; slow members are marked timed out. For a large group, walk
+   * it with {@link #getGroupDevicesPage} instead and hold one page at a time.
+   */
   CompletableFuture<List<GroupMember>> getGroupDevices(String groupId);
+
+  /**
+   * Asks one page of a group's members for their state (scope {@code read-state}).
+   *
+   * @param after the {@link GroupDevicesPage#nextAfter()} of the previous page, or {@code ""}
+   *     for the first
+   * @param limit most members in the page, 1 to the node's {@code herald.group.query-page-size}
+   *     (1000 unless configured); a larger one fails with {@code INVALID_REQUEST}
+   */
+  CompletableFuture<GroupDevicesPage> getGroupDevicesPage(String groupId, String after, int limit);
 
   /** Releases the client's resources; calls in flight may still complete. */
   @Override

@@ -1,11 +1,16 @@
 package io.herald.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.client.DesiredState;
 import io.herald.client.Device;
 import io.herald.client.DeviceClient;
+import io.herald.client.GroupAggregate;
+import io.herald.client.GroupDevicesPage;
+import io.herald.client.GroupMember;
+import io.herald.client.HeraldApiException;
 import io.herald.client.HeraldClient;
 import io.herald.client.PublishResult;
 import io.herald.client.TopicMessage;
@@ -15,6 +20,8 @@ import io.herald.it.support.TopicRecorder;
 import io.herald.node.security.DeviceIdentity;
 import io.herald.node.security.TopicPattern;
 import io.herald.protocol.v1.DeviceView;
+import io.herald.protocol.v1.ErrorCode;
+import io.herald.protocol.v1.MemberStatus;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -59,6 +66,10 @@ class ClusterTest {
   private static final int SUBSCRIBERS_PER_NODE = 10;
   private static final int FLEET = 300;
   private static final int REPORTERS = 30;
+  /** Devices in every one of the panel groups, each with the most numbers a state may hold. */
+  private static final int PANELS = 100;
+  private static final List<String> PANEL_GROUPS = IntStream.range(0, 8).mapToObj(g -> "panels-" + g).toList();
+  private static final int PANEL_FIELDS = 64;
   /** {@code pekko.cluster.sharding.number-of-shards} of the cluster profiles. */
   private static final int SHARDS = 1000;
   private static final Pattern SHARD_ID = Pattern.compile("\"shardId\":\"(\\d+)\"");
@@ -157,8 +168,53 @@ class ClusterTest {
         () -> backend(0).getDevice("valve-9").join().ackedDesiredVersion() == version);
   }
 
+  /**
+   * Groups too large for one cluster message: their members' numbers and states together
+   * weigh about 500 KB, twice Artery's maximum frame. A member query through any node
+   * answers every member, and a page at a time when asked.
+   */
   @Test
   @Order(3)
+  void aLargeGroupIsQueriedInFullAndInPagesThroughEveryNode() {
+    for (int i = 0; i < PANELS; i++) {
+      DeviceClient panel = connectPanel(i % 3, "panel-" + String.format("%03d", i));
+      Map<String, Double> readings = new LinkedHashMap<>();
+      for (int f = 0; f < PANEL_FIELDS; f++) {
+        readings.put(panelField(f), (double) (i + f));
+      }
+      panel.reportState(readings).join();
+    }
+    assertPanelGroupsComplete();
+
+    for (int n = 0; n < 3; n++) {
+      List<GroupMember> members = backend(n).getGroupDevices("panels-0").join();
+      assertEquals(IntStream.range(0, PANELS).mapToObj(i -> "panel-" + String.format("%03d", i)).toList(),
+          members.stream().map(GroupMember::deviceId).toList(), "every member, in order, through node " + n);
+      for (GroupMember member : members) {
+        assertEquals(MemberStatus.ANSWERED, member.status(), member.deviceId());
+        assertEquals(PANEL_FIELDS, member.device().orElseThrow().reported().size(), member.deviceId());
+      }
+    }
+
+    List<String> paged = new ArrayList<>();
+    String after = "";
+    List<Integer> pageSizes = new ArrayList<>();
+    while (after != null) {
+      GroupDevicesPage page = backend(1).getGroupDevicesPage("panels-3", after, 30).join();
+      pageSizes.add(page.members().size());
+      page.members().forEach(member -> paged.add(member.deviceId()));
+      after = page.nextAfter().orElse(null);
+    }
+    assertEquals(List.of(30, 30, 30, 10), pageSizes);
+    assertEquals(PANELS, new HashSet<>(paged).size());
+
+    var tooLarge = assertThrows(java.util.concurrent.CompletionException.class,
+        () -> backend(2).getGroupDevicesPage("panels-3", "", 1001).join());
+    assertEquals(ErrorCode.INVALID_REQUEST, ((HeraldApiException) tooLarge.getCause()).code());
+  }
+
+  @Test
+  @Order(4)
   void aFourthNodeJoinsDuringTrafficTakesShardsAndLosesNothing() {
     Map<String, DeviceClient> reporters = new LinkedHashMap<>();
     for (int i = 0; i < REPORTERS; i++) {
@@ -174,7 +230,7 @@ class ClusterTest {
       for (int n = 0; n < 3; n++) {
         placed.addAll(deviceShardsOn(n));
       }
-      return reporters.keySet().stream().allMatch(id -> placed.contains(deviceShard(id)));
+      return reporters.keySet().stream().allMatch(id -> placed.contains(shardOf(id)));
     });
     setFleetState();
     // A dashboard follows every reporter's state: following must survive an entity's move.
@@ -191,7 +247,7 @@ class ClusterTest {
       // A new node takes about a quarter of the shards; reports go on until it holds the
       // entity of at least one reporter.
       Await.until(WAIT, "a reporter's entity moves to the new node",
-          () -> reporters.keySet().stream().anyMatch(id -> deviceShardsOn(3).contains(deviceShard(id))));
+          () -> reporters.keySet().stream().anyMatch(id -> deviceShardsOn(3).contains(shardOf(id))));
       traffic.stop();
       reports.stop();
       assertEveryoneReceived(traffic.sequences(), List.of(0, 1, 2));
@@ -214,10 +270,13 @@ class ClusterTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aNodeLeavingGracefullyHandsOverItsDevicesAndStateWhileTheOthersMissNothing() throws Exception {
     NodeProcess leaving = node(1);
     List<TopicRecorder> moved = subscribersByNode.get(1);
+    // The coordinator may have placed every panel group together; its rebalancing spreads them.
+    Await.until(WAIT, "a panel group lives on the node that leaves", () -> PANEL_GROUPS.stream()
+        .anyMatch(group -> shardsOn(1, "group").contains(shardOf(group))));
     try (Traffic traffic = Traffic.start(this, NEWS, List.of(0, 2))) {
       assertEquals(200, leaving.leaveThroughManagement(clusterPorts[1]));
       assertEquals(0, leaving.awaitExit(WAIT), "a node that leaves exits 0:\n" + leaving.log());
@@ -226,6 +285,7 @@ class ClusterTest {
       assertEveryoneReceived(traffic.sequences(), List.of(0, 2));
     }
     assertFleetStateIntact();
+    assertPanelGroupsComplete();
     Device valve = backend(0).getDevice("valve-9").join();
     assertEquals(Map.of("open", true), valve.desired(), "desired state survives the leave");
 
@@ -240,7 +300,7 @@ class ClusterTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aKilledNodeIsDownedAndTheSurvivorsKeepServing() {
     NodeProcess killed = node(2);
     killed.kill();
@@ -287,7 +347,12 @@ class ClusterTest {
 
   /** The device shards node {@code index} holds, by Pekko Management's shard listing. */
   private Set<String> deviceShardsOn(int index) {
-    Matcher shardIds = SHARD_ID.matcher(node(index).management("/cluster/shards/device"));
+    return shardsOn(index, "device");
+  }
+
+  /** The shards of an entity type node {@code index} holds, by Pekko Management's shard listing. */
+  private Set<String> shardsOn(int index, String entityType) {
+    Matcher shardIds = SHARD_ID.matcher(node(index).management("/cluster/shards/" + entityType));
     Set<String> shards = new HashSet<>();
     while (shardIds.find()) {
       shards.add(shardIds.group(1));
@@ -295,9 +360,9 @@ class ClusterTest {
     return shards;
   }
 
-  /** The shard of a device id, as typed Cluster Sharding's default extractor computes it. */
-  private static String deviceShard(String deviceId) {
-    return Integer.toString(Math.abs(deviceId.hashCode() % SHARDS));
+  /** The shard of an entity id, as typed Cluster Sharding's default extractor computes it. */
+  private static String shardOf(String entityId) {
+    return Integer.toString(Math.abs(entityId.hashCode() % SHARDS));
   }
 
   private static int upMembers(NodeProcess node) {
@@ -326,6 +391,40 @@ class ClusterTest {
     DeviceClient device = DeviceClient.connect(options.build()).join();
     devices.add(device);
     return device;
+  }
+
+  /** A panel device in every panel group. */
+  private DeviceClient connectPanel(int nodeIndex, String deviceId) {
+    DeviceClient panel = DeviceClient.connect(DeviceClient.Options.builder()
+        .uris(urisFrom(nodeIndex))
+        .token(NodeProcess.token(new DeviceIdentity(deviceId, PANEL_GROUPS, Optional.empty(), Optional.empty())))
+        .backoff(Duration.ofMillis(200), Duration.ofSeconds(2))
+        .connectTimeout(Duration.ofSeconds(15))
+        .build()).join();
+    devices.add(panel);
+    return panel;
+  }
+
+  /** A field name of 63 characters, near the longest a state allows. */
+  private static String panelField(int f) {
+    return "reading-" + "-".repeat(53) + String.format("%02d", f);
+  }
+
+  /** Every panel group has every panel, online, and each field's exact count and sum. */
+  private void assertPanelGroupsComplete() {
+    for (String group : PANEL_GROUPS) {
+      Await.until(WAIT, group + " has every panel", () -> {
+        GroupAggregate aggregate = backend(0).getGroup(group).join();
+        return aggregate.members() == PANELS && aggregate.online() == PANELS
+            && aggregate.fields().values().stream().allMatch(stats -> stats.count() == PANELS);
+      });
+      GroupAggregate aggregate = backend(0).getGroup(group).join();
+      for (int f = 0; f < PANEL_FIELDS; f++) {
+        GroupAggregate.FieldStats stats = aggregate.fields().get(panelField(f));
+        assertEquals(PANELS, stats.count(), group + " " + f);
+        assertEquals(PANELS * (PANELS - 1) / 2.0 + PANELS * f, stats.sum(), group + " " + f);
+      }
+    }
   }
 
   /** A dashboard that may follow every device's topics and publishes nothing. */

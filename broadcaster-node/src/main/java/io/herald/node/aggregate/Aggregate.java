@@ -1,8 +1,12 @@
 package io.herald.node.aggregate;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.TreeMap;
 
 /**
@@ -91,16 +95,39 @@ public final class Aggregate {
   public record MemberValues(String memberId, boolean online, Map<String, Double> numbers, long asOfMillis) {}
 
   /** Every member with its presence and numbers, to hand the aggregate on. */
-  public java.util.List<MemberValues> members() {
+  public List<MemberValues> members() {
     return members.entrySet().stream()
         .map(entry -> new MemberValues(entry.getKey(), entry.getValue().online(), entry.getValue().numbers(),
             entry.getValue().asOfMillis()))
         .toList();
   }
 
-  /** The ids of the members, for queries that ask each of them. */
-  public java.util.Set<String> memberIds() {
-    return java.util.Set.copyOf(members.keySet());
+  /** Up to {@code limit} member ids in order, and whether more follow. */
+  public record MemberPage(List<String> memberIds, boolean more) {}
+
+  /**
+   * The first {@code limit} member ids after {@code after} in their natural order (all
+   * from the first when {@code after} is empty), for queries that walk a group a page at a
+   * time. One pass that keeps the page's ids in a bounded heap: no sorted index kept
+   * for every report's sake.
+   */
+  public MemberPage memberIdsAfter(String after, int limit) {
+    PriorityQueue<String> lowest = new PriorityQueue<>(limit + 2, Comparator.reverseOrder());
+    for (String memberId : members.keySet()) {
+      if (memberId.compareTo(after) > 0) {
+        lowest.add(memberId);
+        if (lowest.size() > limit + 1) {
+          lowest.poll();
+        }
+      }
+    }
+    boolean more = lowest.size() > limit;
+    if (more) {
+      lowest.poll();
+    }
+    List<String> page = new ArrayList<>(lowest);
+    Collections.sort(page);
+    return new MemberPage(page, more);
   }
 
   private void include(Member member) {

@@ -3,13 +3,11 @@ package io.herald.node.aggregate;
 import io.herald.node.cluster.ClusterMessage;
 import io.herald.node.cluster.NextHome;
 import io.herald.node.device.DeviceEntity;
-import io.herald.node.device.DeviceSnapshot;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.TopicService;
-import io.herald.protocol.v1.MemberStatus;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -41,31 +39,50 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
     String deviceId();
 
     long asOfMillis();
+
+    /** What it weighs in a message that carries many: one for the member, one per number. */
+    int values();
   }
 
   /** A member's presence and numbers. */
   public record MemberChanged(String deviceId, boolean online, Map<String, Double> numbers, long asOfMillis)
-      implements MemberUpdate {}
+      implements MemberUpdate {
+    @Override
+    public int values() {
+      return 1 + numbers.size();
+    }
+  }
 
   /** A member's token no longer names this group. */
-  public record MemberLeft(String deviceId, long asOfMillis) implements MemberUpdate {}
+  public record MemberLeft(String deviceId, long asOfMillis) implements MemberUpdate {
+    @Override
+    public int values() {
+      return 1;
+    }
+  }
 
   /** What one node gathered for this group: each device's newest word, changed or left. */
   public record MembersUpdated(List<MemberChanged> changed, List<MemberLeft> left) implements Command {}
 
   public record GetAggregate(ActorRef<AggregateReport> replyTo) implements Command {}
 
-  /** Asks every member for its state; answered with {@link GroupMembers}. */
-  public record QueryMembers(ActorRef<GroupMembers> replyTo) implements Command {}
+  /**
+   * Asks for up to {@code limit} member ids after {@code after} (from the first when empty),
+   * in order; answered with a {@link MemberPage}. The ids travel, not the members' state:
+   * the node that asks queries the members itself ({@link MemberQueries}), so no answer
+   * grows with the group.
+   */
+  public record ListMembers(String after, int limit, ActorRef<MemberPage> replyTo) implements Command {}
 
   public record AggregateReport(String groupId, Aggregate.Snapshot snapshot) implements ClusterMessage {}
 
-  public record GroupMembers(String groupId, List<MemberReport> members) implements ClusterMessage {}
+  public record MemberPage(String groupId, List<String> memberIds, boolean more) implements ClusterMessage {}
 
-  /** One member in a query: answered (online), offline (last known state), or timed out (no state). */
-  public record MemberReport(String deviceId, MemberStatus status, Optional<DeviceSnapshot> device) {}
-
-  /** The members this group had in its previous home, sent there when its shard moved. */
+  /**
+   * Members this group had in its previous home, sent there when its shard moved: a large
+   * group in several, each at most {@code herald.group.feed-max-values} values, so that
+   * none exceeds Artery's maximum frame size.
+   */
   public record Restore(List<MemberChanged> members) implements Command {}
 
   /** Sharding stops the aggregator with this when its shard moves to another node. */
@@ -105,8 +122,8 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   private final Aggregate aggregate = new Aggregate();
 
   private GroupAggregator(ActorContext<Command> context, TimerScheduler<Command> timers, String groupId,
-      GroupSettings settings, TopicService topics,
-      Function<String, RecipientRef<DeviceEntity.Command>> devices, NodeMetrics metrics) {
+      GroupSettings settings, TopicService topics, Function<String, RecipientRef<DeviceEntity.Command>> devices,
+      NodeMetrics metrics) {
     super(context);
     this.metrics = metrics;
     this.timers = timers;
@@ -121,7 +138,7 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
     return newReceiveBuilder()
         .onMessage(MembersUpdated.class, this::onMembersUpdated)
         .onMessage(GetAggregate.class, this::onGetAggregate)
-        .onMessage(QueryMembers.class, this::onQueryMembers)
+        .onMessage(ListMembers.class, this::onListMembers)
         .onMessage(PublishTick.class, this::onPublishTick)
         .onMessage(Restore.class, this::onRestore)
         .onMessage(HandOff.class, handOff -> onHandOff())
@@ -147,9 +164,9 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
     return this;
   }
 
-  private Behavior<Command> onQueryMembers(QueryMembers query) {
-    getContext().spawnAnonymous(GroupQuery.create(groupId, List.copyOf(aggregate.memberIds()), devices,
-        settings.queryTimeout(), query.replyTo()));
+  private Behavior<Command> onListMembers(ListMembers list) {
+    Aggregate.MemberPage page = aggregate.memberIdsAfter(list.after(), list.limit());
+    list.replyTo().tell(new MemberPage(groupId, page.memberIds(), page.more()));
     return this;
   }
 
@@ -164,16 +181,41 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
     List<MemberChanged> members = aggregate.members().stream()
         .map(member -> new MemberChanged(member.memberId(), member.online(), member.numbers(), member.asOfMillis()))
         .toList();
-    if (!members.isEmpty()) {
-      NextHome.send(getContext(), ENTITY_TYPE_KEY, groupId, new Restore(members));
+    for (Restore part : restoreInParts(members, settings.feedMaxValues())) {
+      NextHome.send(getContext(), ENTITY_TYPE_KEY, groupId, part);
     }
     return Behaviors.stopped();
   }
 
-  /** A member heard of since this aggregator started keeps its newer word. */
+  /** The members in order, cut into parts of at most {@code maxValues} values (a larger member alone). */
+  static List<Restore> restoreInParts(List<MemberChanged> members, int maxValues) {
+    List<Restore> parts = new ArrayList<>();
+    List<MemberChanged> part = new ArrayList<>();
+    int values = 0;
+    for (MemberChanged member : members) {
+      if (!part.isEmpty() && values + member.values() > maxValues) {
+        parts.add(new Restore(part));
+        part = new ArrayList<>();
+        values = 0;
+      }
+      part.add(member);
+      values += member.values();
+    }
+    if (!part.isEmpty()) {
+      parts.add(new Restore(part));
+    }
+    return parts;
+  }
+
+  /**
+   * A member heard of since this aggregator started keeps its newer word. What members said
+   * while the group moved may have been dropped on the way (a shard's region drops what it
+   * buffered for a shard it hands off), so each handed-on member is asked to say it again.
+   */
   private Behavior<Command> onRestore(Restore restore) {
     for (MemberChanged member : restore.members()) {
       aggregate.update(member.deviceId(), member.online(), member.numbers(), member.asOfMillis());
+      devices.apply(member.deviceId()).tell(new DeviceEntity.RetellGroup(groupId));
     }
     schedulePublish();
     return this;

@@ -1,18 +1,16 @@
 package io.herald.node.aggregate;
 
 import io.herald.node.cluster.ClusterCodec;
-import io.herald.node.device.DeviceCodecs;
 import io.herald.protocol.cluster.v1.GroupGet;
+import io.herald.protocol.cluster.v1.GroupListMembers;
 import io.herald.protocol.cluster.v1.GroupMemberChanged;
 import io.herald.protocol.cluster.v1.GroupMemberLeft;
-import io.herald.protocol.cluster.v1.GroupMembers;
+import io.herald.protocol.cluster.v1.GroupMemberPage;
 import io.herald.protocol.cluster.v1.GroupMembersUpdated;
-import io.herald.protocol.cluster.v1.GroupQueryMembers;
 import io.herald.protocol.cluster.v1.GroupRestore;
 import io.herald.protocol.v1.GroupAggregateView;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 
@@ -52,10 +50,22 @@ public final class GroupCodecs {
         ClusterCodec.of(GroupAggregator.GetAggregate.class, "gg",
             m -> GroupGet.newBuilder().setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
             bytes -> new GroupAggregator.GetAggregate(refs.resolveActorRef(GroupGet.parseFrom(bytes).getReplyTo()))),
-        ClusterCodec.of(GroupAggregator.QueryMembers.class, "gq",
-            m -> GroupQueryMembers.newBuilder().setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
-            bytes -> new GroupAggregator.QueryMembers(
-                refs.resolveActorRef(GroupQueryMembers.parseFrom(bytes).getReplyTo()))),
+        ClusterCodec.of(GroupAggregator.ListMembers.class, "glm",
+            m -> GroupListMembers.newBuilder().setAfter(m.after()).setLimit(m.limit())
+                .setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
+            bytes -> {
+              GroupListMembers wire = GroupListMembers.parseFrom(bytes);
+              return new GroupAggregator.ListMembers(wire.getAfter(), wire.getLimit(),
+                  refs.resolveActorRef(wire.getReplyTo()));
+            }),
+        ClusterCodec.of(GroupAggregator.MemberPage.class, "gmp",
+            m -> GroupMemberPage.newBuilder().setGroupId(m.groupId()).addAllMemberIds(m.memberIds())
+                .setMore(m.more()).build().toByteArray(),
+            bytes -> {
+              GroupMemberPage wire = GroupMemberPage.parseFrom(bytes);
+              return new GroupAggregator.MemberPage(wire.getGroupId(), List.copyOf(wire.getMemberIdsList()),
+                  wire.getMore());
+            }),
         ClusterCodec.of(GroupAggregator.AggregateReport.class, "ga",
             m -> GroupViews.toWire(m.groupId(), m.snapshot()).toByteArray(),
             bytes -> {
@@ -65,24 +75,6 @@ public final class GroupCodecs {
                   new Aggregate.FieldStats(stats.getCount(), stats.getSum(), stats.getMin(), stats.getMax())));
               return new GroupAggregator.AggregateReport(view.getGroupId(),
                   new Aggregate.Snapshot(view.getMembers(), view.getOnline(), fields));
-            }),
-        ClusterCodec.of(GroupAggregator.GroupMembers.class, "gm",
-            m -> {
-              GroupMembers.Builder wire = GroupMembers.newBuilder().setGroupId(m.groupId());
-              for (GroupAggregator.MemberReport member : m.members()) {
-                GroupMembers.Member.Builder entry = GroupMembers.Member.newBuilder()
-                    .setDeviceId(member.deviceId()).setStatus(member.status());
-                member.device().ifPresent(device -> entry.setDevice(DeviceCodecs.toCluster(device)));
-                wire.addMembers(entry);
-              }
-              return wire.build().toByteArray();
-            },
-            bytes -> {
-              GroupMembers wire = GroupMembers.parseFrom(bytes);
-              return new GroupAggregator.GroupMembers(wire.getGroupId(), wire.getMembersList().stream()
-                  .map(member -> new GroupAggregator.MemberReport(member.getDeviceId(), member.getStatus(),
-                      member.hasDevice() ? Optional.of(DeviceCodecs.fromCluster(member.getDevice())) : Optional.empty()))
-                  .toList());
             }));
   }
 

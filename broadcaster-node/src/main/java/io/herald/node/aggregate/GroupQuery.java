@@ -5,10 +5,10 @@ import io.herald.node.device.DeviceSnapshot;
 import io.herald.protocol.v1.MemberStatus;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -19,9 +19,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Asks every member of a group for its state, once, and answers with each member marked
- * answered, offline or timed out when all have answered or the timeout has passed.
- * One per request; it replies once and stops.
+ * Asks each member of a page of a group for its state, once, and answers with each member
+ * marked answered, offline or timed out, in the order asked, when all have answered or the
+ * timeout has passed. One per request; it replies once and stops.
  */
 final class GroupQuery extends AbstractBehavior<GroupQuery.Command> {
 
@@ -35,7 +35,7 @@ final class GroupQuery extends AbstractBehavior<GroupQuery.Command> {
 
   static Behavior<Command> create(String groupId, List<String> members,
       Function<String, RecipientRef<DeviceEntity.Command>> devices, Duration timeout,
-      ActorRef<GroupAggregator.GroupMembers> replyTo) {
+      ActorRef<MemberQueries.GroupMembers> replyTo) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       timers.startSingleTimer(Timeout.INSTANCE, timeout);
       return new GroupQuery(context, groupId, members, devices, replyTo);
@@ -43,17 +43,20 @@ final class GroupQuery extends AbstractBehavior<GroupQuery.Command> {
   }
 
   private final String groupId;
-  private final ActorRef<GroupAggregator.GroupMembers> replyTo;
-  private final Map<String, Optional<DeviceSnapshot>> answers = new TreeMap<>();
+  private final ActorRef<MemberQueries.GroupMembers> replyTo;
+  private final Map<String, Optional<DeviceSnapshot>> answers = new LinkedHashMap<>();
+  private int waiting;
 
   private GroupQuery(ActorContext<Command> context, String groupId, List<String> members,
-      Function<String, RecipientRef<DeviceEntity.Command>> devices, ActorRef<GroupAggregator.GroupMembers> replyTo) {
+      Function<String, RecipientRef<DeviceEntity.Command>> devices, ActorRef<MemberQueries.GroupMembers> replyTo) {
     super(context);
     this.groupId = groupId;
     this.replyTo = replyTo;
     ActorRef<DeviceSnapshot> answer = context.messageAdapter(DeviceSnapshot.class, Answered::new);
     for (String member : members) {
-      answers.put(member, Optional.empty());
+      if (answers.put(member, Optional.empty()) == null) {
+        waiting++;
+      }
       devices.apply(member).tell(new DeviceEntity.GetDevice(answer));
     }
   }
@@ -67,16 +70,19 @@ final class GroupQuery extends AbstractBehavior<GroupQuery.Command> {
   }
 
   private Behavior<Command> onAnswered(Answered answered) {
-    answers.replace(answered.device().deviceId(), Optional.of(answered.device()));
-    return answers.values().stream().allMatch(Optional::isPresent) ? reply() : this;
+    Optional<DeviceSnapshot> before = answers.replace(answered.device().deviceId(), Optional.of(answered.device()));
+    if (before != null && before.isEmpty()) {
+      waiting--;
+    }
+    return waiting == 0 ? reply() : this;
   }
 
   private Behavior<Command> reply() {
-    List<GroupAggregator.MemberReport> members = new ArrayList<>(answers.size());
-    answers.forEach((deviceId, device) -> members.add(new GroupAggregator.MemberReport(deviceId,
+    List<MemberQueries.MemberReport> members = new ArrayList<>(answers.size());
+    answers.forEach((deviceId, device) -> members.add(new MemberQueries.MemberReport(deviceId,
         device.map(d -> d.online() ? MemberStatus.ANSWERED : MemberStatus.OFFLINE).orElse(MemberStatus.TIMED_OUT),
         device)));
-    replyTo.tell(new GroupAggregator.GroupMembers(groupId, members));
+    replyTo.tell(new MemberQueries.GroupMembers(groupId, members));
     return Behaviors.stopped();
   }
 }

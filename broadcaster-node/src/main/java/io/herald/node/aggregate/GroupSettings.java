@@ -4,14 +4,24 @@ import com.typesafe.config.Config;
 import java.time.Duration;
 
 /**
- * How often a group publishes its aggregates, how long a member query waits, and how a
- * node gathers its devices' changes for their groups (see {@link GroupFeed}).
+ * How often a group publishes its aggregates, how long a member query waits and how many
+ * members a page of it holds, and how a node gathers its devices' changes for their groups (see {@link GroupFeed}).
  */
-public record GroupSettings(Duration snapshotInterval, Duration queryTimeout, Duration feedInterval,
-    int feedMaxValues) {
+public record GroupSettings(Duration snapshotInterval, Duration queryTimeout, int queryPageSize,
+    Duration feedInterval, int feedMaxValues) {
+
+  /** A page of ids (up to 128 characters each) stays well below Artery's 256 KiB frame. */
+  public static final int MAX_QUERY_PAGE_SIZE = 1000;
+
+  public GroupSettings {
+    if (queryPageSize < 1 || queryPageSize > MAX_QUERY_PAGE_SIZE) {
+      throw new IllegalArgumentException(
+          "herald.group.query-page-size must be 1 to " + MAX_QUERY_PAGE_SIZE + ", not " + queryPageSize);
+    }
+  }
 
   public static GroupSettings from(Config config) {
     return new GroupSettings(config.getDuration("snapshot-interval"), config.getDuration("query-timeout"),
-        config.getDuration("feed-interval"), config.getInt("feed-max-values"));
+        config.getInt("query-page-size"), config.getDuration("feed-interval"), config.getInt("feed-max-values"));
   }
 }

@@ -26,9 +26,10 @@ public final class GroupViews {
     return view.build();
   }
 
-  public static GroupDevicesView toWire(GroupAggregator.GroupMembers members) {
-    GroupDevicesView.Builder view = GroupDevicesView.newBuilder().setGroupId(members.groupId());
-    for (GroupAggregator.MemberReport member : members.members()) {
+  /** A page of a member query; {@code nextAfter} is empty on the last page. */
+  public static GroupDevicesView toWire(MemberQueries.GroupMembers members, String nextAfter) {
+    GroupDevicesView.Builder view = GroupDevicesView.newBuilder().setGroupId(members.groupId()).setNextAfter(nextAfter);
+    for (MemberQueries.MemberReport member : members.members()) {
       GroupMember.Builder entry = GroupMember.newBuilder().setDeviceId(member.deviceId()).setStatus(member.status());
       member.device().ifPresent(device -> entry.setDevice(DeviceViews.toWire(device)));
       view.addMembers(entry);

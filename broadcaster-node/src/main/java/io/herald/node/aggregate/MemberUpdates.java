@@ -36,9 +36,9 @@ final class MemberUpdates {
     GroupAggregator.MemberUpdate replaced = batch.byDevice.put(update.deviceId(), update);
     if (replaced != null) {
       merged++;
-      batch.values -= valuesOf(replaced);
+      batch.values -= replaced.values();
     }
-    batch.values += valuesOf(update);
+    batch.values += update.values();
     if (batch.values < maxValuesPerBatch) {
       return Optional.empty();
     }
@@ -63,10 +63,6 @@ final class MemberUpdates {
     long count = merged;
     merged = 0;
     return count;
-  }
-
-  private static int valuesOf(GroupAggregator.MemberUpdate update) {
-    return update instanceof GroupAggregator.MemberChanged change ? 1 + change.numbers().size() : 1;
   }
 
   private static GroupAggregator.MembersUpdated toMessage(Batch batch) {

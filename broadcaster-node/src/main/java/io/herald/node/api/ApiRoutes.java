@@ -7,6 +7,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.extractMaterialize
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
 import static org.apache.pekko.http.javadsl.server.Directives.extractUnmatchedPath;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEnd;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
@@ -20,6 +21,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
 import io.herald.node.aggregate.GroupAggregator;
 import io.herald.node.aggregate.GroupViews;
+import io.herald.node.aggregate.MemberQueries;
 import io.herald.node.device.DeviceEntity;
 import io.herald.node.device.DeviceSnapshot;
 import io.herald.node.device.DeviceViews;
@@ -91,6 +93,8 @@ public final class ApiRoutes {
   private final TopicService topics;
   private final Function<String, RecipientRef<DeviceEntity.Command>> devices;
   private final Function<String, RecipientRef<GroupAggregator.Command>> groups;
+  private final ActorRef<MemberQueries.Query> memberQueries;
+  private final int groupPageSize;
   private final Scheduler scheduler;
   private final ApiSettings settings;
   private final int maxTopicLength;
@@ -100,11 +104,14 @@ public final class ApiRoutes {
   private final NodeMetrics metrics;
 
   public ApiRoutes(TopicService topics, Function<String, RecipientRef<DeviceEntity.Command>> devices,
-      Function<String, RecipientRef<GroupAggregator.Command>> groups, Scheduler scheduler, ApiSettings settings,
-      int maxTopicLength, Supplier<Message> nodeStatus, AuthSettings auth, NodeMetrics metrics) {
+      Function<String, RecipientRef<GroupAggregator.Command>> groups, ActorRef<MemberQueries.Query> memberQueries,
+      int groupPageSize, Scheduler scheduler, ApiSettings settings, int maxTopicLength, Supplier<Message> nodeStatus,
+      AuthSettings auth, NodeMetrics metrics) {
     this.topics = topics;
     this.devices = devices;
     this.groups = groups;
+    this.memberQueries = memberQueries;
+    this.groupPageSize = groupPageSize;
     this.scheduler = scheduler;
     this.settings = settings;
     this.maxTopicLength = maxTopicLength;
@@ -130,8 +137,9 @@ public final class ApiRoutes {
         pathPrefix("groups", () -> pathPrefix(PathMatchers.segment(), groupId -> get(() -> withScope(
             ApiKeys.Scope.READ_STATE, () -> extractRequest(request -> concat(
                 pathEnd(() -> completeWithFuture(getGroup(groupId, BodyFormat.accepted(acceptHeader(request))))),
-                path("devices", () -> completeWithFuture(
-                    getGroupDevices(groupId, BodyFormat.accepted(acceptHeader(request))))))))))),
+                path("devices", () -> parameterOptional("limit", limit -> parameterOptional("after", after ->
+                    completeWithFuture(getGroupDevices(groupId, after, limit,
+                        BodyFormat.accepted(acceptHeader(request))))))))))))),
         path(PathMatchers.segment("dev").slash("tokens"), () -> post(() -> withScope(ApiKeys.Scope.COMMAND,
             () -> withBody(DevTokenRequest.newBuilder(), this::mintDevToken)))),
         path("node", () -> get(() -> extractRequest(request ->
@@ -212,11 +220,39 @@ public final class ApiRoutes {
         .exceptionally(failure -> overloaded("read the group", format));
   }
 
-  private CompletionStage<HttpResponse> getGroupDevices(String groupId, BodyFormat format) {
-    return AskPattern.<GroupAggregator.Command, GroupAggregator.GroupMembers>ask(groups.apply(groupId),
-            GroupAggregator.QueryMembers::new, settings.publishTimeout(), scheduler)
-        .thenApply(members -> ApiResponses.ok(GroupViews.toWire(members), format))
+  /**
+   * One page of a group's members, each asked for its state: the group names the page's
+   * ids, and this node asks the members, so the answer is put together here.
+   */
+  private CompletionStage<HttpResponse> getGroupDevices(String groupId, Optional<String> after,
+      Optional<String> limitParameter, BodyFormat format) {
+    int limit = pageLimit(limitParameter);
+    if (limit < 1) {
+      return CompletableFuture.completedFuture(error(StatusCodes.BAD_REQUEST, ErrorCode.INVALID_REQUEST,
+          "limit must be a number from 1 to " + groupPageSize, format));
+    }
+    return AskPattern.<GroupAggregator.Command, GroupAggregator.MemberPage>ask(groups.apply(groupId),
+            replyTo -> new GroupAggregator.ListMembers(after.orElse(""), limit, replyTo),
+            settings.publishTimeout(), scheduler)
+        .thenCompose(page -> AskPattern.<MemberQueries.Query, MemberQueries.GroupMembers>ask(memberQueries,
+                replyTo -> new MemberQueries.Query(groupId, page.memberIds(), replyTo), settings.publishTimeout(),
+                scheduler)
+            .thenApply(members -> ApiResponses.ok(GroupViews.toWire(members,
+                page.more() ? page.memberIds().get(page.memberIds().size() - 1) : ""), format)))
         .exceptionally(failure -> overloaded("query the group's members", format));
+  }
+
+  /** The page size asked for, the largest when not given, or -1 when it is not one of 1..largest. */
+  private int pageLimit(Optional<String> limitParameter) {
+    if (limitParameter.isEmpty()) {
+      return groupPageSize;
+    }
+    try {
+      int limit = Integer.parseInt(limitParameter.get());
+      return limit >= 1 && limit <= groupPageSize ? limit : -1;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   private CompletionStage<HttpResponse> setDesired(String deviceId, SetDesiredRequest.Builder request, BodyFormat format) {

@@ -9,6 +9,7 @@ import io.herald.protocol.cluster.v1.DeviceConnect;
 import io.herald.protocol.cluster.v1.DeviceDesiredSet;
 import io.herald.protocol.cluster.v1.DeviceDisconnect;
 import io.herald.protocol.cluster.v1.DeviceGet;
+import io.herald.protocol.cluster.v1.DeviceRetellGroup;
 import io.herald.protocol.cluster.v1.DeviceLocate;
 import io.herald.protocol.cluster.v1.DeviceLocated;
 import io.herald.protocol.cluster.v1.DeviceReportState;
@@ -88,6 +89,9 @@ public final class DeviceCodecs {
         ClusterCodec.of(DeviceEntity.GetDevice.class, "dg",
             m -> DeviceGet.newBuilder().setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
             bytes -> new DeviceEntity.GetDevice(refs.resolveActorRef(DeviceGet.parseFrom(bytes).getReplyTo()))),
+        ClusterCodec.of(DeviceEntity.RetellGroup.class, "drg",
+            m -> DeviceRetellGroup.newBuilder().setGroup(m.group()).build().toByteArray(),
+            bytes -> new DeviceEntity.RetellGroup(DeviceRetellGroup.parseFrom(bytes).getGroup())),
         ClusterCodec.of(DeviceEntity.Restore.class, "drs",
             m -> {
               DeviceRestore.Builder wire = DeviceRestore.newBuilder().setSnapshot(toCluster(m.earlier()));

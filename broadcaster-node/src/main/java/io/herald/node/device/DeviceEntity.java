@@ -93,6 +93,13 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
 
   public record GetDevice(ActorRef<DeviceSnapshot> replyTo) implements Command {}
 
+  /**
+   * A group that just moved asks its member to tell it, through the feed, its presence and
+   * numbers as they are now, or that it left; what the group was told while it moved may
+   * have been lost on the way. An entity that knows nothing of the device says nothing.
+   */
+  public record RetellGroup(String group) implements Command {}
+
   /** Replaces the desired state; with an expected version, only if it is still current. */
   public record SetDesired(Map<String, FieldValue> desired, OptionalLong expectedVersion,
       ActorRef<DesiredSet> replyTo) implements Command {}
@@ -207,6 +214,8 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
       return this;
     } else if (command instanceof GetDevice get) {
       return onGetDevice(get);
+    } else if (command instanceof RetellGroup retell) {
+      return onRetellGroup(retell.group());
     } else if (command instanceof SetDesired set) {
       return onSetDesired(set);
     } else if (command instanceof Restore restore) {
@@ -306,6 +315,15 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     return this;
   }
 
+  private Behavior<Command> onRetellGroup(String group) {
+    if (groups.contains(group)) {
+      groupFeed.tell(new GroupFeed.Changed(List.of(group), memberNow()));
+    } else if (lastSeen != null) {
+      groupFeed.tell(new GroupFeed.Left(group, new GroupAggregator.MemberLeft(deviceId, lastSeen.toEpochMilli())));
+    }
+    return this;
+  }
+
   private Behavior<Command> onSetDesired(SetDesired set) {
     if (set.expectedVersion().isPresent() && set.expectedVersion().getAsLong() != state.desiredVersion()) {
       set.replyTo().tell(new DesiredSet(state.desiredVersion(), false, ErrorCode.VERSION_CONFLICT,
@@ -362,10 +380,12 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     if (state.hasUnacknowledgedDesired()) {
       pushDesired();
     }
-    // Followers may have been told of this incarnation before the state it restores.
+    // Followers and groups may have been told of this incarnation before the state it
+    // restores: a device that reconnected here first was announced without its numbers.
     for (DeviceTopic topic : DeviceTopic.values()) {
       publish(topic);
     }
+    tellGroups();
     return this;
   }
 
@@ -388,9 +408,13 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
 
   private void tellGroups() {
     if (!groups.isEmpty()) {
-      groupFeed.tell(new GroupFeed.Changed(groups, new GroupAggregator.MemberChanged(deviceId, session.isPresent(),
-          state.reportedNumbers(), lastSeen.toEpochMilli())));
+      groupFeed.tell(new GroupFeed.Changed(groups, memberNow()));
     }
+  }
+
+  private GroupAggregator.MemberChanged memberNow() {
+    return new GroupAggregator.MemberChanged(deviceId, session.isPresent(), state.reportedNumbers(),
+        lastSeen.toEpochMilli());
   }
 
   private void seenNow() {

@@ -71,6 +71,29 @@ class AggregateTest {
   }
 
   @Test
+  void pagesOfMemberIdsWalkEveryMemberOnceInOrder() {
+    Random random = new Random(7);
+    java.util.TreeSet<String> ids = new java.util.TreeSet<>();
+    while (ids.size() < 1000) {
+      String id = "d" + random.nextInt(1_000_000);
+      ids.add(id);
+      aggregate.update(id, true, Map.of(), ++clock);
+    }
+
+    java.util.List<String> walked = new java.util.ArrayList<>();
+    String after = "";
+    Aggregate.MemberPage page;
+    do {
+      page = aggregate.memberIdsAfter(after, 75);
+      walked.addAll(page.memberIds());
+      after = page.memberIds().isEmpty() ? after : page.memberIds().get(page.memberIds().size() - 1);
+    } while (page.more());
+
+    assertEquals(java.util.List.copyOf(ids), walked);
+    assertEquals(1000 % 75, aggregate.memberIdsAfter(walked.get(1000 - 1000 % 75 - 1), 75).memberIds().size());
+  }
+
+  @Test
   void matchesAFreshComputationThroughoutManyRandomChanges() {
     Random random = new Random(42);
     Map<String, Map<String, Double>> onlineTruth = new TreeMap<>();

@@ -3,16 +3,13 @@ package io.herald.node.aggregate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.herald.node.device.DeviceEntity;
-import io.herald.node.device.DeviceSnapshot;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.TopicEntity;
 import io.herald.node.topic.TopicRegistry;
 import io.herald.node.topic.TopicService;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import io.herald.protocol.v1.GroupAggregateView;
-import io.herald.protocol.v1.MemberStatus;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -27,17 +24,11 @@ class GroupAggregatorTest {
 
   private final TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
   private final TestProbe<ShardingEnvelope<TopicEntity.Command>> topics = testKit.createTestProbe();
-  private final TestProbe<DeviceEntity.Command> online = testKit.createTestProbe();
-  private final TestProbe<DeviceEntity.Command> offline = testKit.createTestProbe();
-  private final TestProbe<DeviceEntity.Command> silent = testKit.createTestProbe();
+  private final TestProbe<DeviceEntity.Command> members = testKit.createTestProbe();
   private final ActorRef<GroupAggregator.Command> group = testKit.spawn(GroupAggregator.create("g1",
-      new GroupSettings(Duration.ofMillis(200), Duration.ofMillis(500), Duration.ofMillis(50), 2000),
-      new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()),
-      id -> switch (id) {
-        case "online" -> online.getRef();
-        case "offline" -> offline.getRef();
-        default -> silent.getRef();
-      }, new NodeMetrics()));
+      new GroupSettings(Duration.ofMillis(200), Duration.ofMillis(500), 1000, Duration.ofMillis(50), 2000),
+      new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), id -> members.getRef(),
+      new NodeMetrics()));
 
   @AfterAll
   static void shutdown() {
@@ -78,30 +69,45 @@ class GroupAggregatorTest {
     assertEquals(2, snapshot.online());
     assertEquals(new Aggregate.FieldStats(2, 50.0, 20.0, 30.0), snapshot.fields().get("t"),
         "a's value heard since the move wins over the handed-on one");
+    assertEquals(List.of(new DeviceEntity.RetellGroup("g1"), new DeviceEntity.RetellGroup("g1"),
+        new DeviceEntity.RetellGroup("g1")), members.receiveSeveralMessages(3),
+        "each handed-on member is asked again: what it said during the move may be lost");
   }
 
   @Test
-  void aMemberQueryMarksEachMemberAnsweredOfflineOrTimedOut() {
-    changed(new GroupAggregator.MemberChanged("online", true, Map.of(), 1),
-        new GroupAggregator.MemberChanged("offline", false, Map.of(), 1),
-        new GroupAggregator.MemberChanged("silent", true, Map.of(), 1));
-    TestProbe<GroupAggregator.GroupMembers> replies = testKit.createTestProbe();
+  void membersAreListedInPagesInIdOrder() {
+    changed(new GroupAggregator.MemberChanged("c", true, Map.of(), 1),
+        new GroupAggregator.MemberChanged("a", true, Map.of(), 1),
+        new GroupAggregator.MemberChanged("d", false, Map.of(), 1),
+        new GroupAggregator.MemberChanged("b", true, Map.of(), 1));
+    TestProbe<GroupAggregator.MemberPage> pages = testKit.createTestProbe();
 
-    group.tell(new GroupAggregator.QueryMembers(replies.getRef()));
-    online.expectMessageClass(DeviceEntity.GetDevice.class).replyTo().tell(snapshot("online", true));
-    offline.expectMessageClass(DeviceEntity.GetDevice.class).replyTo().tell(snapshot("offline", false));
-    silent.expectMessageClass(DeviceEntity.GetDevice.class);
+    group.tell(new GroupAggregator.ListMembers("", 3, pages.getRef()));
+    assertEquals(new GroupAggregator.MemberPage("g1", List.of("a", "b", "c"), true), pages.receiveMessage());
+    group.tell(new GroupAggregator.ListMembers("c", 3, pages.getRef()));
+    assertEquals(new GroupAggregator.MemberPage("g1", List.of("d"), false), pages.receiveMessage());
+    group.tell(new GroupAggregator.ListMembers("d", 3, pages.getRef()));
+    assertEquals(new GroupAggregator.MemberPage("g1", List.of(), false), pages.receiveMessage());
+  }
 
-    GroupAggregator.GroupMembers members = replies.receiveMessage(Duration.ofSeconds(2));
-    assertEquals(List.of(MemberStatus.OFFLINE, MemberStatus.ANSWERED, MemberStatus.TIMED_OUT),
-        members.members().stream().map(GroupAggregator.MemberReport::status).toList());
+  @Test
+  void aHandedOnGroupTravelsInPartsOfBoundedSize() {
+    List<GroupAggregator.MemberChanged> members = List.of(
+        new GroupAggregator.MemberChanged("a", true, Map.of("x", 1.0, "y", 2.0), 1),
+        new GroupAggregator.MemberChanged("b", true, Map.of("x", 1.0, "y", 2.0), 1),
+        new GroupAggregator.MemberChanged("c", false, Map.of(), 1),
+        new GroupAggregator.MemberChanged("d", true, Map.of("x", 1.0, "y", 2.0, "z", 3.0, "w", 4.0), 1),
+        new GroupAggregator.MemberChanged("e", true, Map.of("x", 1.0), 1));
+
+    List<GroupAggregator.Restore> parts = GroupAggregator.restoreInParts(members, 4);
+
+    assertEquals(List.of(List.of("a"), List.of("b", "c"), List.of("d"), List.of("e")), parts.stream()
+        .map(part -> part.members().stream().map(GroupAggregator.MemberChanged::deviceId).toList()).toList(),
+        "3 values each for a and b, 1 for c; d alone is larger than a part and still travels");
+    assertEquals(List.of(), GroupAggregator.restoreInParts(List.of(), 4));
   }
 
   private void changed(GroupAggregator.MemberChanged... members) {
     group.tell(new GroupAggregator.MembersUpdated(List.of(members), List.of()));
-  }
-
-  private static DeviceSnapshot snapshot(String id, boolean isOnline) {
-    return new DeviceSnapshot(id, true, Map.of(), 1, Map.of(), 0, 0, isOnline, "n", "s", Instant.EPOCH, List.of("g1"));
   }
 }

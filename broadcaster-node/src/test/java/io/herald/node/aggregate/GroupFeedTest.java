@@ -58,7 +58,7 @@ class GroupFeedTest {
   }
 
   private ActorRef<GroupFeed.Command> feed(Duration interval, int maxValues) {
-    return testKit.spawn(GroupFeed.create(new GroupSettings(Duration.ofSeconds(1), Duration.ofSeconds(1), interval,
+    return testKit.spawn(GroupFeed.create(new GroupSettings(Duration.ofSeconds(1), Duration.ofSeconds(1), 1000, interval,
         maxValues), group -> group.equals("north") ? north.getRef() : south.getRef(), metrics));
   }
 

@@ -20,7 +20,6 @@ import io.herald.node.device.DeviceSnapshot;
 import io.herald.node.device.DeviceTopic;
 import io.herald.node.device.FieldValue;
 import io.herald.protocol.v1.ErrorCode;
-import io.herald.protocol.v1.MemberStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +60,7 @@ class SerializationTest {
         new DeviceEntity.Locate(3, probe.getRef().unsafeUpcast()),
         new DeviceEntity.Located(3, probe.getRef().unsafeUpcast()),
         new DeviceEntity.GetDevice(probe.getRef().unsafeUpcast()),
+        new DeviceEntity.RetellGroup("g1"),
         new DeviceSnapshot("d1", true, state, 7, Map.of("t", new FieldValue.Number(22)), 2, 1, true, "node-1", "s1",
             Instant.parse("2026-11-22T12:00:00.123Z"), List.of("g1")),
         new DeviceEntity.SetDesired(state, OptionalLong.of(4), probe.getRef().unsafeUpcast()),
@@ -73,13 +73,12 @@ class SerializationTest {
                 new GroupAggregator.MemberChanged("d2", false, Map.of(), 1_700_000_000_124L)),
             List.of(new GroupAggregator.MemberLeft("d3", 1_700_000_000_125L))),
         new GroupAggregator.GetAggregate(probe.getRef().unsafeUpcast()),
-        new GroupAggregator.QueryMembers(probe.getRef().unsafeUpcast()),
+        new GroupAggregator.ListMembers("", 1000, probe.getRef().unsafeUpcast()),
+        new GroupAggregator.ListMembers("d7", 20, probe.getRef().unsafeUpcast()),
         new GroupAggregator.AggregateReport("g1", new Aggregate.Snapshot(3, 2,
             Map.of("t", new Aggregate.FieldStats(2, 43.0, 21.0, 22.0)))),
-        new GroupAggregator.GroupMembers("g1", List.of(
-            new GroupAggregator.MemberReport("d1", MemberStatus.ANSWERED, Optional.of(new DeviceSnapshot("d1", true,
-                state, 1, Map.of(), 0, 0, true, "n", "s", Instant.parse("2026-11-22T12:00:00Z"), List.of("g1")))),
-            new GroupAggregator.MemberReport("d2", MemberStatus.TIMED_OUT, Optional.empty()))),
+        new GroupAggregator.MemberPage("g1", List.of("d1", "d2"), true),
+        new GroupAggregator.MemberPage("g1", List.of(), false),
         new DeviceEntity.Restore(new DeviceSnapshot("d1", true, state, 7, Map.of(), 2, 1, true, "node-1", "s1",
             Instant.parse("2026-11-22T12:00:00Z"), List.of("g1")), Optional.of(probe.getRef().unsafeUpcast()),
             Optional.of(probe.getRef().unsafeUpcast()), 12),

@@ -235,6 +235,50 @@ class DeviceEntityTest {
     testKit.stop(moved);
   }
 
+  @Test
+  void groupsHearTheHandedOnNumbersOfADeviceThatReconnectedBeforeTheyArrived() {
+    ActorRef<DeviceEntity.Command> moved = testKit.spawn(DeviceEntity.create("d4", new StateLimits(8, 16, 32),
+        new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), groups.getRef(),
+        new NodeMetrics(), Clock.systemUTC()));
+    TestProbe<ConnectionActor.Command> connection = testKit.createTestProbe();
+    moved.tell(new DeviceEntity.Connect("s2", "node-2", connection.getRef(), List.of("g1")));
+    GroupAggregator.MemberChanged reconnected = groups.expectMessageClass(GroupFeed.Changed.class).change();
+    assertEquals(Map.of(), reconnected.numbers(), "its state is still on its way");
+
+    moved.tell(new DeviceEntity.Restore(new DeviceSnapshot("d4", true, Map.of("t", number(7)), 3, Map.of(), 0, 0,
+        true, "node-1", "s1", Instant.now().minusSeconds(1), List.of("g1")), Optional.empty(), Optional.empty(), 0));
+    GroupFeed.Changed restored = groups.expectMessageClass(GroupFeed.Changed.class);
+    assertEquals(List.of("g1"), restored.groups());
+    assertEquals(Map.of("t", 7.0), restored.change().numbers());
+    assertTrue(restored.change().online(), "online through the connection that reached it here");
+    assertTrue(restored.change().asOfMillis() >= reconnected.asOfMillis(), "and not older than what groups heard");
+    testKit.stop(moved);
+  }
+
+  @Test
+  void aGroupThatMovedHearsItsMembersWordAgainAndNothingFromAnEntityThatKnowsNothing() {
+    connect("s1");
+    groups.expectMessageClass(GroupFeed.Changed.class);
+    TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
+    entity.tell(new DeviceEntity.ReportState(Map.of("t", number(4)), false, List.of(), 1, replies.getRef()));
+    GroupAggregator.MemberChanged reported = groups.expectMessageClass(GroupFeed.Changed.class).change();
+
+    entity.tell(new DeviceEntity.RetellGroup("g1"));
+    GroupFeed.Changed retold = groups.expectMessageClass(GroupFeed.Changed.class);
+    assertEquals(List.of("g1"), retold.groups());
+    assertEquals(reported, retold.change(), "the same word, with the same stamp");
+    entity.tell(new DeviceEntity.RetellGroup("g9"));
+    assertEquals(new GroupFeed.Left("g9", new GroupAggregator.MemberLeft("d1", reported.asOfMillis())),
+        groups.expectMessageClass(GroupFeed.Left.class), "its token does not name g9");
+
+    ActorRef<DeviceEntity.Command> fresh = testKit.spawn(DeviceEntity.create("d5", new StateLimits(8, 16, 32),
+        new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), groups.getRef(),
+        new NodeMetrics(), Clock.systemUTC()));
+    fresh.tell(new DeviceEntity.RetellGroup("g1"));
+    groups.expectNoMessage(Duration.ofMillis(200));
+    testKit.stop(fresh);
+  }
+
   private DeviceEntity.StateReported numbered(TestProbe<DeviceEntity.StateReported> replies, long number,
       long oldestWaiting, double value) {
     entity.tell(new DeviceEntity.ReportState(Map.of("t", number(value)), false, List.of(), number, oldestWaiting,

@@ -9,6 +9,7 @@ import io.herald.client.DesiredChange;
 import io.herald.client.DesiredResult;
 import io.herald.client.Device;
 import io.herald.client.GroupAggregate;
+import io.herald.client.GroupDevicesPage;
 import io.herald.client.GroupMember;
 import io.herald.client.HeraldApiException;
 import io.herald.client.HeraldClient;
@@ -103,11 +104,30 @@ public final class HttpHeraldClient implements HeraldClient {
 
   @Override
   public CompletableFuture<List<GroupMember>> getGroupDevices(String groupId) {
-    return send("GET", "/v1/groups/" + encodePath(groupId) + "/devices", null, GroupDevicesView::parseFrom)
-        .thenApply(view -> view.getMembersList().stream()
+    return remainingMembers(groupId, "", new ArrayList<>());
+  }
+
+  private CompletableFuture<List<GroupMember>> remainingMembers(String groupId, String after, List<GroupMember> sofar) {
+    return devicesPage(groupId, "?after=" + encodeQuery(after)).thenCompose(page -> {
+      sofar.addAll(page.members());
+      return page.nextAfter().isPresent()
+          ? remainingMembers(groupId, page.nextAfter().get(), sofar)
+          : CompletableFuture.completedFuture(List.copyOf(sofar));
+    });
+  }
+
+  @Override
+  public CompletableFuture<GroupDevicesPage> getGroupDevicesPage(String groupId, String after, int limit) {
+    return devicesPage(groupId, "?limit=" + limit + "&after=" + encodeQuery(after));
+  }
+
+  private CompletableFuture<GroupDevicesPage> devicesPage(String groupId, String query) {
+    return send("GET", "/v1/groups/" + encodePath(groupId) + "/devices" + query, null, GroupDevicesView::parseFrom)
+        .thenApply(view -> new GroupDevicesPage(view.getGroupId(), view.getMembersList().stream()
             .map(member -> new GroupMember(member.getDeviceId(), member.getStatus(),
                 member.hasDevice() ? Optional.of(toDevice(member.getDevice())) : Optional.empty()))
-            .toList());
+            .toList(),
+            view.getNextAfter().isEmpty() ? Optional.empty() : Optional.of(view.getNextAfter())));
   }
 
   private static Device toDevice(DeviceView view) {
@@ -283,6 +303,10 @@ public final class HttpHeraldClient implements HeraldClient {
       path.append(URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20"));
     }
     return path.toString();
+  }
+
+  private static String encodeQuery(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
   }
 
   @FunctionalInterface
