@@ -5,7 +5,8 @@ import java.time.Duration;
 
 /**
  * How often a group publishes its aggregates, how long a member query waits and how many
- * members a page of it holds, and how a node gathers its devices' changes for their groups (see {@link GroupFeed}).
+ * members a page of it holds, and how a node gathers its devices' changes for their groups
+ * (see {@link GroupFeed}).
  */
 public record GroupSettings(Duration snapshotInterval, Duration queryTimeout, int queryPageSize,
     Duration feedInterval, int feedMaxValues) {

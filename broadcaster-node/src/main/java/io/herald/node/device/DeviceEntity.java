@@ -236,7 +236,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     // Group membership comes with the token: groups it no longer names lose the device.
     for (String group : groups) {
       if (!connect.groups().contains(group)) {
-        groupFeed.tell(new GroupFeed.Left(group, new GroupAggregator.MemberLeft(deviceId, lastSeen.toEpochMilli())));
+        tellLeft(group);
       }
     }
     groups = List.copyOf(connect.groups());
@@ -319,7 +319,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     if (groups.contains(group)) {
       groupFeed.tell(new GroupFeed.Changed(List.of(group), memberNow()));
     } else if (lastSeen != null) {
-      groupFeed.tell(new GroupFeed.Left(group, new GroupAggregator.MemberLeft(deviceId, lastSeen.toEpochMilli())));
+      tellLeft(group);
     }
     return this;
   }
@@ -410,6 +410,10 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     if (!groups.isEmpty()) {
       groupFeed.tell(new GroupFeed.Changed(groups, memberNow()));
     }
+  }
+
+  private void tellLeft(String group) {
+    groupFeed.tell(new GroupFeed.Left(group, new GroupAggregator.MemberLeft(deviceId, lastSeen.toEpochMilli())));
   }
 
   private GroupAggregator.MemberChanged memberNow() {
