@@ -68,6 +68,13 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   public record PushDesired(long version, Map<String, FieldValue> desired, Map<String, FieldValue> delta)
       implements Command, ClusterMessage {}
 
+  /**
+   * The device's entity took this connection as the device's session; {@code entity} is
+   * the entity itself, watched so that its successor is told again when it stops.
+   */
+  public record Registered(String sessionId, ActorRef<DeviceEntity.Command> entity)
+      implements Command, ClusterMessage {}
+
   private record PublishAccepted(TopicEntity.Published published) implements Command {}
 
   private record ReportAnswered(DeviceEntity.StateReported reply) implements Command {}
@@ -78,6 +85,11 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   /** The oldest waiting state report may be due to be sent again, or overdue. */
   private enum CheckReports implements Command {
+    INSTANCE
+  }
+
+  /** The entity may be due to be told of this connection again, having not answered. */
+  private enum CheckRegistered implements Command {
     INSTANCE
   }
 
@@ -106,6 +118,11 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private PendingReports<DeviceEntity.ReportState> pendingReports;
   private ActorRef<DeviceEntity.StateReported> reportAnswers;
   private ActorRef<DeviceEntity.Located> locatedAnswers;
+  /** The entity that took this connection as its session: null until one says so, and once it stops. */
+  private ActorRef<DeviceEntity.Command> registeredWith;
+  private long connectSentNanos;
+  /** When the device connected, by the wall clock: a newer session of the device wins over this one. */
+  private final long openedAtMillis = System.currentTimeMillis();
   private final Set<String> subscriptions = new HashSet<>();
   private final TokenBucket publishAllowance;
   private final TokenBucket errorAllowance;
@@ -138,7 +155,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       opened = true;
       metrics.connectionOpened();
       port.offer(ServerFrames.welcome(sessionId, services.nodeId(), settings, services.maxTopicLength()));
-      device.sharded().tell(new DeviceEntity.Connect(sessionId, services.nodeId(), context.getSelf(), identity.groups()));
+      register();
       timers.startTimerWithFixedDelay(HeartbeatTick.INSTANCE, settings.heartbeatInterval().dividedBy(2));
     } else {
       metrics.connectionRefused(ErrorCode.TOO_MANY_CONNECTIONS);
@@ -173,6 +190,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       return onEntityStopped(stopped);
     } else if (command instanceof CheckReports) {
       return onCheckReports();
+    } else if (command instanceof Registered registered) {
+      return onRegistered(registered);
+    } else if (command instanceof CheckRegistered) {
+      return onCheckRegistered();
     } else if (command instanceof PushDesired push) {
       return onPushDesired(push);
     } else if (command instanceof HeartbeatTick) {
@@ -332,13 +353,58 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   }
 
   /**
-   * The entity stopped, most likely because its shard moved. Pekko delivers what the entity
-   * sent before it stopped ahead of this notice (across nodes too), so the reports still
-   * waiting were never handled: they go again through sharding, which holds them until the
-   * shard has its new home.
+   * Tells the device's entity that this connection is the device's session, and checks
+   * after report-resend-after that it answered: through sharding a Connect is dropped if
+   * it reaches a region while the entity's shard is handed to another node.
+   */
+  private void register() {
+    device.next().tell(new DeviceEntity.Connect(sessionId, services.nodeId(), getContext().getSelf(),
+        identity.groups(), openedAtMillis));
+    connectSentNanos = services.nanoClock().getAsLong();
+    timers.startSingleTimer(CheckRegistered.INSTANCE, settings.reportResendAfter());
+  }
+
+  private Behavior<Command> onRegistered(Registered registered) {
+    if (registeredWith == null && registered.sessionId().equals(sessionId)) {
+      registeredWith = registered.entity();
+      timers.cancel(CheckRegistered.INSTANCE);
+      getContext().watchWith(registeredWith, new EntityStopped(registeredWith));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onCheckRegistered() {
+    if (registeredWith != null || closing) {
+      return this;
+    }
+    long waited = services.nanoClock().getAsLong() - connectSentNanos;
+    long resendAfter = settings.reportResendAfter().toNanos();
+    if (waited >= resendAfter) {
+      metrics.connectResent();
+      register();
+    } else {
+      timers.startSingleTimer(CheckRegistered.INSTANCE, Duration.ofNanos(resendAfter - waited));
+    }
+    return this;
+  }
+
+  /**
+   * The entity stopped: its shard moved, or its node left or failed. Pekko delivers what the
+   * entity sent before it stopped ahead of this notice (across nodes too), so the reports
+   * still waiting were never handled: they go again through sharding, which holds them
+   * until the shard has its new home. The entity's successor is told of this connection
+   * first; one handed the state of a graceful move knows it already and only answers, one
+   * started after a failure learns of it only so.
    */
   private Behavior<Command> onEntityStopped(EntityStopped stopped) {
-    if (device.stopped(stopped.entity()) && !pendingReports.isEmpty()) {
+    boolean wentDirect = device.stopped(stopped.entity());
+    if (stopped.entity().equals(registeredWith)) {
+      registeredWith = null;
+      if (!closing) {
+        register();
+      }
+    }
+    if (wentDirect && !pendingReports.isEmpty()) {
       resendWaitingReports();
     }
     return this;

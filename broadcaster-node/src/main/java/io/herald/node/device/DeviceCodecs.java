@@ -4,6 +4,7 @@ import com.google.protobuf.Timestamp;
 import io.herald.node.cluster.ClusterCodec;
 import io.herald.node.connection.ConnectionActor;
 import io.herald.protocol.cluster.v1.ConnectionPushDesired;
+import io.herald.protocol.cluster.v1.ConnectionRegistered;
 import io.herald.protocol.cluster.v1.DeviceAckDesired;
 import io.herald.protocol.cluster.v1.DeviceConnect;
 import io.herald.protocol.cluster.v1.DeviceDesiredSet;
@@ -33,11 +34,11 @@ public final class DeviceCodecs {
         ClusterCodec.of(DeviceEntity.Connect.class, "dc",
             m -> DeviceConnect.newBuilder().setSessionId(m.sessionId()).setNodeId(m.nodeId())
                 .setConnection(refs.toSerializationFormat(m.connection())).addAllGroups(m.groups())
-                .build().toByteArray(),
+                .setOpenedAtMillis(m.openedAtMillis()).build().toByteArray(),
             bytes -> {
               DeviceConnect m = DeviceConnect.parseFrom(bytes);
               return new DeviceEntity.Connect(m.getSessionId(), m.getNodeId(),
-                  refs.resolveActorRef(m.getConnection()), List.copyOf(m.getGroupsList()));
+                  refs.resolveActorRef(m.getConnection()), List.copyOf(m.getGroupsList()), m.getOpenedAtMillis());
             }),
         ClusterCodec.of(DeviceEntity.Disconnect.class, "dd",
             m -> DeviceDisconnect.newBuilder().setSessionId(m.sessionId()).build().toByteArray(),
@@ -97,13 +98,14 @@ public final class DeviceCodecs {
               DeviceRestore.Builder wire = DeviceRestore.newBuilder().setSnapshot(toCluster(m.earlier()));
               m.connection().ifPresent(connection -> wire.setConnection(refs.toSerializationFormat(connection)));
               m.reporter().ifPresent(reporter -> wire.setReporter(refs.toSerializationFormat(reporter)));
-              return wire.setLastReportHandled(m.lastReportHandled()).build().toByteArray();
+              return wire.setSessionOpenedAtMillis(m.sessionOpenedAtMillis())
+                  .setLastReportHandled(m.lastReportHandled()).build().toByteArray();
             },
             bytes -> {
               DeviceRestore m = DeviceRestore.parseFrom(bytes);
               return new DeviceEntity.Restore(fromCluster(m.getSnapshot()), m.getConnection().isEmpty()
                   ? Optional.empty() : Optional.of(refs.resolveActorRef(m.getConnection())),
-                  m.getReporter().isEmpty() ? Optional.empty() : Optional.of(refs.resolveActorRef(m.getReporter())),
+                  m.getSessionOpenedAtMillis(), m.getReporter().isEmpty() ? Optional.empty() : Optional.of(refs.resolveActorRef(m.getReporter())),
                   m.getLastReportHandled());
             }),
         ClusterCodec.of(DeviceSnapshot.class, "ds", m -> toCluster(m).toByteArray(),
@@ -137,6 +139,13 @@ public final class DeviceCodecs {
               ConnectionPushDesired m = ConnectionPushDesired.parseFrom(bytes);
               return new ConnectionActor.PushDesired(m.getVersion(), StateValues.fromWire(m.getDesiredMap()),
                   StateValues.fromWire(m.getDeltaMap()));
+            }),
+        ClusterCodec.of(ConnectionActor.Registered.class, "crg",
+            m -> ConnectionRegistered.newBuilder().setSessionId(m.sessionId())
+                .setEntity(refs.toSerializationFormat(m.entity())).build().toByteArray(),
+            bytes -> {
+              ConnectionRegistered m = ConnectionRegistered.parseFrom(bytes);
+              return new ConnectionActor.Registered(m.getSessionId(), refs.resolveActorRef(m.getEntity()));
             }));
   }
 

@@ -44,9 +44,15 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
 
   public interface Command extends ClusterMessage {}
 
-  /** A connection for this device opened on some node. */
+  /**
+   * A connection for this device opened on some node at {@code openedAtMillis} (its wall
+   * clock); answered with {@link ConnectionActor.Registered}. The connection sends it again
+   * until answered, and again whenever the entity that answered stops, so a copy can come
+   * late: one of the current session, or of a session a newer one replaced, is answered
+   * and not taken.
+   */
   public record Connect(String sessionId, String nodeId, ActorRef<ConnectionActor.Command> connection,
-      List<String> groups) implements Command {}
+      List<String> groups, long openedAtMillis) implements Command {}
 
   /** That connection ended. */
   public record Disconnect(String sessionId) implements Command {}
@@ -121,10 +127,12 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
 
   /**
    * The state this device had in its previous home, sent there when its shard moved, with
-   * the connection that reported last there and the number of its last report handled.
+   * its live connection and when that opened, the connection that reported last there and
+   * the number of its last report handled.
    */
   public record Restore(DeviceSnapshot earlier, Optional<ActorRef<ConnectionActor.Command>> connection,
-      Optional<ActorRef<StateReported>> reporter, long lastReportHandled) implements Command {}
+      long sessionOpenedAtMillis, Optional<ActorRef<StateReported>> reporter, long lastReportHandled)
+      implements Command {}
 
   /** Sharding stops the entity with this when its shard moves to another node. */
   private enum HandOff implements Command {
@@ -135,7 +143,14 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
 
   private record FollowingHomeStopped(ActorRef<TopicEntity.Command> home) implements Command {}
 
-  private record Session(String sessionId, String nodeId, ActorRef<ConnectionActor.Command> connection) {}
+  private record Session(String sessionId, String nodeId, ActorRef<ConnectionActor.Command> connection,
+      long openedAtMillis) {
+
+    /** A Connect from another connection that opened no earlier than this one replaces it. */
+    boolean replacedBy(Connect connect) {
+      return !sessionId.equals(connect.sessionId()) && connect.openedAtMillis() >= openedAtMillis;
+    }
+  }
 
   /** Starts sharding for devices on this node. */
   public static void init(ActorSystem<?> system, StateLimits limits, TopicService topics,
@@ -230,8 +245,16 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   }
 
   private Behavior<Command> onConnect(Connect connect) {
+    ConnectionActor.Registered registered = new ConnectionActor.Registered(connect.sessionId(), getContext().getSelf());
+    if (session.isPresent() && !session.get().replacedBy(connect)) {
+      // Sent again, or late from a connection a newer one replaced: answered, so that its
+      // connection stops sending it, and not taken.
+      connect.connection().tell(registered);
+      return this;
+    }
     session.ifPresent(previous -> getContext().unwatch(previous.connection()));
-    session = Optional.of(new Session(connect.sessionId(), connect.nodeId(), connect.connection()));
+    session = Optional.of(new Session(connect.sessionId(), connect.nodeId(), connect.connection(),
+        connect.openedAtMillis()));
     seenNow();
     // Group membership comes with the token: groups it no longer names lose the device.
     for (String group : groups) {
@@ -241,6 +264,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     }
     groups = List.copyOf(connect.groups());
     getContext().watchWith(connect.connection(), new ConnectionLost(connect.sessionId()));
+    connect.connection().tell(registered);
     if (state.hasUnacknowledgedDesired()) {
       pushDesired();
     }
@@ -348,10 +372,9 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     DeviceSnapshot current = snapshot();
     if (current.known()) {
       NextHome.send(getContext(), ENTITY_TYPE_KEY, deviceId,
-          reportOrder == null
-              ? new Restore(current, session.map(Session::connection), Optional.empty(), 0)
-              : new Restore(current, session.map(Session::connection), Optional.ofNullable(reportOrder.reporter()),
-                  reportOrder.lastHandled()));
+          new Restore(current, session.map(Session::connection), session.map(Session::openedAtMillis).orElse(0L),
+              reportOrder == null ? Optional.empty() : Optional.ofNullable(reportOrder.reporter()),
+              reportOrder == null ? 0 : reportOrder.lastHandled()));
     }
     return Behaviors.stopped();
   }
@@ -374,7 +397,8 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     }
     // A connection that did not reconnect meanwhile is still the device's session.
     if (session.isEmpty() && earlier.online() && restore.connection().isPresent()) {
-      session = Optional.of(new Session(earlier.sessionId(), earlier.nodeId(), restore.connection().get()));
+      session = Optional.of(new Session(earlier.sessionId(), earlier.nodeId(), restore.connection().get(),
+          restore.sessionOpenedAtMillis()));
       getContext().watchWith(restore.connection().get(), new ConnectionLost(earlier.sessionId()));
     }
     if (state.hasUnacknowledgedDesired()) {

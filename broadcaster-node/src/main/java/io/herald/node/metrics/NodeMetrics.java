@@ -54,6 +54,7 @@ public final class NodeMetrics {
   private final Count stateUpdates = count("state_updates", "herald.state.updates", null, null);
   private final Count aggregateTicks = count("aggregate_ticks", "herald.aggregate.ticks", null, null);
   private final Count reportsResent = count("state_reports_resent", "herald.state.reports.resent", null, null);
+  private final Count connectsResent = count("connects_resent", "herald.connects.resent", null, null);
   private final Count groupBatches = count("group_batches_sent", "herald.group.batches.sent", null, null);
   private final Count groupUpdatesMerged = count("group_updates_merged", "herald.group.updates.merged", null, null);
   private final Gauge openConnectionsGauge = Kamon.gauge("herald.connections.open").withoutTags();
@@ -149,6 +150,11 @@ public final class NodeMetrics {
   /** State reports a connection sent again, their first sending unanswered (see report-resend-after). */
   public void reportsResent(int count) {
     reportsResent.add(count);
+  }
+
+  /** A connection told its device's entity of itself again, unanswered the first time. */
+  public void connectResent() {
+    connectsResent.add(1);
   }
 
   /** This node's group feed sent a group the member changes it gathered. */

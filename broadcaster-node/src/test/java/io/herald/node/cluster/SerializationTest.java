@@ -50,7 +50,7 @@ class SerializationTest {
     Map<String, FieldValue> state = Map.of("t", new FieldValue.Number(21.5), "mode", new FieldValue.Text("eco"),
         "on", new FieldValue.Flag(true));
     return Stream.of(
-        new DeviceEntity.Connect("s1", "node-1", probe.getRef().unsafeUpcast(), List.of("g1", "g2")),
+        new DeviceEntity.Connect("s1", "node-1", probe.getRef().unsafeUpcast(), List.of("g1", "g2"), 1_700_000_000_123L),
         new DeviceEntity.Disconnect("s1"),
         new DeviceEntity.ReportState(state, true, List.of("old"), 11, probe.getRef().unsafeUpcast()),
         new DeviceEntity.ReportState(state, false, List.of(), 11, 9, probe.getRef().unsafeUpcast()),
@@ -68,6 +68,7 @@ class SerializationTest {
         new DeviceEntity.DesiredSet(5, true, ErrorCode.ERROR_CODE_UNSPECIFIED, ""),
         new DeviceEntity.DesiredSet(5, false, ErrorCode.VERSION_CONFLICT, "desired version is 5"),
         new ConnectionActor.PushDesired(5, state, Map.of("t", new FieldValue.Number(21.5))),
+        new ConnectionActor.Registered("s1", probe.getRef().unsafeUpcast()),
         new GroupAggregator.MembersUpdated(
             List.of(new GroupAggregator.MemberChanged("d1", true, Map.of("t", 21.5, "h", 40.0), 1_700_000_000_123L),
                 new GroupAggregator.MemberChanged("d2", false, Map.of(), 1_700_000_000_124L)),
@@ -81,9 +82,9 @@ class SerializationTest {
         new GroupAggregator.MemberPage("g1", List.of(), false),
         new DeviceEntity.Restore(new DeviceSnapshot("d1", true, state, 7, Map.of(), 2, 1, true, "node-1", "s1",
             Instant.parse("2026-11-22T12:00:00Z"), List.of("g1")), Optional.of(probe.getRef().unsafeUpcast()),
-            Optional.of(probe.getRef().unsafeUpcast()), 12),
+            1_700_000_000_123L, Optional.of(probe.getRef().unsafeUpcast()), 12),
         new DeviceEntity.Restore(new DeviceSnapshot("d2", true, state, 1, Map.of(), 0, 0, false, "", "",
-            Instant.parse("2026-11-22T12:00:00Z"), List.of()), Optional.empty(), Optional.empty(), 0),
+            Instant.parse("2026-11-22T12:00:00Z"), List.of()), Optional.empty(), 0, Optional.empty(), 0),
         new GroupAggregator.Restore(List.of(new GroupAggregator.MemberChanged("d1", true, Map.of("t", 21.5), 7),
             new GroupAggregator.MemberChanged("d2", false, Map.of(), 8))),
         new TopicEntity.Publish(ByteString.copyFromUtf8("hello"), 42, probe.getRef().unsafeUpcast()),

@@ -158,9 +158,35 @@ class ConnectionActorTest {
   }
 
   @Test
+  void aConnectTheEntityDoesNotAnswerIsSentAgainUntilItDoes() {
+    start(settings(Duration.ofSeconds(10)));
+    DeviceEntity.Connect first = device.expectMessageClass(DeviceEntity.Connect.class);
+    device.expectNoMessage(REPORT_RESEND_AFTER.multipliedBy(2)); // the clock stands still: nothing is due
+
+    nanos.addAndGet(REPORT_RESEND_AFTER.toNanos());
+    assertEquals(first, device.expectMessageClass(DeviceEntity.Connect.class), "the same session, opened as before");
+    assertEquals(1, metrics.snapshot().get("connects_resent"));
+
+    first.connection().tell(new ConnectionActor.Registered("session-1", testKit.<DeviceEntity.Command>createTestProbe().getRef()));
+    nanos.addAndGet(REPORT_RESEND_AFTER.toNanos());
+    device.expectNoMessage(REPORT_RESEND_AFTER.multipliedBy(2));
+  }
+
+  @Test
+  void whenTheEntityThatTookTheSessionStopsItsSuccessorIsToldAgain() {
+    start(settings(Duration.ofSeconds(10)));
+    TestProbe<DeviceEntity.Command> entity = register();
+    device.expectNoMessage(Duration.ofMillis(100));
+
+    entity.stop(); // its shard moved, or its node failed
+    DeviceEntity.Connect again = device.expectMessageClass(DeviceEntity.Connect.class);
+    assertEquals("session-1", again.sessionId());
+  }
+
+  @Test
   void reportsUnansweredForAWhileAreSentAgainInOrderStampedWithTheOldestWaiting() {
     ActorRef<ConnectionActor.Command> connection = start(roomySettings());
-    device.expectMessageClass(DeviceEntity.Connect.class);
+    register();
     report(connection, 1);
     DeviceEntity.ReportState first = device.expectMessageClass(DeviceEntity.ReportState.class);
     device.expectMessageClass(DeviceEntity.Locate.class);
@@ -204,6 +230,14 @@ class ConnectionActorTest {
     }
     DeviceEntity.Locate again = device.expectMessageClass(DeviceEntity.Locate.class);
     assertTrue(again.question() > lost, "asked under a new number");
+  }
+
+  /** Takes the connection's Connect and answers it as the entity would; returns the entity. */
+  private TestProbe<DeviceEntity.Command> register() {
+    DeviceEntity.Connect connect = device.expectMessageClass(DeviceEntity.Connect.class);
+    TestProbe<DeviceEntity.Command> entity = testKit.createTestProbe();
+    connect.connection().tell(new ConnectionActor.Registered(connect.sessionId(), entity.getRef()));
+    return entity;
   }
 
   /** Room for many reports: a burst of 64. */

@@ -143,7 +143,7 @@ class DeviceEntityTest {
     assertFalse(disconnected.online());
 
     TestProbe<ConnectionActor.Command> connection = testKit.createTestProbe();
-    entity.tell(new DeviceEntity.Connect("s2", "node-1", connection.getRef(), List.of("g2")));
+    entity.tell(new DeviceEntity.Connect("s2", "node-1", connection.getRef(), List.of("g2"), 2));
     GroupFeed.Left left = groups.expectMessageClass(GroupFeed.Left.class);
     assertEquals("g1", left.group());
     assertEquals("d1", left.left().deviceId());
@@ -159,7 +159,7 @@ class DeviceEntityTest {
         new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), groups.getRef(),
         new NodeMetrics(), clock));
     TestProbe<ConnectionActor.Command> connection = testKit.createTestProbe();
-    device.tell(new DeviceEntity.Connect("s1", "node-1", connection.getRef(), List.of("g1")));
+    device.tell(new DeviceEntity.Connect("s1", "node-1", connection.getRef(), List.of("g1"), 1));
     long connected = groups.expectMessageClass(GroupFeed.Changed.class).change().asOfMillis();
 
     clock.now = clock.now.minusSeconds(30);
@@ -225,7 +225,7 @@ class DeviceEntityTest {
         new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), groups.getRef(),
         new NodeMetrics(), Clock.systemUTC()));
     moved.tell(new DeviceEntity.Restore(new DeviceSnapshot("d2", true, Map.of("t", number(7)), 3, Map.of(), 0, 0,
-        false, "", "", Instant.now(), List.of()), Optional.empty(),
+        false, "", "", Instant.now(), List.of()), Optional.empty(), 0,
         Optional.of(replies.getRef()), 7));
 
     moved.tell(new DeviceEntity.ReportState(Map.of("t", number(6)), false, List.of(), 7, 7, replies.getRef()));
@@ -241,12 +241,12 @@ class DeviceEntityTest {
         new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), groups.getRef(),
         new NodeMetrics(), Clock.systemUTC()));
     TestProbe<ConnectionActor.Command> connection = testKit.createTestProbe();
-    moved.tell(new DeviceEntity.Connect("s2", "node-2", connection.getRef(), List.of("g1")));
+    moved.tell(new DeviceEntity.Connect("s2", "node-2", connection.getRef(), List.of("g1"), 2));
     GroupAggregator.MemberChanged reconnected = groups.expectMessageClass(GroupFeed.Changed.class).change();
     assertEquals(Map.of(), reconnected.numbers(), "its state is still on its way");
 
     moved.tell(new DeviceEntity.Restore(new DeviceSnapshot("d4", true, Map.of("t", number(7)), 3, Map.of(), 0, 0,
-        true, "node-1", "s1", Instant.now().minusSeconds(1), List.of("g1")), Optional.empty(), Optional.empty(), 0));
+        true, "node-1", "s1", Instant.now().minusSeconds(1), List.of("g1")), Optional.empty(), 0, Optional.empty(), 0));
     GroupFeed.Changed restored = groups.expectMessageClass(GroupFeed.Changed.class);
     assertEquals(List.of("g1"), restored.groups());
     assertEquals(Map.of("t", 7.0), restored.change().numbers());
@@ -363,6 +363,21 @@ class DeviceEntityTest {
   }
 
   @Test
+  void aConnectSentAgainOrLateFromAReplacedSessionIsAnsweredButNotTaken() {
+    TestProbe<ConnectionActor.Command> older = connect("s1", 100);
+    groups.expectMessageClass(GroupFeed.Changed.class);
+    TestProbe<ConnectionActor.Command> newer = connect("s2", 200);
+    groups.expectMessageClass(GroupFeed.Changed.class);
+
+    entity.tell(new DeviceEntity.Connect("s2", "node-1", newer.getRef(), List.of("g1"), 200));
+    entity.tell(new DeviceEntity.Connect("s1", "node-1", older.getRef(), List.of("g1"), 100));
+    assertEquals("s2", newer.expectMessageClass(ConnectionActor.Registered.class).sessionId());
+    assertEquals("s1", older.expectMessageClass(ConnectionActor.Registered.class).sessionId());
+    assertEquals("s2", snapshot().sessionId(), "the newer session stays");
+    groups.expectNoMessage(Duration.ofMillis(100));
+  }
+
+  @Test
   void tellsWhereItLivesAndReportsThatFindItStoppedAreCountedOnlyIfNoAnswerWasWanted() {
     TestProbe<DeviceEntity.Located> located = testKit.createTestProbe();
     entity.tell(new DeviceEntity.Locate(4, located.getRef()));
@@ -389,10 +404,17 @@ class DeviceEntityTest {
     });
   }
 
-  private TestProbe<ConnectionActor.Command> connect(String sessionId) {
+  /** Connects a session that opened at {@code openedAtMillis}; its connection has been told it is registered. */
+  private TestProbe<ConnectionActor.Command> connect(String sessionId, long openedAtMillis) {
     TestProbe<ConnectionActor.Command> connection = testKit.createTestProbe();
-    entity.tell(new DeviceEntity.Connect(sessionId, "node-1", connection.getRef(), List.of("g1")));
+    entity.tell(new DeviceEntity.Connect(sessionId, "node-1", connection.getRef(), List.of("g1"), openedAtMillis));
+    ConnectionActor.Registered registered = connection.expectMessageClass(ConnectionActor.Registered.class);
+    assertEquals(sessionId, registered.sessionId());
     return connection;
+  }
+
+  private TestProbe<ConnectionActor.Command> connect(String sessionId) {
+    return connect(sessionId, 1);
   }
 
   private DeviceSnapshot snapshot() {
