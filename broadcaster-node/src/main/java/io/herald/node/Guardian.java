@@ -6,6 +6,7 @@ import io.herald.node.aggregate.MemberQueries;
 import io.herald.node.api.ApiRoutes;
 import io.herald.node.api.HttpServer;
 import io.herald.node.connection.ConnectionServices;
+import io.herald.node.connection.DepartedNodes;
 import io.herald.node.connection.LocalConnections;
 import io.herald.node.device.DeviceEntity;
 import io.herald.node.device.DeviceTopicInterest;
@@ -81,6 +82,7 @@ public final class Guardian {
       GroupAggregator.init(context.getSystem(), settings.group(), topics, devices, metrics);
       var memberQueries = context.spawn(MemberQueries.create(devices, settings.group().queryTimeout()), "member-queries");
       LocalConnections connections = new LocalConnections(settings.connection().maxConnections(), metrics);
+      context.spawn(DepartedNodes.create(connections), "departed-nodes");
       ConnectionServices services = new ConnectionServices(settings.nodeId(), settings.connection(),
           settings.topic().maxLength(), topics, devices, connections, metrics, System::nanoTime);
 

@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -70,10 +71,14 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   /**
    * The device's entity took this connection as the device's session; {@code entity} is
-   * the entity itself, watched so that its successor is told again when it stops.
+   * the entity itself. Sent on a Connect, and by an entity that took the session over from
+   * its previous home, so the connection knows which node holds its entity.
    */
   public record Registered(String sessionId, ActorRef<DeviceEntity.Command> entity)
       implements Command, ClusterMessage {}
+
+  /** A node left the cluster; the entity this connection registered with may have lived there. */
+  public record NodeRemoved(Address node) implements Command {}
 
   private record PublishAccepted(TopicEntity.Published published) implements Command {}
 
@@ -118,8 +123,11 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private PendingReports<DeviceEntity.ReportState> pendingReports;
   private ActorRef<DeviceEntity.StateReported> reportAnswers;
   private ActorRef<DeviceEntity.Located> locatedAnswers;
-  /** The entity that took this connection as its session: null until one says so, and once it stops. */
-  private ActorRef<DeviceEntity.Command> registeredWith;
+  /**
+   * The node of the entity that took this connection as its session (one object per node,
+   * shared): null until an entity says so, and once that node has left.
+   */
+  private Address registeredAt;
   private long connectSentNanos;
   /** When the device connected, by the wall clock: a newer session of the device wins over this one. */
   private final long openedAtMillis = System.currentTimeMillis();
@@ -194,6 +202,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       return onRegistered(registered);
     } else if (command instanceof CheckRegistered) {
       return onCheckRegistered();
+    } else if (command instanceof NodeRemoved removed) {
+      return onNodeRemoved(removed);
     } else if (command instanceof PushDesired push) {
       return onPushDesired(push);
     } else if (command instanceof HeartbeatTick) {
@@ -364,17 +374,30 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     timers.startSingleTimer(CheckRegistered.INSTANCE, settings.reportResendAfter());
   }
 
+  /** The latest word says where the entity is: after a move, its successor says so. */
   private Behavior<Command> onRegistered(Registered registered) {
-    if (registeredWith == null && registered.sessionId().equals(sessionId)) {
-      registeredWith = registered.entity();
+    if (registered.sessionId().equals(sessionId)) {
+      registeredAt = services.connections().entityNode(registered.entity());
       timers.cancel(CheckRegistered.INSTANCE);
-      getContext().watchWith(registeredWith, new EntityStopped(registeredWith));
+    }
+    return this;
+  }
+
+  /**
+   * The node that held the device's entity left. Gracefully, the entity's successor already
+   * knows this session and only answers; after a crash this is how it learns that the
+   * device is connected.
+   */
+  private Behavior<Command> onNodeRemoved(NodeRemoved removed) {
+    if (removed.node().equals(registeredAt) && !closing) {
+      registeredAt = null;
+      register();
     }
     return this;
   }
 
   private Behavior<Command> onCheckRegistered() {
-    if (registeredWith != null || closing) {
+    if (registeredAt != null || closing) {
       return this;
     }
     long waited = services.nanoClock().getAsLong() - connectSentNanos;
@@ -389,22 +412,13 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   }
 
   /**
-   * The entity stopped: its shard moved, or its node left or failed. Pekko delivers what the
-   * entity sent before it stopped ahead of this notice (across nodes too), so the reports
-   * still waiting were never handled: they go again through sharding, which holds them
-   * until the shard has its new home. The entity's successor is told of this connection
-   * first; one handed the state of a graceful move knows it already and only answers, one
-   * started after a failure learns of it only so.
+   * The entity stopped, most likely because its shard moved. Pekko delivers what the entity
+   * sent before it stopped ahead of this notice (across nodes too), so the reports still
+   * waiting were never handled: they go again through sharding, which holds them until the
+   * shard has its new home.
    */
   private Behavior<Command> onEntityStopped(EntityStopped stopped) {
-    boolean wentDirect = device.stopped(stopped.entity());
-    if (stopped.entity().equals(registeredWith)) {
-      registeredWith = null;
-      if (!closing) {
-        register();
-      }
-    }
-    if (wentDirect && !pendingReports.isEmpty()) {
+    if (device.stopped(stopped.entity()) && !pendingReports.isEmpty()) {
       resendWaitingReports();
     }
     return this;

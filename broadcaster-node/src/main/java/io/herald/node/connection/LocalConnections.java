@@ -10,11 +10,13 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * The live connections of this node: enforces the connection limit and reaches every
- * connection when the node drains. Thread-safe; bounded by the limit it enforces.
+ * connection when the node drains or another node leaves. Thread-safe; bounded by the
+ * limit it enforces and the cluster's members.
  */
 public final class LocalConnections {
 
@@ -26,6 +28,8 @@ public final class LocalConnections {
   private final Set<ActorRef<ConnectionActor.Command>> live = ConcurrentHashMap.newKeySet();
   private final AtomicInteger open = new AtomicInteger();
   private final CompletableFuture<Void> allClosed = new CompletableFuture<>();
+  /** One address object per node holding entities, which every connection there shares. */
+  private final ConcurrentHashMap<Address, Address> entityNodes = new ConcurrentHashMap<>();
   private volatile boolean draining;
 
   public LocalConnections(int maxConnections, NodeMetrics metrics) {
@@ -69,6 +73,18 @@ public final class LocalConnections {
 
   public int open() {
     return open.get();
+  }
+
+  /** The node {@code entity} lives on, as an address shared by every connection that asks. */
+  Address entityNode(ActorRef<?> entity) {
+    return entityNodes.computeIfAbsent(entity.path().address(), address -> address);
+  }
+
+  /** Tells every live connection that {@code node} left the cluster. */
+  public void nodeRemoved(Address node) {
+    entityNodes.remove(node);
+    ConnectionActor.NodeRemoved removed = new ConnectionActor.NodeRemoved(node);
+    live.forEach(connection -> connection.tell(removed));
   }
 
   /**

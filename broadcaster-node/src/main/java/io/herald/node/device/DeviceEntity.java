@@ -47,9 +47,9 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   /**
    * A connection for this device opened on some node at {@code openedAtMillis} (its wall
    * clock); answered with {@link ConnectionActor.Registered}. The connection sends it again
-   * until answered, and again whenever the entity that answered stops, so a copy can come
-   * late: one of the current session, or of a session a newer one replaced, is answered
-   * and not taken.
+   * until answered, and again when the node that answered leaves the cluster, so a copy can
+   * come late: one of the current session, or of a session a newer one replaced, is
+   * answered and not taken.
    */
   public record Connect(String sessionId, String nodeId, ActorRef<ConnectionActor.Command> connection,
       List<String> groups, long openedAtMillis) implements Command {}
@@ -400,6 +400,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
       session = Optional.of(new Session(earlier.sessionId(), earlier.nodeId(), restore.connection().get(),
           restore.sessionOpenedAtMillis()));
       getContext().watchWith(restore.connection().get(), new ConnectionLost(earlier.sessionId()));
+      restore.connection().get().tell(new ConnectionActor.Registered(earlier.sessionId(), getContext().getSelf()));
     }
     if (state.hasUnacknowledgedDesired()) {
       pushDesired();

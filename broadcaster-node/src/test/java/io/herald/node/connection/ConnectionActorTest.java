@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -173,12 +174,15 @@ class ConnectionActorTest {
   }
 
   @Test
-  void whenTheEntityThatTookTheSessionStopsItsSuccessorIsToldAgain() {
-    start(settings(Duration.ofSeconds(10)));
+  void whenTheNodeOfItsEntityLeavesTheEntitysSuccessorIsToldAgain() {
+    ActorRef<ConnectionActor.Command> connection = start(settings(Duration.ofSeconds(10)));
     TestProbe<DeviceEntity.Command> entity = register();
     device.expectNoMessage(Duration.ofMillis(100));
 
-    entity.stop(); // its shard moved, or its node failed
+    connection.tell(new ConnectionActor.NodeRemoved(Address.apply("pekko", "herald", "127.0.0.9", 2552)));
+    device.expectNoMessage(Duration.ofMillis(100)); // another node: the entity is where it was
+
+    connection.tell(new ConnectionActor.NodeRemoved(entity.getRef().path().address()));
     DeviceEntity.Connect again = device.expectMessageClass(DeviceEntity.Connect.class);
     assertEquals("session-1", again.sessionId());
   }

@@ -236,6 +236,19 @@ class DeviceEntityTest {
   }
 
   @Test
+  void anEntityThatTakesTheHandedOnSessionTellsItsConnectionWhereItIsNow() {
+    ActorRef<DeviceEntity.Command> moved = testKit.spawn(DeviceEntity.create("d6", new StateLimits(8, 16, 32),
+        new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), groups.getRef(),
+        new NodeMetrics(), Clock.systemUTC()));
+    TestProbe<ConnectionActor.Command> connection = testKit.createTestProbe();
+    moved.tell(new DeviceEntity.Restore(new DeviceSnapshot("d6", true, Map.of(), 0, Map.of(), 0, 0,
+        true, "node-1", "s1", Instant.now(), List.of()), Optional.of(connection.getRef()), 1, Optional.empty(), 0));
+
+    assertEquals(new ConnectionActor.Registered("s1", moved), connection.expectMessageClass(ConnectionActor.Registered.class));
+    testKit.stop(moved);
+  }
+
+  @Test
   void groupsHearTheHandedOnNumbersOfADeviceThatReconnectedBeforeTheyArrived() {
     ActorRef<DeviceEntity.Command> moved = testKit.spawn(DeviceEntity.create("d4", new StateLimits(8, 16, 32),
         new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), groups.getRef(),
