@@ -15,7 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.pekko.actor.Address;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -32,6 +32,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * each acknowledged once handled so a fast sender is held back by the transport.
  */
 public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Command> {
+
+  /** The longest a connection waits before it asks its device's entity again to take it. */
+  static final Duration CONNECT_RESEND_MAX = Duration.ofSeconds(30);
 
   public interface Command {}
 
@@ -70,15 +73,16 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       implements Command, ClusterMessage {}
 
   /**
-   * The device's entity took this connection as the device's session; {@code entity} is
-   * the entity itself. Sent on a Connect, and by an entity that took the session over from
-   * its previous home, so the connection knows which node holds its entity.
+   * The device's entity took this connection as the device's session; {@code entityNode} is
+   * the address of the node it lives on. Sent on a Connect, and by an entity that took the
+   * session over from its previous home, so the connection knows which node holds its
+   * entity. An address, not the entity's reference: resolving a remote reference on every
+   * connect costs more than the connection needs.
    */
-  public record Registered(String sessionId, ActorRef<DeviceEntity.Command> entity)
-      implements Command, ClusterMessage {}
+  public record Registered(String sessionId, String entityNode) implements Command, ClusterMessage {}
 
-  /** A node left the cluster; the entity this connection registered with may have lived there. */
-  public record NodeRemoved(Address node) implements Command {}
+  /** The node at {@code node} (an address) left the cluster; this connection's entity may have lived there. */
+  public record NodeRemoved(String node) implements Command {}
 
   private record PublishAccepted(TopicEntity.Published published) implements Command {}
 
@@ -127,8 +131,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
    * The node of the entity that took this connection as its session (one object per node,
    * shared): null until an entity says so, and once that node has left.
    */
-  private Address registeredAt;
+  private String registeredAt;
   private long connectSentNanos;
+  /** Connects sent again since the last answer: each doubles the wait before the next. */
+  private int connectsUnanswered;
   /** When the device connected, by the wall clock: a newer session of the device wins over this one. */
   private final long openedAtMillis = System.currentTimeMillis();
   private final Set<String> subscriptions = new HashSet<>();
@@ -364,20 +370,34 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   /**
    * Tells the device's entity that this connection is the device's session, and checks
-   * after report-resend-after that it answered: through sharding a Connect is dropped if
-   * it reaches a region while the entity's shard is handed to another node.
+   * later that it answered: through sharding a Connect is dropped if it reaches a region
+   * while the entity's shard is handed to another node.
    */
   private void register() {
     device.next().tell(new DeviceEntity.Connect(sessionId, services.nodeId(), getContext().getSelf(),
         identity.groups(), openedAtMillis));
     connectSentNanos = services.nanoClock().getAsLong();
-    timers.startSingleTimer(CheckRegistered.INSTANCE, settings.reportResendAfter());
+    long wait = connectWaitNanos();
+    // A little later at random, so that connections which registered together do not all ask again together.
+    timers.startSingleTimer(CheckRegistered.INSTANCE,
+        Duration.ofNanos(wait + ThreadLocalRandom.current().nextLong(wait / 4 + 1)));
+  }
+
+  /**
+   * How long a Connect waits for its answer: report-resend-after, doubled for each one sent
+   * again, up to {@link #CONNECT_RESEND_MAX}. An answer that is only slow (the entity's node
+   * is busy) is not made slower by copies; one dropped in a hand-off is sent again soon.
+   */
+  private long connectWaitNanos() {
+    long first = settings.reportResendAfter().toNanos();
+    return Math.min(first << Math.min(connectsUnanswered, 20), CONNECT_RESEND_MAX.toNanos());
   }
 
   /** The latest word says where the entity is: after a move, its successor says so. */
   private Behavior<Command> onRegistered(Registered registered) {
     if (registered.sessionId().equals(sessionId)) {
-      registeredAt = services.connections().entityNode(registered.entity());
+      registeredAt = services.connections().entityNode(registered.entityNode());
+      connectsUnanswered = 0;
       timers.cancel(CheckRegistered.INSTANCE);
     }
     return this;
@@ -391,6 +411,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private Behavior<Command> onNodeRemoved(NodeRemoved removed) {
     if (removed.node().equals(registeredAt) && !closing) {
       registeredAt = null;
+      connectsUnanswered = 0;
       register();
     }
     return this;
@@ -401,12 +422,13 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       return this;
     }
     long waited = services.nanoClock().getAsLong() - connectSentNanos;
-    long resendAfter = settings.reportResendAfter().toNanos();
-    if (waited >= resendAfter) {
+    long wait = connectWaitNanos();
+    if (waited >= wait) {
       metrics.connectResent();
+      connectsUnanswered++;
       register();
     } else {
-      timers.startSingleTimer(CheckRegistered.INSTANCE, Duration.ofNanos(resendAfter - waited));
+      timers.startSingleTimer(CheckRegistered.INSTANCE, Duration.ofNanos(wait - waited));
     }
     return this;
   }
@@ -433,10 +455,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private void resendWaitingReports() {
     long oldest = pendingReports.oldestWaiting();
     List<DeviceEntity.ReportState> reports = pendingReports.resend(services.nanoClock().getAsLong());
+    metrics.reportsResent(reports.size()); // counted first: whoever sees a copy sees it counted
     for (DeviceEntity.ReportState report : reports) {
       device.next().tell(report.withOldestWaiting(oldest));
     }
-    metrics.reportsResent(reports.size());
   }
 
   private Behavior<Command> onReportAnswered(ReportAnswered answered) {

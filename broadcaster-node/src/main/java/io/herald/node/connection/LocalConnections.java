@@ -28,8 +28,8 @@ public final class LocalConnections {
   private final Set<ActorRef<ConnectionActor.Command>> live = ConcurrentHashMap.newKeySet();
   private final AtomicInteger open = new AtomicInteger();
   private final CompletableFuture<Void> allClosed = new CompletableFuture<>();
-  /** One address object per node holding entities, which every connection there shares. */
-  private final ConcurrentHashMap<Address, Address> entityNodes = new ConcurrentHashMap<>();
+  /** One address string per node holding entities, which every connection here shares. */
+  private final ConcurrentHashMap<String, String> entityNodes = new ConcurrentHashMap<>();
   private volatile boolean draining;
 
   public LocalConnections(int maxConnections, NodeMetrics metrics) {
@@ -75,15 +75,16 @@ public final class LocalConnections {
     return open.get();
   }
 
-  /** The node {@code entity} lives on, as an address shared by every connection that asks. */
-  Address entityNode(ActorRef<?> entity) {
-    return entityNodes.computeIfAbsent(entity.path().address(), address -> address);
+  /** {@code node}, as the one string every connection that names it shares. */
+  String entityNode(String node) {
+    return entityNodes.computeIfAbsent(node, address -> address);
   }
 
   /** Tells every live connection that {@code node} left the cluster. */
   public void nodeRemoved(Address node) {
-    entityNodes.remove(node);
-    ConnectionActor.NodeRemoved removed = new ConnectionActor.NodeRemoved(node);
+    String address = node.toString();
+    entityNodes.remove(address);
+    ConnectionActor.NodeRemoved removed = new ConnectionActor.NodeRemoved(address);
     live.forEach(connection -> connection.tell(removed));
   }
 

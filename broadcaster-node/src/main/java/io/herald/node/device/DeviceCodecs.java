@@ -142,10 +142,10 @@ public final class DeviceCodecs {
             }),
         ClusterCodec.of(ConnectionActor.Registered.class, "crg",
             m -> ConnectionRegistered.newBuilder().setSessionId(m.sessionId())
-                .setEntity(refs.toSerializationFormat(m.entity())).build().toByteArray(),
+                .setEntityNode(m.entityNode()).build().toByteArray(),
             bytes -> {
               ConnectionRegistered m = ConnectionRegistered.parseFrom(bytes);
-              return new ConnectionActor.Registered(m.getSessionId(), refs.resolveActorRef(m.getEntity()));
+              return new ConnectionActor.Registered(m.getSessionId(), m.getEntityNode());
             }));
   }
 

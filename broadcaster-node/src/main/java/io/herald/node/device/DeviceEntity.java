@@ -245,7 +245,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   }
 
   private Behavior<Command> onConnect(Connect connect) {
-    ConnectionActor.Registered registered = new ConnectionActor.Registered(connect.sessionId(), getContext().getSelf());
+    ConnectionActor.Registered registered = new ConnectionActor.Registered(connect.sessionId(), node());
     if (session.isPresent() && !session.get().replacedBy(connect)) {
       // Sent again, or late from a connection a newer one replaced: answered, so that its
       // connection stops sending it, and not taken.
@@ -368,6 +368,11 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     return this;
   }
 
+  /** This node's address, which tells a connection where its device's entity lives. */
+  private String node() {
+    return getContext().getSystem().address().toString();
+  }
+
   private Behavior<Command> onHandOff() {
     DeviceSnapshot current = snapshot();
     if (current.known()) {
@@ -400,7 +405,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
       session = Optional.of(new Session(earlier.sessionId(), earlier.nodeId(), restore.connection().get(),
           restore.sessionOpenedAtMillis()));
       getContext().watchWith(restore.connection().get(), new ConnectionLost(earlier.sessionId()));
-      restore.connection().get().tell(new ConnectionActor.Registered(earlier.sessionId(), getContext().getSelf()));
+      restore.connection().get().tell(new ConnectionActor.Registered(earlier.sessionId(), node()));
     }
     if (state.hasUnacknowledgedDesired()) {
       pushDesired();

@@ -68,7 +68,7 @@ class SerializationTest {
         new DeviceEntity.DesiredSet(5, true, ErrorCode.ERROR_CODE_UNSPECIFIED, ""),
         new DeviceEntity.DesiredSet(5, false, ErrorCode.VERSION_CONFLICT, "desired version is 5"),
         new ConnectionActor.PushDesired(5, state, Map.of("t", new FieldValue.Number(21.5))),
-        new ConnectionActor.Registered("s1", probe.getRef().unsafeUpcast()),
+        new ConnectionActor.Registered("s1", "pekko://herald@127.0.0.1:2552"),
         new GroupAggregator.MembersUpdated(
             List.of(new GroupAggregator.MemberChanged("d1", true, Map.of("t", 21.5, "h", 40.0), 1_700_000_000_123L),
                 new GroupAggregator.MemberChanged("d2", false, Map.of(), 1_700_000_000_124L)),

@@ -244,7 +244,8 @@ class DeviceEntityTest {
     moved.tell(new DeviceEntity.Restore(new DeviceSnapshot("d6", true, Map.of(), 0, Map.of(), 0, 0,
         true, "node-1", "s1", Instant.now(), List.of()), Optional.of(connection.getRef()), 1, Optional.empty(), 0));
 
-    assertEquals(new ConnectionActor.Registered("s1", moved), connection.expectMessageClass(ConnectionActor.Registered.class));
+    assertEquals(new ConnectionActor.Registered("s1", testKit.system().address().toString()),
+        connection.expectMessageClass(ConnectionActor.Registered.class));
     testKit.stop(moved);
   }
 
