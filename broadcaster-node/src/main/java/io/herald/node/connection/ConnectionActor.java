@@ -34,7 +34,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Command> {
 
   /** The longest a connection waits before it asks its device's entity again to take it. */
-  static final Duration CONNECT_RESEND_MAX = Duration.ofSeconds(30);
+  private static final Duration CONNECT_RESEND_MAX = Duration.ofSeconds(30);
 
   public interface Command {}
 
@@ -128,8 +128,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private ActorRef<DeviceEntity.StateReported> reportAnswers;
   private ActorRef<DeviceEntity.Located> locatedAnswers;
   /**
-   * The node of the entity that took this connection as its session (one object per node,
-   * shared): null until an entity says so, and once that node has left.
+   * The address of the node whose entity took this connection as its session (one string
+   * per node, shared through {@link LocalConnections}): null until an entity says so, and
+   * once that node has left.
    */
   private String registeredAt;
   private long connectSentNanos;

@@ -243,7 +243,7 @@ class ConnectionActorTest {
     assertTrue(again.question() > lost, "asked under a new number");
   }
 
-  /** Takes the connection's Connect and answers it as the entity would; returns the entity. */
+  /** Takes the connection's Connect and answers it as an entity on {@link #ENTITY_NODE} would. */
   private void register() {
     DeviceEntity.Connect connect = device.expectMessageClass(DeviceEntity.Connect.class);
     connect.connection().tell(new ConnectionActor.Registered(connect.sessionId(), ENTITY_NODE));
