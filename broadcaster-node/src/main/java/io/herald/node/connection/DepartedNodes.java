@@ -18,10 +18,13 @@ public final class DepartedNodes {
 
   public static Behavior<ClusterEvent.MemberRemoved> create(LocalConnections connections) {
     return Behaviors.setup(context -> {
-      Cluster.get(context.getSystem()).subscriptions()
-          .tell(Subscribe.create(context.getSelf(), ClusterEvent.MemberRemoved.class));
+      Cluster cluster = Cluster.get(context.getSystem());
+      cluster.subscriptions().tell(Subscribe.create(context.getSelf(), ClusterEvent.MemberRemoved.class));
       return Behaviors.receiveMessage(removed -> {
-        connections.nodeRemoved(removed.member().address());
+        // This node's own removal ends it: its connections have nowhere left to register.
+        if (!removed.member().equals(cluster.selfMember())) {
+          connections.nodeRemoved(removed.member().address());
+        }
         return Behaviors.same();
       });
     });
