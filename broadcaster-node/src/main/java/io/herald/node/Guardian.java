@@ -97,6 +97,7 @@ public final class Guardian {
               .setConnectionsOpen(connections.open())
               .setTopicsActive(metrics.activeTopics())
               .setDeviceEntities(metrics.residentDeviceEntities())
+              .setGroupAggregators(metrics.residentGroupAggregators())
               .putAllCounters(metrics.snapshot())
               .setHeapUsedBytes(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed())
               .setDraining(connections.isDraining())

@@ -281,10 +281,15 @@ class DeviceStateTest {
   }
 
   @Test
-  void anUnknownDeviceIsNotFound() {
-    CompletionException missing = assertThrows(CompletionException.class,
-        () -> herald.getDevice("never-seen").join());
-    assertInstanceOf(HeraldApiException.NotFoundException.class, missing.getCause());
+  void anUnknownDeviceIsNotFoundAndReadingItLeavesNothingResident() {
+    long resident = node.status().getDeviceEntities();
+    for (int i = 0; i < 100; i++) {
+      String id = "never-seen-" + i;
+      CompletionException missing = assertThrows(CompletionException.class, () -> herald.getDevice(id).join());
+      assertInstanceOf(HeraldApiException.NotFoundException.class, missing.getCause());
+    }
+    Await.until(WAIT, () -> node.status().getDeviceEntities() + " device entities, " + resident + " before",
+        () -> node.status().getDeviceEntities() <= resident);
   }
 
   /** A client that may follow every device's system topics. */

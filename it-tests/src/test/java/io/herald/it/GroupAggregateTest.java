@@ -86,6 +86,15 @@ class GroupAggregateTest {
       assertEquals(Map.of(MemberStatus.ANSWERED, (long) g1.size() - LEAVING, MemberStatus.OFFLINE, (long) LEAVING),
           statuses);
 
+      // Groups nobody belongs to read as empty, and leave no aggregator behind.
+      long aggregators = node.status().getGroupAggregators();
+      assertEquals(GROUPS, aggregators, "one aggregator per group with members");
+      for (int i = 0; i < 100; i++) {
+        assertEquals(0, herald.getGroup("unused-" + i).join().members());
+      }
+      Await.until(Duration.ofSeconds(10), () -> node.status().getGroupAggregators() + " aggregators, not " + aggregators,
+          () -> node.status().getGroupAggregators() == aggregators);
+
       devices.forEach(DeviceClient::close);
       dashboard.close();
     }

@@ -84,6 +84,11 @@ public final class Aggregate {
     return true;
   }
 
+  /** No member left, or none ever heard of. */
+  public boolean isEmpty() {
+    return members.isEmpty();
+  }
+
   public Snapshot snapshot() {
     refreshStaleBounds();
     Map<String, FieldStats> stats = new TreeMap<>();

@@ -12,6 +12,7 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -26,7 +27,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * One group's live aggregates, wherever Cluster Sharding places it. Member devices' presence
  * and numbers reach it as they change, gathered by each node's {@link GroupFeed}; it folds
  * them into an {@link Aggregate} and publishes a snapshot to {@code $group/{id}} at most
- * once per snapshot interval, and only after something changed.
+ * once per snapshot interval, and only after something changed. An aggregator without
+ * members (a group nobody belongs to any more, or an id only read) stops once it has
+ * published the last change, so reading ids that no group uses leaves nothing resident.
  */
 public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Command> {
 
@@ -85,7 +88,7 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
    */
   public record Restore(List<MemberChanged> members) implements Command {}
 
-  /** Sharding stops the aggregator with this when its shard moves to another node. */
+  /** Sharding stops the aggregator with this when its shard moves to another node, or when it asked to stop. */
   private enum HandOff implements Command {
     INSTANCE
   }
@@ -97,7 +100,7 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   public static void init(ActorSystem<?> system, GroupSettings settings, TopicService topics,
       Function<String, RecipientRef<DeviceEntity.Command>> devices, NodeMetrics metrics) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-            entity -> create(entity.getEntityId(), settings, topics, devices, metrics))
+            entity -> create(entity.getEntityId(), entity.getShard(), settings, topics, devices, metrics))
         .withStopMessage(HandOff.INSTANCE));
   }
 
@@ -107,14 +110,16 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
     return groupId -> sharding.entityRefFor(ENTITY_TYPE_KEY, groupId);
   }
 
-  public static Behavior<Command> create(String groupId, GroupSettings settings, TopicService topics,
-      Function<String, RecipientRef<DeviceEntity.Command>> devices, NodeMetrics metrics) {
+  public static Behavior<Command> create(String groupId, ActorRef<ClusterSharding.ShardCommand> shard,
+      GroupSettings settings, TopicService topics, Function<String, RecipientRef<DeviceEntity.Command>> devices,
+      NodeMetrics metrics) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new GroupAggregator(context, timers, groupId, settings, topics, devices, metrics)));
+        new GroupAggregator(context, timers, groupId, shard, settings, topics, devices, metrics)));
   }
 
   private final TimerScheduler<Command> timers;
   private final String groupId;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final GroupSettings settings;
   private final TopicService topics;
   private final Function<String, RecipientRef<DeviceEntity.Command>> devices;
@@ -122,12 +127,14 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   private final Aggregate aggregate = new Aggregate();
 
   private GroupAggregator(ActorContext<Command> context, TimerScheduler<Command> timers, String groupId,
-      GroupSettings settings, TopicService topics, Function<String, RecipientRef<DeviceEntity.Command>> devices,
-      NodeMetrics metrics) {
+      ActorRef<ClusterSharding.ShardCommand> shard, GroupSettings settings, TopicService topics,
+      Function<String, RecipientRef<DeviceEntity.Command>> devices, NodeMetrics metrics) {
     super(context);
     this.metrics = metrics;
+    metrics.groupAggregatorResident(1);
     this.timers = timers;
     this.groupId = groupId;
+    this.shard = shard;
     this.settings = settings;
     this.topics = topics;
     this.devices = devices;
@@ -142,6 +149,10 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
         .onMessage(PublishTick.class, this::onPublishTick)
         .onMessage(Restore.class, this::onRestore)
         .onMessage(HandOff.class, handOff -> onHandOff())
+        .onSignal(PostStop.class, stopped -> {
+          metrics.groupAggregatorResident(-1);
+          return this;
+        })
         .build();
   }
 
@@ -156,24 +167,35 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
     if (changed) {
       schedulePublish();
     }
-    return this;
+    return stopIfEmpty();
   }
 
   private Behavior<Command> onGetAggregate(GetAggregate get) {
     get.replyTo().tell(new AggregateReport(groupId, aggregate.snapshot()));
-    return this;
+    return stopIfEmpty();
   }
 
   private Behavior<Command> onListMembers(ListMembers list) {
     Aggregate.MemberPage page = aggregate.memberIdsAfter(list.after(), list.limit());
     list.replyTo().tell(new MemberPage(groupId, page.memberIds(), page.more()));
-    return this;
+    return stopIfEmpty();
   }
 
   private Behavior<Command> onPublishTick(PublishTick tick) {
     metrics.aggregateTicked();
     topics.publish("$group/" + groupId, GroupViews.toWire(groupId, aggregate.snapshot()).toByteString(), 0,
         getContext().getSystem().ignoreRef());
+    return stopIfEmpty();
+  }
+
+  /**
+   * Asks the shard to stop an aggregator with no members and nothing left to publish: a new
+   * one starts empty too. The shard holds what arrives meanwhile and starts one for it.
+   */
+  private Behavior<Command> stopIfEmpty() {
+    if (aggregate.isEmpty() && !timers.isTimerActive(PublishTick.INSTANCE)) {
+      shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
+    }
     return this;
   }
 

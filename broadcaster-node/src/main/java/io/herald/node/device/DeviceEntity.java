@@ -134,7 +134,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
       long sessionOpenedAtMillis, Optional<ActorRef<StateReported>> reporter, long lastReportHandled)
       implements Command {}
 
-  /** Sharding stops the entity with this when its shard moves to another node. */
+  /** Sharding stops the entity with this when its shard moves to another node, or when it asked to stop. */
   private enum HandOff implements Command {
     INSTANCE
   }
@@ -156,7 +156,8 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   public static void init(ActorSystem<?> system, StateLimits limits, TopicService topics,
       ActorRef<GroupFeed.Command> groupFeed, NodeMetrics metrics) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-            entity -> create(entity.getEntityId(), limits, topics, groupFeed, metrics, Clock.systemUTC()))
+            entity -> create(entity.getEntityId(), entity.getShard(), limits, topics, groupFeed, metrics,
+                Clock.systemUTC()))
         .withStopMessage(HandOff.INSTANCE));
   }
 
@@ -166,12 +167,15 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     return deviceId -> sharding.entityRefFor(ENTITY_TYPE_KEY, deviceId);
   }
 
-  public static Behavior<Command> create(String deviceId, StateLimits limits, TopicService topics,
-      ActorRef<GroupFeed.Command> groupFeed, NodeMetrics metrics, Clock clock) {
-    return Behaviors.setup(context -> new DeviceEntity(context, deviceId, limits, topics, groupFeed, metrics, clock));
+  public static Behavior<Command> create(String deviceId, ActorRef<ClusterSharding.ShardCommand> shard,
+      StateLimits limits, TopicService topics, ActorRef<GroupFeed.Command> groupFeed, NodeMetrics metrics,
+      Clock clock) {
+    return Behaviors.setup(context ->
+        new DeviceEntity(context, deviceId, shard, limits, topics, groupFeed, metrics, clock));
   }
 
   private final String deviceId;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final TopicService topics;
   private final ActorRef<GroupFeed.Command> groupFeed;
   private final NodeMetrics metrics;
@@ -185,10 +189,12 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   /** Never goes back, even if the clock does: groups keep a member's newest word by it. */
   private Instant lastSeen;
 
-  private DeviceEntity(ActorContext<Command> context, String deviceId, StateLimits limits,
-      TopicService topics, ActorRef<GroupFeed.Command> groupFeed, NodeMetrics metrics, Clock clock) {
+  private DeviceEntity(ActorContext<Command> context, String deviceId, ActorRef<ClusterSharding.ShardCommand> shard,
+      StateLimits limits, TopicService topics, ActorRef<GroupFeed.Command> groupFeed, NodeMetrics metrics,
+      Clock clock) {
     super(context);
     this.deviceId = deviceId;
+    this.shard = shard;
     this.topics = topics;
     this.groupFeed = groupFeed;
     this.metrics = metrics;
@@ -212,6 +218,16 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   }
 
   private Behavior<Command> onCommand(Command command) {
+    Behavior<Command> next = handle(command);
+    if (next == this && knowsNothing()) {
+      // A read of an id no device ever used, say: nothing to keep, so nothing stays resident.
+      // The shard holds what arrives meanwhile and starts the entity again for it.
+      shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
+    }
+    return next;
+  }
+
+  private Behavior<Command> handle(Command command) {
     if (command instanceof ReportState report) {
       return onReportState(report);
     } else if (command instanceof Connect connect) {
@@ -374,10 +390,9 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   }
 
   private Behavior<Command> onHandOff() {
-    DeviceSnapshot current = snapshot();
-    if (current.known()) {
+    if (known()) {
       NextHome.send(getContext(), ENTITY_TYPE_KEY, deviceId,
-          new Restore(current, session.map(Session::connection), session.map(Session::openedAtMillis).orElse(0L),
+          new Restore(snapshot(), session.map(Session::connection), session.map(Session::openedAtMillis).orElse(0L),
               reportOrder == null ? Optional.empty() : Optional.ofNullable(reportOrder.reporter()),
               reportOrder == null ? 0 : reportOrder.lastHandled()));
     }
@@ -427,7 +442,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
       // What changed while nobody was told to publish (this incarnation just started, say),
       // or was published while the topic's home moved and lost with it: the view as it is
       // now catches the followers up.
-      if (news && snapshot().known()) {
+      if (news && known()) {
         publish(interest.topic());
       }
     } else if (followers.unfollowedBy(interest.topic(), interest.home())) {
@@ -463,9 +478,18 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
         new ConnectionActor.PushDesired(state.desiredVersion(), state.desired(), state.delta())));
   }
 
+  /** Seen at least once, or given a desired state: what an entity must keep once it has it. */
+  private boolean known() {
+    return lastSeen != null || state.desiredVersion() > 0;
+  }
+
+  /** Nothing that a fresh incarnation would not have too, and no topic's home relies on it. */
+  private boolean knowsNothing() {
+    return !known() && session.isEmpty() && !followers.any();
+  }
+
   private DeviceSnapshot snapshot() {
-    boolean known = lastSeen != null || state.desiredVersion() > 0;
-    return new DeviceSnapshot(deviceId, known, state.reported(), state.reportedVersion(), state.desired(),
+    return new DeviceSnapshot(deviceId, known(), state.reported(), state.reportedVersion(), state.desired(),
         state.desiredVersion(), state.ackedDesiredVersion(), session.isPresent(),
         session.map(Session::nodeId).orElse(""), session.map(Session::sessionId).orElse(""),
         lastSeen == null ? Instant.EPOCH : lastSeen, groups);

@@ -21,6 +21,11 @@ final class TopicFollowers {
     return (followed & bit(topic)) != 0;
   }
 
+  /** Whether any of the device's topics has subscribers. */
+  boolean any() {
+    return followed != 0;
+  }
+
   /**
    * Returns whether this is news: the topic was not followed until now, or not through
    * {@code home}. A home that takes over from an earlier one (the topic's shard moved) may

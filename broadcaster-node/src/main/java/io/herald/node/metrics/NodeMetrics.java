@@ -60,12 +60,14 @@ public final class NodeMetrics {
   private final Gauge openConnectionsGauge = Kamon.gauge("herald.connections.open").withoutTags();
   private final Gauge topicsGauge = Kamon.gauge("herald.topics.active").withoutTags();
   private final Gauge deviceEntitiesGauge = Kamon.gauge("herald.device.entities").withoutTags();
+  private final Gauge groupAggregatorsGauge = Kamon.gauge("herald.group.aggregators").withoutTags();
   private final Histogram fanoutLatency =
       Kamon.histogram("herald.fanout.latency", MeasurementUnit.time().nanoseconds()).withoutTags();
   private final Histogram outboundQueueDepth = Kamon.histogram("herald.outbound.queue.depth").withoutTags();
   private final EnumMap<DropReason, Count> drops = new EnumMap<>(DropReason.class);
   private final EnumMap<ErrorCode, Count> errors = new EnumMap<>(ErrorCode.class);
   private final LongAdder residentDevices = new LongAdder();
+  private final LongAdder residentGroups = new LongAdder();
 
   public NodeMetrics() {
     // Per-event counters of bounded sets are made once: a drop happens per frame under drop-oldest.
@@ -192,6 +194,16 @@ public final class NodeMetrics {
 
   public long residentDeviceEntities() {
     return residentDevices.sum();
+  }
+
+  /** A group aggregator started (+1) or stopped (-1) on this node. */
+  public void groupAggregatorResident(int change) {
+    residentGroups.add(change);
+    groupAggregatorsGauge.update(residentGroups.sum());
+  }
+
+  public long residentGroupAggregators() {
+    return residentGroups.sum();
   }
 
   /** The running total of every counter, by name. */

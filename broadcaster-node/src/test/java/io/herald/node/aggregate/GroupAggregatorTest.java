@@ -7,7 +7,6 @@ import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.TopicEntity;
 import io.herald.node.topic.TopicRegistry;
 import io.herald.node.topic.TopicService;
-import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import io.herald.protocol.v1.GroupAggregateView;
 import java.time.Duration;
 import java.util.List;
@@ -15,6 +14,8 @@ import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -25,10 +26,8 @@ class GroupAggregatorTest {
   private final TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
   private final TestProbe<ShardingEnvelope<TopicEntity.Command>> topics = testKit.createTestProbe();
   private final TestProbe<DeviceEntity.Command> members = testKit.createTestProbe();
-  private final ActorRef<GroupAggregator.Command> group = testKit.spawn(GroupAggregator.create("g1",
-      new GroupSettings(Duration.ofMillis(200), Duration.ofMillis(500), 1000, Duration.ofMillis(50), 2000),
-      new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), id -> members.getRef(),
-      new NodeMetrics()));
+  private final TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
+  private final ActorRef<GroupAggregator.Command> group = spawnGroup("g1");
 
   @AfterAll
   static void shutdown() {
@@ -105,6 +104,31 @@ class GroupAggregatorTest {
         .map(part -> part.members().stream().map(GroupAggregator.MemberChanged::deviceId).toList()).toList(),
         "3 values each for a and b, 1 for c; d alone is larger than a part and still travels");
     assertEquals(List.of(), GroupAggregator.restoreInParts(List.of(), 4));
+  }
+
+  @Test
+  void aGroupWithoutMembersAsksItsShardToStopItOnceItHasPublishedItsLastChange() throws Exception {
+    ActorRef<GroupAggregator.Command> unused = spawnGroup("g2");
+    TestProbe<GroupAggregator.AggregateReport> replies = testKit.createTestProbe();
+    unused.tell(new GroupAggregator.GetAggregate(replies.getRef()));
+    assertEquals(0, replies.receiveMessage().snapshot().members());
+    assertEquals(new ClusterSharding.Passivate<>(unused), shard.receiveMessage(), "an id only read");
+    testKit.stop(unused);
+
+    group.tell(new GroupAggregator.MembersUpdated(List.of(new GroupAggregator.MemberChanged("a", true, Map.of(), 1)),
+        List.of()));
+    group.tell(new GroupAggregator.MembersUpdated(List.of(), List.of(new GroupAggregator.MemberLeft("a", 2))));
+    shard.expectNoMessage(Duration.ofMillis(100));
+    assertEquals(0, GroupAggregateView.parseFrom(((TopicEntity.Publish) topics.receiveMessage().message()).payload())
+        .getMembers(), "its followers hear that the last member left");
+    assertEquals(new ClusterSharding.Passivate<>(group), shard.receiveMessage(), "and then it stops");
+  }
+
+  private ActorRef<GroupAggregator.Command> spawnGroup(String groupId) {
+    return testKit.spawn(GroupAggregator.create(groupId, shard.getRef(),
+        new GroupSettings(Duration.ofMillis(200), Duration.ofMillis(500), 1000, Duration.ofMillis(50), 2000),
+        new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), id -> members.getRef(),
+        new NodeMetrics()));
   }
 
   private void changed(GroupAggregator.MemberChanged... members) {

@@ -11,7 +11,6 @@ import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.TopicEntity;
 import io.herald.node.topic.TopicRegistry;
 import io.herald.node.topic.TopicService;
-import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import io.herald.protocol.v1.DeviceView;
 import io.herald.protocol.v1.ErrorCode;
 import java.time.Clock;
@@ -25,6 +24,8 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -35,9 +36,8 @@ class DeviceEntityTest {
   private final TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
   private final TestProbe<ShardingEnvelope<TopicEntity.Command>> topics = testKit.createTestProbe();
   private final TestProbe<GroupFeed.Command> groups = testKit.createTestProbe();
-  private final ActorRef<DeviceEntity.Command> entity = testKit.spawn(DeviceEntity.create("d1",
-      new StateLimits(8, 16, 32),
-      new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), groups.getRef(), new NodeMetrics(), Clock.systemUTC()));
+  private final TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
+  private final ActorRef<DeviceEntity.Command> entity = spawnEntity("d1", Clock.systemUTC());
 
   @AfterAll
   static void shutdown() {
@@ -155,9 +155,7 @@ class DeviceEntityTest {
   @Test
   void whatGroupsHearIsStampedWithATimeThatNeverGoesBack() {
     MutableClock clock = new MutableClock(Instant.parse("2026-11-23T10:00:00Z"));
-    ActorRef<DeviceEntity.Command> device = testKit.spawn(DeviceEntity.create("d3", new StateLimits(8, 16, 32),
-        new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), groups.getRef(),
-        new NodeMetrics(), clock));
+    ActorRef<DeviceEntity.Command> device = spawnEntity("d3", clock);
     TestProbe<ConnectionActor.Command> connection = testKit.createTestProbe();
     device.tell(new DeviceEntity.Connect("s1", "node-1", connection.getRef(), List.of("g1"), 1));
     long connected = groups.expectMessageClass(GroupFeed.Changed.class).change().asOfMillis();
@@ -221,9 +219,7 @@ class DeviceEntityTest {
   @Test
   void whatWasHandledBeforeTheShardMovedStaysHandled() {
     TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
-    ActorRef<DeviceEntity.Command> moved = testKit.spawn(DeviceEntity.create("d2", new StateLimits(8, 16, 32),
-        new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), groups.getRef(),
-        new NodeMetrics(), Clock.systemUTC()));
+    ActorRef<DeviceEntity.Command> moved = spawnEntity("d2", Clock.systemUTC());
     moved.tell(new DeviceEntity.Restore(new DeviceSnapshot("d2", true, Map.of("t", number(7)), 3, Map.of(), 0, 0,
         false, "", "", Instant.now(), List.of()), Optional.empty(), 0,
         Optional.of(replies.getRef()), 7));
@@ -237,9 +233,7 @@ class DeviceEntityTest {
 
   @Test
   void anEntityThatTakesTheHandedOnSessionTellsItsConnectionWhereItIsNow() {
-    ActorRef<DeviceEntity.Command> moved = testKit.spawn(DeviceEntity.create("d6", new StateLimits(8, 16, 32),
-        new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), groups.getRef(),
-        new NodeMetrics(), Clock.systemUTC()));
+    ActorRef<DeviceEntity.Command> moved = spawnEntity("d6", Clock.systemUTC());
     TestProbe<ConnectionActor.Command> connection = testKit.createTestProbe();
     moved.tell(new DeviceEntity.Restore(new DeviceSnapshot("d6", true, Map.of(), 0, Map.of(), 0, 0,
         true, "node-1", "s1", Instant.now(), List.of()), Optional.of(connection.getRef()), 1, Optional.empty(), 0));
@@ -251,9 +245,7 @@ class DeviceEntityTest {
 
   @Test
   void groupsHearTheHandedOnNumbersOfADeviceThatReconnectedBeforeTheyArrived() {
-    ActorRef<DeviceEntity.Command> moved = testKit.spawn(DeviceEntity.create("d4", new StateLimits(8, 16, 32),
-        new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), groups.getRef(),
-        new NodeMetrics(), Clock.systemUTC()));
+    ActorRef<DeviceEntity.Command> moved = spawnEntity("d4", Clock.systemUTC());
     TestProbe<ConnectionActor.Command> connection = testKit.createTestProbe();
     moved.tell(new DeviceEntity.Connect("s2", "node-2", connection.getRef(), List.of("g1"), 2));
     GroupAggregator.MemberChanged reconnected = groups.expectMessageClass(GroupFeed.Changed.class).change();
@@ -285,12 +277,49 @@ class DeviceEntityTest {
     assertEquals(new GroupFeed.Left("g9", new GroupAggregator.MemberLeft("d1", reported.asOfMillis())),
         groups.expectMessageClass(GroupFeed.Left.class), "its token does not name g9");
 
-    ActorRef<DeviceEntity.Command> fresh = testKit.spawn(DeviceEntity.create("d5", new StateLimits(8, 16, 32),
-        new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), groups.getRef(),
-        new NodeMetrics(), Clock.systemUTC()));
+    ActorRef<DeviceEntity.Command> fresh = spawnEntity("d5", Clock.systemUTC());
     fresh.tell(new DeviceEntity.RetellGroup("g1"));
     groups.expectNoMessage(Duration.ofMillis(200));
     testKit.stop(fresh);
+  }
+
+  @Test
+  void anEntityThatKnowsNothingOfItsDeviceAndIsFollowedByNobodyAsksItsShardToStopIt() {
+    ActorRef<DeviceEntity.Command> unknown = spawnEntity("d7", Clock.systemUTC());
+    TestProbe<DeviceSnapshot> reads = testKit.createTestProbe();
+    unknown.tell(new DeviceEntity.GetDevice(reads.getRef()));
+    assertFalse(reads.receiveMessage().known());
+    assertEquals(new ClusterSharding.Passivate<>(unknown), shard.receiveMessage(), "a read of an unknown id");
+
+    TestProbe<TopicEntity.Command> home = testKit.createTestProbe();
+    unknown.tell(new DeviceEntity.Interest(DeviceTopic.STATE, true, 1, home.getRef()));
+    home.receiveMessage();
+    shard.expectNoMessage(Duration.ofMillis(100));
+    unknown.tell(new DeviceEntity.Interest(DeviceTopic.STATE, false, 0, home.getRef()));
+    assertEquals(new ClusterSharding.Passivate<>(unknown), shard.receiveMessage(), "followed no more");
+
+    TestProbe<DeviceEntity.DesiredSet> desired = testKit.createTestProbe();
+    unknown.tell(new DeviceEntity.SetDesired(Map.of("fan", number(2)), OptionalLong.empty(), desired.getRef()));
+    assertTrue(desired.receiveMessage().applied());
+    unknown.tell(new DeviceEntity.GetDevice(reads.getRef()));
+    assertTrue(reads.receiveMessage().known());
+    shard.expectNoMessage(Duration.ofMillis(100));
+    testKit.stop(unknown);
+
+    ActorRef<DeviceEntity.Command> seen = spawnEntity("d8", Clock.systemUTC());
+    TestProbe<ConnectionActor.Command> connection = testKit.createTestProbe();
+    seen.tell(new DeviceEntity.Connect("s1", "node-1", connection.getRef(), List.of(), 1));
+    seen.tell(new DeviceEntity.Disconnect("s1"));
+    seen.tell(new DeviceEntity.GetDevice(reads.getRef()));
+    assertTrue(reads.receiveMessage().known(), "a device that was seen keeps its last-seen time");
+    shard.expectNoMessage(Duration.ofMillis(100));
+    testKit.stop(seen);
+  }
+
+  private ActorRef<DeviceEntity.Command> spawnEntity(String deviceId, Clock clock) {
+    return testKit.spawn(DeviceEntity.create(deviceId, shard.getRef(), new StateLimits(8, 16, 32),
+        new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), groups.getRef(), new NodeMetrics(),
+        clock));
   }
 
   private DeviceEntity.StateReported numbered(TestProbe<DeviceEntity.StateReported> replies, long number,
