@@ -98,6 +98,7 @@ public final class Guardian {
               .setTopicsActive(metrics.activeTopics())
               .setDeviceEntities(metrics.residentDeviceEntities())
               .setGroupAggregators(metrics.residentGroupAggregators())
+              .setApiRequestsInFlight(metrics.apiRequestsInFlight())
               .putAllCounters(metrics.snapshot())
               .setHeapUsedBytes(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed())
               .setDraining(connections.isDraining())

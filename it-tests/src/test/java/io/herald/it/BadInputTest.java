@@ -18,11 +18,14 @@ import io.herald.protocol.v1.DisconnectReason;
 import io.herald.protocol.v1.ErrorCode;
 import io.herald.protocol.v1.ErrorResponse;
 import io.herald.protocol.v1.ServerFrame;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
@@ -62,7 +65,8 @@ class BadInputTest {
         "herald.connection.publish-rate", "5",
         "herald.connection.publish-burst", "5",
         "herald.connection.max-protocol-errors", "8",
-        "herald.api.max-body-bytes", "65536"));
+        "herald.api.max-body-bytes", "65536",
+        "herald.api.max-requests-in-flight", "4"));
     herald = HeraldClient.create(HeraldClient.Options.builder().baseUri(node.httpUri()).apiKey(NodeProcess.API_KEY).maxRetries(0).build());
     healthyDevice = DeviceClient.connect(DeviceClient.Options.builder().uri(node.deviceUri()).build()).join();
     healthyDevice.subscribe(HEALTHY_TOPIC, healthyReceived::add).join();
@@ -250,6 +254,39 @@ class BadInputTest {
     CompletionException reserved = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
         () -> herald.publish("$group/g1", new byte[0]).join());
     assertEquals(ErrorCode.RESERVED_TOPIC, ((HeraldApiException) reserved.getCause()).code());
+  }
+
+  @Test
+  void apiRequestsOverTheInFlightLimitAreAnswered503AtOnceAndTheRestAreServed() throws Exception {
+    // Four publishes whose bodies never come hold all four places until the publish timeout.
+    List<Socket> stalled = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      Socket socket = new Socket(node.httpUri().getHost(), node.httpUri().getPort());
+      socket.getOutputStream().write(("POST /v1/topics/stalled/messages HTTP/1.1\r\nHost: herald\r\n"
+          + "Authorization: Bearer " + NodeProcess.API_KEY + "\r\nContent-Type: application/json\r\n"
+          + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      stalled.add(socket);
+    }
+    Await.until(WAIT, "the four stalled requests are being served",
+        () -> node.status().getApiRequestsInFlight() == 4);
+    long refusedBefore = node.counter("errors.unavailable");
+
+    CompletionException refused = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
+        () -> herald.getDevice("anyone").join());
+    HeraldApiException.UnavailableException unavailable =
+        assertInstanceOf(HeraldApiException.UnavailableException.class, refused.getCause());
+    assertEquals(ErrorCode.UNAVAILABLE, unavailable.code());
+    assertEquals(refusedBefore + 1, node.counter("errors.unavailable"), "counted");
+
+    for (Socket socket : stalled) {
+      socket.close();
+    }
+    Await.until(WAIT, "the stalled requests end with their sockets",
+        () -> node.status().getApiRequestsInFlight() == 0);
+    CompletionException missing = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
+        () -> herald.getDevice("anyone").join());
+    assertInstanceOf(HeraldApiException.NotFoundException.class, missing.getCause(), "served again");
   }
 
   private RawSocket jsonSocket() {

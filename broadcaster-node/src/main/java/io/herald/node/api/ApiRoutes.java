@@ -102,6 +102,7 @@ public final class ApiRoutes {
   private final ApiKeys apiKeys;
   private final AuthSettings auth;
   private final NodeMetrics metrics;
+  private final RequestsInFlight inFlight;
 
   public ApiRoutes(TopicService topics, Function<String, RecipientRef<DeviceEntity.Command>> devices,
       Function<String, RecipientRef<GroupAggregator.Command>> groups, ActorRef<MemberQueries.Query> memberQueries,
@@ -119,6 +120,7 @@ public final class ApiRoutes {
     this.apiKeys = new ApiKeys(auth.apiKeys());
     this.auth = auth;
     this.metrics = metrics;
+    this.inFlight = new RequestsInFlight(settings.maxRequestsInFlight(), metrics);
   }
 
   public Route route() {
@@ -129,17 +131,16 @@ public final class ApiRoutes {
             () -> withBody(BroadcastRequest.newBuilder(), this::broadcast)))),
         pathPrefix("devices", () -> pathPrefix(PathMatchers.segment(), deviceId -> concat(
             pathEnd(() -> get(() -> withScope(ApiKeys.Scope.READ_STATE, () -> extractRequest(request ->
-                completeWithFuture(getDevice(deviceId, BodyFormat.accepted(acceptHeader(request)))))))),
+                answer(request, format -> getDevice(deviceId, format)))))),
             path("desired", () -> put(() -> withScope(ApiKeys.Scope.COMMAND,
                 () -> withBody(SetDesiredRequest.newBuilder(), (body, format) -> setDesired(deviceId, body, format)))))))),
         path("desired", () -> post(() -> withScope(ApiKeys.Scope.COMMAND,
             () -> withBody(DesiredBatchRequest.newBuilder(), this::setDesiredBatch)))),
         pathPrefix("groups", () -> pathPrefix(PathMatchers.segment(), groupId -> get(() -> withScope(
             ApiKeys.Scope.READ_STATE, () -> extractRequest(request -> concat(
-                pathEnd(() -> completeWithFuture(getGroup(groupId, BodyFormat.accepted(acceptHeader(request))))),
+                pathEnd(() -> answer(request, format -> getGroup(groupId, format))),
                 path("devices", () -> parameterOptional("limit", limit -> parameterOptional("after", after ->
-                    completeWithFuture(getGroupDevices(groupId, after, limit,
-                        BodyFormat.accepted(acceptHeader(request))))))))))))),
+                    answer(request, format -> getGroupDevices(groupId, after, limit, format))))))))))),
         path(PathMatchers.segment("dev").slash("tokens"), () -> post(() -> withScope(ApiKeys.Scope.COMMAND,
             () -> withBody(DevTokenRequest.newBuilder(), this::mintDevToken)))),
         path("node", () -> get(() -> extractRequest(request ->
@@ -424,6 +425,27 @@ public final class ApiRoutes {
     return Optional.of(Error.newBuilder().setCode(code).setMessage(Topics.explain(topic, verdict, maxTopicLength)).build());
   }
 
+  /**
+   * Serves a request if fewer than {@code max-requests-in-flight} are being served, and
+   * answers 503 at once otherwise (the node's status stays outside this bound).
+   */
+  private Route answer(HttpRequest request, Function<BodyFormat, CompletionStage<HttpResponse>> serve) {
+    BodyFormat format = BodyFormat.accepted(acceptHeader(request));
+    if (!inFlight.tryAdmit()) {
+      metrics.error(ErrorCode.UNAVAILABLE);
+      return complete(ApiResponses.unavailable(ErrorCode.UNAVAILABLE, "the node is serving its most API requests at "
+          + "once (" + inFlight.limit() + "); retry later", settings.retryAfter(), format));
+    }
+    CompletionStage<HttpResponse> answer;
+    try {
+      answer = serve.apply(format);
+    } catch (RuntimeException e) {
+      inFlight.done();
+      throw e;
+    }
+    return completeWithFuture(answer.whenComplete((response, failure) -> inFlight.done()));
+  }
+
   /** 503 for a request the node could not serve in time; {@code what} says what it was. */
   private HttpResponse overloaded(String what, BodyFormat format) {
     metrics.error(ErrorCode.UNAVAILABLE);
@@ -436,7 +458,7 @@ public final class ApiRoutes {
   private <B extends Message.Builder> Route withBody(B builder,
       BiFunction<B, BodyFormat, CompletionStage<HttpResponse>> handler) {
     return extractRequest(request -> extractMaterializer(materializer ->
-        completeWithFuture(readBody(request, materializer, builder, handler))));
+        answer(request, accepted -> readBody(request, materializer, builder, handler))));
   }
 
   private <B extends Message.Builder> CompletionStage<HttpResponse> readBody(HttpRequest request,

@@ -5,7 +5,7 @@ import java.time.Duration;
 
 /** Limits and timeouts of the backend HTTP API. */
 public record ApiSettings(Duration publishTimeout, long maxBodyBytes, int maxBroadcastTopics, int maxBatchDevices,
-    Duration retryAfter) {
+    Duration retryAfter, int maxRequestsInFlight) {
 
   public static ApiSettings from(Config config) {
     return new ApiSettings(
@@ -13,6 +13,7 @@ public record ApiSettings(Duration publishTimeout, long maxBodyBytes, int maxBro
         config.getBytes("max-body-bytes"),
         config.getInt("max-broadcast-topics"),
         config.getInt("max-batch-devices"),
-        config.getDuration("retry-after"));
+        config.getDuration("retry-after"),
+        config.getInt("max-requests-in-flight"));
   }
 }

@@ -60,6 +60,7 @@ public final class NodeMetrics {
   private final Gauge openConnectionsGauge = Kamon.gauge("herald.connections.open").withoutTags();
   private final Gauge topicsGauge = Kamon.gauge("herald.topics.active").withoutTags();
   private final Gauge deviceEntitiesGauge = Kamon.gauge("herald.device.entities").withoutTags();
+  private final Gauge apiRequestsGauge = Kamon.gauge("herald.api.requests.in.flight").withoutTags();
   private final Gauge groupAggregatorsGauge = Kamon.gauge("herald.group.aggregators").withoutTags();
   private final Histogram fanoutLatency =
       Kamon.histogram("herald.fanout.latency", MeasurementUnit.time().nanoseconds()).withoutTags();
@@ -83,6 +84,7 @@ public final class NodeMetrics {
     }
   }
   private volatile int activeTopics;
+  private volatile int apiRequestsInFlight;
 
   public void connectionOpened() {
     connectsAccepted.add(1);
@@ -184,6 +186,16 @@ public final class NodeMetrics {
 
   public int activeTopics() {
     return activeTopics;
+  }
+
+  /** API requests being served now. */
+  public void setApiRequestsInFlight(int count) {
+    apiRequestsInFlight = count;
+    apiRequestsGauge.update(count);
+  }
+
+  public int apiRequestsInFlight() {
+    return apiRequestsInFlight;
   }
 
   /** A device entity started (+1) or stopped (-1) on this node. */
