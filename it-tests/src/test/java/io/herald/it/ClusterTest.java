@@ -305,6 +305,8 @@ class ClusterTest {
   @Order(6)
   void aKilledNodeIsDownedAndTheSurvivorsKeepServing() {
     NodeProcess killed = node(2);
+    Await.until(WAIT, "a panel group lives on the node to be killed", () -> PANEL_GROUPS.stream()
+        .anyMatch(group -> shardsOn(2, "group").contains(shardOf(group))));
     killed.kill();
     Await.until(WAIT, "the resolver downs the killed node", () -> upMembers(node(0)) == 2
         && !node(0).management("/cluster/members").contains(":" + clusterPorts[2]));
@@ -322,6 +324,16 @@ class ClusterTest {
     for (int i = 0; i < PANELS; i++) {
       String panel = "panel-" + String.format("%03d", i);
       Await.until(WAIT, panel + " is online after the kill", () -> isOnline(panel));
+    }
+    // Every panel group has every panel again, online, those whose aggregator died with the
+    // node included: the survivors' devices told their groups again. A panel's numbers
+    // survive only if its entity did, so only members and presence are checked.
+    for (String group : PANEL_GROUPS) {
+      Await.until(WAIT, () -> group + " has every panel online after the kill: " + backend(0).getGroup(group).join(),
+          () -> {
+            GroupAggregate aggregate = backend(0).getGroup(group).join();
+            return aggregate.members() == PANELS && aggregate.online() == PANELS;
+          });
     }
   }
 

@@ -5,11 +5,12 @@ import java.time.Duration;
 
 /**
  * How often a group publishes its aggregates, how long a member query waits and how many
- * members a page of it holds, and how a node gathers its devices' changes for their groups
- * (see {@link GroupFeed}).
+ * members a page of it holds, how a node gathers its devices' changes for their groups
+ * (see {@link GroupFeed}), and how fast its devices tell their groups again after another
+ * node crashed (see {@link GroupRebuild}).
  */
 public record GroupSettings(Duration snapshotInterval, Duration queryTimeout, int queryPageSize,
-    Duration feedInterval, int feedMaxValues) {
+    Duration feedInterval, int feedMaxValues, int rebuildRate) {
 
   /** A page of ids (up to 128 characters each) stays well below Artery's 256 KiB frame. */
   public static final int MAX_QUERY_PAGE_SIZE = 1000;
@@ -19,10 +20,14 @@ public record GroupSettings(Duration snapshotInterval, Duration queryTimeout, in
       throw new IllegalArgumentException(
           "herald.group.query-page-size must be 1 to " + MAX_QUERY_PAGE_SIZE + ", not " + queryPageSize);
     }
+    if (rebuildRate < 1) {
+      throw new IllegalArgumentException("herald.group.rebuild-rate must be at least 1, not " + rebuildRate);
+    }
   }
 
   public static GroupSettings from(Config config) {
     return new GroupSettings(config.getDuration("snapshot-interval"), config.getDuration("query-timeout"),
-        config.getInt("query-page-size"), config.getDuration("feed-interval"), config.getInt("feed-max-values"));
+        config.getInt("query-page-size"), config.getDuration("feed-interval"), config.getInt("feed-max-values"),
+        config.getInt("rebuild-rate"));
   }
 }

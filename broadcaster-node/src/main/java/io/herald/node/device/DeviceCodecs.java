@@ -15,6 +15,7 @@ import io.herald.protocol.cluster.v1.DeviceLocated;
 import io.herald.protocol.cluster.v1.DeviceReportState;
 import io.herald.protocol.cluster.v1.DeviceRestore;
 import io.herald.protocol.cluster.v1.DeviceRetellGroup;
+import io.herald.protocol.cluster.v1.DeviceRetellGroups;
 import io.herald.protocol.cluster.v1.DeviceSetDesired;
 import io.herald.protocol.cluster.v1.DeviceStateReported;
 import io.herald.protocol.cluster.v1.DeviceTopicInterest;
@@ -93,6 +94,12 @@ public final class DeviceCodecs {
         ClusterCodec.of(DeviceEntity.RetellGroup.class, "drg",
             m -> DeviceRetellGroup.newBuilder().setGroup(m.group()).build().toByteArray(),
             bytes -> new DeviceEntity.RetellGroup(DeviceRetellGroup.parseFrom(bytes).getGroup())),
+        ClusterCodec.of(DeviceEntity.RetellGroups.class, "drgs",
+            m -> DeviceRetellGroups.getDefaultInstance().toByteArray(),
+            bytes -> {
+              DeviceRetellGroups.parseFrom(bytes);
+              return DeviceEntity.RetellGroups.INSTANCE;
+            }),
         ClusterCodec.of(DeviceEntity.Restore.class, "drs",
             m -> {
               DeviceRestore.Builder wire = DeviceRestore.newBuilder().setSnapshot(toCluster(m.earlier()));

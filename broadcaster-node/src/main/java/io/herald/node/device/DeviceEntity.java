@@ -106,6 +106,15 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
    */
   public record RetellGroup(String group) implements Command {}
 
+  /**
+   * Asks the entity to tell every group of its device its word again, as it is now: sent to
+   * each entity of a node after another node crashed ({@link io.herald.node.aggregate.GroupRebuild}),
+   * since the aggregators that lived there start again knowing nothing.
+   */
+  public enum RetellGroups implements Command {
+    INSTANCE
+  }
+
   /** Replaces the desired state; with an expected version, only if it is still current. */
   public record SetDesired(Map<String, FieldValue> desired, OptionalLong expectedVersion,
       ActorRef<DesiredSet> replyTo) implements Command {}
@@ -247,6 +256,9 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
       return onGetDevice(get);
     } else if (command instanceof RetellGroup retell) {
       return onRetellGroup(retell.group());
+    } else if (command == RetellGroups.INSTANCE) {
+      tellGroups();
+      return this;
     } else if (command instanceof SetDesired set) {
       return onSetDesired(set);
     } else if (command instanceof Restore restore) {

@@ -61,6 +61,7 @@ class SerializationTest {
         new DeviceEntity.Located(3, probe.getRef().unsafeUpcast()),
         new DeviceEntity.GetDevice(probe.getRef().unsafeUpcast()),
         new DeviceEntity.RetellGroup("g1"),
+        DeviceEntity.RetellGroups.INSTANCE,
         new DeviceSnapshot("d1", true, state, 7, Map.of("t", new FieldValue.Number(22)), 2, 1, true, "node-1", "s1",
             Instant.parse("2026-11-22T12:00:00.123Z"), List.of("g1")),
         new DeviceEntity.SetDesired(state, OptionalLong.of(4), probe.getRef().unsafeUpcast()),

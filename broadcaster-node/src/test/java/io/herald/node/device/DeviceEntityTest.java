@@ -284,6 +284,23 @@ class DeviceEntityTest {
   }
 
   @Test
+  void afterACrashElsewhereAnEntityTellsEveryGroupOfItsDeviceItsWordAgainAndOneThatKnowsNothingSaysNothing() {
+    connect("s1");
+    groups.expectMessageClass(GroupFeed.Changed.class);
+    TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
+    entity.tell(new DeviceEntity.ReportState(Map.of("t", number(4)), false, List.of(), 1, replies.getRef()));
+    GroupFeed.Changed reported = groups.expectMessageClass(GroupFeed.Changed.class);
+
+    entity.tell(DeviceEntity.RetellGroups.INSTANCE);
+    assertEquals(reported, groups.expectMessageClass(GroupFeed.Changed.class), "the same word, with the same stamp");
+
+    ActorRef<DeviceEntity.Command> unknown = spawnEntity("d9", Clock.systemUTC());
+    unknown.tell(DeviceEntity.RetellGroups.INSTANCE);
+    groups.expectNoMessage(Duration.ofMillis(200));
+    testKit.stop(unknown);
+  }
+
+  @Test
   void anEntityThatKnowsNothingOfItsDeviceAndIsFollowedByNobodyAsksItsShardToStopIt() {
     ActorRef<DeviceEntity.Command> unknown = spawnEntity("d7", Clock.systemUTC());
     TestProbe<DeviceSnapshot> reads = testKit.createTestProbe();
