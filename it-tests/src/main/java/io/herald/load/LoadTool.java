@@ -26,7 +26,7 @@ import org.HdrHistogram.Histogram;
  * address) and with the real SDK, stops by itself, and prints a table and writes JSON.
  *
  * <pre>
- * herald-load connections [--connections 18000] [--steps 6] [--workers 2] [--node-heap 2g] [--hold 0]
+ * herald-load connections [--connections 18000] [--steps 6] [--workers 2] [--node-heap 2g] [--hold 0] [--groups 0]
  * herald-load fanout [--subscribers 10000] [--rate 10] [--payload 64] [--duration 30] [--warmup 60] [--workers 2]
  * herald-load topics [--topics 1000] [--subscribers 5000] [--rate 1000] (and fanout's other options)
  * herald-load cluster [--nodes 3] [--subscribers 9000] [--rate 10] [--topics 1] (and fanout's other options)
@@ -104,7 +104,7 @@ public final class LoadTool {
     List<NodeProcess> nodes = startNodes(total);
     try {
       int workers = intOption("workers", Math.max(2, nodes.size()));
-      List<WorkerProcess> swarm = startWorkers(nodes, workers, 0, 0);
+      List<WorkerProcess> swarm = startWorkers(nodes, workers, 0, intOption("groups", 0));
       List<double[]> rows = new ArrayList<>();
       rows.add(new double[] {0, heapAfterGc(nodes), rssBytes(nodes)});
       // Node CPU while devices connect, without the forced GCs of the measurements.
