@@ -307,6 +307,22 @@ class ClusterTest {
     NodeProcess killed = node(2);
     Await.until(WAIT, "a panel group lives on the node to be killed", () -> PANEL_GROUPS.stream()
         .anyMatch(group -> shardsOn(2, "group").contains(shardOf(group))));
+    // A device that will not come back, connected to the node to be killed, whose entity lives
+    // there too, in a group that lives on a node that stays: nobody is left to say it went
+    // offline but the group itself, told that the node was lost.
+    Set<String> killedDeviceShards = shardsOn(2, "device");
+    String stray = IntStream.range(0, 100_000).mapToObj(i -> "stray-" + i)
+        .filter(id -> killedDeviceShards.contains(shardOf(id))).findFirst().orElseThrow();
+    Set<String> stayingGroupShards = new HashSet<>(shardsOn(0, "group"));
+    stayingGroupShards.addAll(shardsOn(3, "group"));
+    String strays = IntStream.range(0, 100_000).mapToObj(i -> "strays-" + i)
+        .filter(group -> stayingGroupShards.contains(shardOf(group))).findFirst().orElseThrow();
+    devices.add(DeviceClient.connect(DeviceClient.Options.builder()
+        .uri(node(2).webSocketUri())
+        .token(NodeProcess.token(new DeviceIdentity(stray, List.of(strays), Optional.empty(), Optional.empty())))
+        .reconnect(false)
+        .build()).join());
+    Await.until(WAIT, stray + " is online in " + strays, () -> backend(0).getGroup(strays).join().online() == 1);
     killed.kill();
     Await.until(WAIT, "the resolver downs the killed node", () -> upMembers(node(0)) == 2
         && !node(0).management("/cluster/members").contains(":" + clusterPorts[2]));
@@ -328,6 +344,10 @@ class ClusterTest {
     // Every panel group has every panel again, online, those whose aggregator died with the
     // node included: the survivors' devices told their groups again. A panel's numbers
     // survive only if its entity did, so only members and presence are checked.
+    Await.until(WAIT, () -> strays + " counts " + stray + " offline: " + backend(0).getGroup(strays).join(), () -> {
+      GroupAggregate aggregate = backend(0).getGroup(strays).join();
+      return aggregate.members() == 1 && aggregate.online() == 0;
+    });
     for (String group : PANEL_GROUPS) {
       Await.until(WAIT, () -> group + " has every panel online after the kill: " + backend(0).getGroup(group).join(),
           () -> {

@@ -31,9 +31,14 @@ public final class Aggregate {
   /** The aggregates at one moment. */
   public record Snapshot(int members, int online, Map<String, FieldStats> fields) {}
 
-  private record Member(boolean online, Map<String, Double> numbers, long asOfMillis) {}
+  /** Which node's device entity spoke last for a member, when no node is known. */
+  public static final String NO_NODE = "";
+
+  private record Member(boolean online, Map<String, Double> numbers, long asOfMillis, String node) {}
 
   private final Map<String, Member> members = new HashMap<>();
+  /** One string per node that spoke for members, shared by them: each batch brings its own copy. */
+  private final Map<String, String> nodes = new HashMap<>();
   private final Map<String, FieldFold> fields = new TreeMap<>();
   private int online;
 
@@ -41,13 +46,15 @@ public final class Aggregate {
    * Records a member's presence and numbers as of a moment, replacing what it had before
    * unless that is newer; returns whether it did. Two nodes may speak for one device in
    * turn (its entity moved), and their words need not arrive in the order they were said.
+   * {@code node} is the node whose device entity said it, {@link #NO_NODE} when not known.
    */
-  public boolean update(String memberId, boolean isOnline, Map<String, Double> numbers, long asOfMillis) {
+  public boolean update(String memberId, boolean isOnline, Map<String, Double> numbers, long asOfMillis,
+      String node) {
     Member previous = members.get(memberId);
     if (previous != null && previous.asOfMillis() > asOfMillis) {
       return false;
     }
-    Member current = new Member(isOnline, Map.copyOf(numbers), asOfMillis);
+    Member current = new Member(isOnline, Map.copyOf(numbers), asOfMillis, nodes.computeIfAbsent(node, n -> n));
     members.put(memberId, current);
     if (previous == null || previous.online() != isOnline) {
       if (previous != null) {
@@ -71,6 +78,35 @@ public final class Aggregate {
       });
     }
     return true;
+  }
+
+  /** {@link #update(String, boolean, Map, long, String)} by a node not known. */
+  public boolean update(String memberId, boolean isOnline, Map<String, Double> numbers, long asOfMillis) {
+    return update(memberId, isOnline, numbers, asOfMillis, NO_NODE);
+  }
+
+  /**
+   * A node crashed and its device entities with it: the online members whose newest word
+   * came from there go offline, keeping their stamp, so that whatever their devices say
+   * next wins. Returns whether any did.
+   */
+  public boolean nodeLost(String node) {
+    if (nodes.remove(node) == null) {
+      return false;
+    }
+    boolean changed = false;
+    for (Map.Entry<String, Member> entry : members.entrySet()) {
+      Member member = entry.getValue();
+      if (member.node().equals(node)) {
+        Member offline = new Member(false, member.numbers(), member.asOfMillis(), NO_NODE);
+        entry.setValue(offline);
+        if (member.online()) {
+          retract(member);
+          changed = true;
+        }
+      }
+    }
+    return changed;
   }
 
   /** Takes a member out of the group unless it has word of it newer than that; returns whether it did. */

@@ -64,8 +64,18 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
     }
   }
 
-  /** What one node gathered for this group: each device's newest word, changed or left. */
-  public record MembersUpdated(List<MemberChanged> changed, List<MemberLeft> left) implements Command {}
+  /**
+   * What one node gathered for this group: each device's newest word, changed or left, as
+   * the device entities on node {@code fromNode} (its address) said it.
+   */
+  public record MembersUpdated(List<MemberChanged> changed, List<MemberLeft> left, String fromNode)
+      implements Command {}
+
+  /**
+   * Node {@code node} (its address) crashed, and the device entities on it died: the members
+   * whose newest word came from there are offline until they say otherwise.
+   */
+  public record NodeLost(String node) implements Command {}
 
   public record GetAggregate(ActorRef<AggregateReport> replyTo) implements Command {}
 
@@ -144,6 +154,7 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(MembersUpdated.class, this::onMembersUpdated)
+        .onMessage(NodeLost.class, this::onNodeLost)
         .onMessage(GetAggregate.class, this::onGetAggregate)
         .onMessage(ListMembers.class, this::onListMembers)
         .onMessage(PublishTick.class, this::onPublishTick)
@@ -159,12 +170,20 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   private Behavior<Command> onMembersUpdated(MembersUpdated updated) {
     boolean changed = false;
     for (MemberChanged member : updated.changed()) {
-      changed |= aggregate.update(member.deviceId(), member.online(), member.numbers(), member.asOfMillis());
+      changed |= aggregate.update(member.deviceId(), member.online(), member.numbers(), member.asOfMillis(),
+          updated.fromNode());
     }
     for (MemberLeft member : updated.left()) {
       changed |= aggregate.remove(member.deviceId(), member.asOfMillis());
     }
     if (changed) {
+      schedulePublish();
+    }
+    return stopIfEmpty();
+  }
+
+  private Behavior<Command> onNodeLost(NodeLost lost) {
+    if (aggregate.nodeLost(lost.node())) {
       schedulePublish();
     }
     return stopIfEmpty();
@@ -232,7 +251,8 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   /**
    * A member heard of since this aggregator started keeps its newer word. What members said
    * while the group moved may have been dropped on the way (a shard's region drops what it
-   * buffered for a shard it hands off), so each handed-on member is asked to say it again.
+   * buffered for a shard it hands off), so each handed-on member is asked to say it again,
+   * which also tells this aggregator which node speaks for it now.
    */
   private Behavior<Command> onRestore(Restore restore) {
     for (MemberChanged member : restore.members()) {

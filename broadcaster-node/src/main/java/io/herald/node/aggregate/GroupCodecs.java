@@ -7,6 +7,7 @@ import io.herald.protocol.cluster.v1.GroupMemberChanged;
 import io.herald.protocol.cluster.v1.GroupMemberLeft;
 import io.herald.protocol.cluster.v1.GroupMemberPage;
 import io.herald.protocol.cluster.v1.GroupMembersUpdated;
+import io.herald.protocol.cluster.v1.GroupNodeLost;
 import io.herald.protocol.cluster.v1.GroupRestore;
 import io.herald.protocol.v1.GroupAggregateView;
 import java.util.List;
@@ -27,7 +28,7 @@ public final class GroupCodecs {
               m.changed().forEach(member -> wire.addChanged(memberToWire(member)));
               m.left().forEach(member -> wire.addLeft(
                   GroupMemberLeft.newBuilder().setDeviceId(member.deviceId()).setAsOfMs(member.asOfMillis())));
-              return wire.build().toByteArray();
+              return wire.setFromNode(m.fromNode()).build().toByteArray();
             },
             bytes -> {
               GroupMembersUpdated wire = GroupMembersUpdated.parseFrom(bytes);
@@ -35,8 +36,12 @@ public final class GroupCodecs {
                   wire.getChangedList().stream().map(GroupCodecs::memberFromWire).toList(),
                   wire.getLeftList().stream()
                       .map(member -> new GroupAggregator.MemberLeft(member.getDeviceId(), member.getAsOfMs()))
-                      .toList());
+                      .toList(),
+                  wire.getFromNode());
             }),
+        ClusterCodec.of(GroupAggregator.NodeLost.class, "gnl",
+            m -> GroupNodeLost.newBuilder().setNode(m.node()).build().toByteArray(),
+            bytes -> new GroupAggregator.NodeLost(GroupNodeLost.parseFrom(bytes).getNode())),
         ClusterCodec.of(GroupAggregator.Restore.class, "grs",
             m -> {
               GroupRestore.Builder wire = GroupRestore.newBuilder();

@@ -51,7 +51,7 @@ public final class GroupFeed extends AbstractBehavior<GroupFeed.Command> {
     this.settings = settings;
     this.groups = groups;
     this.metrics = metrics;
-    this.waiting = new MemberUpdates(settings.feedMaxValues());
+    this.waiting = new MemberUpdates(settings.feedMaxValues(), context.getSystem().address().toString());
   }
 
   @Override

@@ -8,26 +8,33 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
 import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * After another node crashed, has every device entity on this node tell its groups its word
- * again. A group whose aggregator lived on the crashed node starts again elsewhere knowing
- * nothing, and would otherwise hear of a member only at its next change. A node that leaves
- * gracefully hands its aggregators on instead, so only a node removed after being downed
- * counts. The entities are told at most {@code rebuild-rate} a second, so a node holding a
- * million spreads the work, and its {@link GroupFeed} gathers their words into one batch
- * per group as for any change. Aggregators that did not crash hear the same words again,
- * which changes nothing. One per node.
+ * Puts the groups right after another node crashed, as far as this node can. The device
+ * entities that lived there died with it, and nobody will say that their devices went
+ * offline: every group aggregator here is told {@link GroupAggregator.NodeLost}, and takes
+ * the members whose newest word came from that node offline. The aggregators that lived
+ * there start again elsewhere knowing nothing, and would hear of a member only at its next
+ * change: every device entity here is told {@link DeviceEntity.RetellGroups}, at most
+ * {@code rebuild-rate} a second so that a node holding a million spreads the work, and its
+ * {@link GroupFeed} gathers their words into one batch per group as for any change.
+ * Aggregators that did not die hear the same words again, which changes nothing.
+ *
+ * <p>A node that leaves gracefully hands its entities and aggregators on instead, so only
+ * a node removed after being downed counts. One per node.
  */
 public final class GroupRebuild {
 
@@ -35,41 +42,62 @@ public final class GroupRebuild {
 
   private record NodeRemoved(ClusterEvent.MemberRemoved removed) implements Command {}
 
-  private record LocalEntities(ShardRegion.CurrentShardRegionState state) implements Command {}
+  /** The ids of the entities of one type this node holds, or none if the region did not answer. */
+  private record LocalEntities(String type, String lostNode, List<String> entityIds) implements Command {}
+
+  /** How long a region may take to list its entities: it asks each of its shards. */
+  private static final Duration LISTING_TIMEOUT = Duration.ofSeconds(30);
 
   private GroupRebuild() {}
 
   public static Behavior<Command> create(Function<String, RecipientRef<DeviceEntity.Command>> devices,
-      int ratePerSecond) {
+      Function<String, RecipientRef<GroupAggregator.Command>> groups, int ratePerSecond) {
     return Behaviors.setup(context -> {
       Cluster cluster = Cluster.get(context.getSystem());
       cluster.subscriptions().tell(Subscribe.create(
           context.messageAdapter(ClusterEvent.MemberRemoved.class, NodeRemoved::new), ClusterEvent.MemberRemoved.class));
-      ActorRef<ShardRegion.CurrentShardRegionState> answers =
-          context.messageAdapter(ShardRegion.CurrentShardRegionState.class, LocalEntities::new);
+      ActorRef<ClusterShardingQuery> shardState = ClusterSharding.get(context.getSystem()).shardState();
       Materializer materializer = Materializer.createMaterializer(context);
       return Behaviors.receive(Command.class)
           .onMessage(NodeRemoved.class, removed -> {
             ClusterEvent.MemberRemoved event = removed.removed();
             if (event.previousStatus().equals(MemberStatus.down()) && !event.member().equals(cluster.selfMember())) {
-              context.getLog().info("{} crashed: this node's devices tell their groups again",
-                  event.member().address());
-              ClusterSharding.get(context.getSystem()).shardState()
-                  .tell(new GetShardRegionState(DeviceEntity.ENTITY_TYPE_KEY, answers));
+              String lost = event.member().address().toString();
+              context.getLog().info("{} crashed: telling this node's groups and devices", lost);
+              listLocal(context, shardState, GroupAggregator.ENTITY_TYPE_KEY, lost);
+              listLocal(context, shardState, DeviceEntity.ENTITY_TYPE_KEY, lost);
             }
             return Behaviors.same();
           })
           .onMessage(LocalEntities.class, local -> {
-            List<String> entityIds = new ArrayList<>();
-            local.state().getShards().forEach(shard -> entityIds.addAll(shard.getEntityIds()));
-            context.getLog().info("{} device entities tell their groups again, {} a second", entityIds.size(),
-                ratePerSecond);
-            Source.from(entityIds)
-                .throttle(ratePerSecond, Duration.ofSeconds(1))
-                .runForeach(id -> devices.apply(id).tell(DeviceEntity.RetellGroups.INSTANCE), materializer);
+            if (local.type().equals(GroupAggregator.ENTITY_TYPE_KEY.name())) {
+              GroupAggregator.NodeLost lost = new GroupAggregator.NodeLost(local.lostNode());
+              local.entityIds().forEach(groupId -> groups.apply(groupId).tell(lost));
+            } else {
+              context.getLog().info("{} device entities tell their groups again, {} a second",
+                  local.entityIds().size(), ratePerSecond);
+              Source.from(local.entityIds())
+                  .throttle(ratePerSecond, Duration.ofSeconds(1))
+                  .runForeach(id -> devices.apply(id).tell(DeviceEntity.RetellGroups.INSTANCE), materializer);
+            }
             return Behaviors.same();
           })
           .build();
     });
+  }
+
+  private static void listLocal(ActorContext<Command> context, ActorRef<ClusterShardingQuery> shardState,
+      EntityTypeKey<?> type, String lostNode) {
+    context.ask(ShardRegion.CurrentShardRegionState.class, shardState, LISTING_TIMEOUT,
+        replyTo -> new GetShardRegionState(type, replyTo),
+        (state, failure) -> {
+          List<String> entityIds = new ArrayList<>();
+          if (state != null) {
+            state.getShards().forEach(shard -> entityIds.addAll(shard.getEntityIds()));
+          } else {
+            context.getLog().warn("the {} region did not list its entities: {}", type.name(), failure.toString());
+          }
+          return new LocalEntities(type.name(), lostNode, entityIds);
+        });
   }
 }

@@ -23,11 +23,14 @@ final class MemberUpdates {
   }
 
   private final int maxValuesPerBatch;
+  private final String node;
   private final Map<String, Batch> byGroup = new HashMap<>();
   private long merged;
 
-  MemberUpdates(int maxValuesPerBatch) {
+  /** For the device entities of {@code node} (its address), which every batch names. */
+  MemberUpdates(int maxValuesPerBatch, String node) {
     this.maxValuesPerBatch = maxValuesPerBatch;
+    this.node = node;
   }
 
   /** Adds a member's word for a group; returns the group's batch if that filled it. */
@@ -65,7 +68,7 @@ final class MemberUpdates {
     return count;
   }
 
-  private static GroupAggregator.MembersUpdated toMessage(Batch batch) {
+  private GroupAggregator.MembersUpdated toMessage(Batch batch) {
     List<GroupAggregator.MemberChanged> changed = new ArrayList<>();
     List<GroupAggregator.MemberLeft> left = new ArrayList<>();
     for (GroupAggregator.MemberUpdate update : batch.byDevice.values()) {
@@ -75,6 +78,6 @@ final class MemberUpdates {
         left.add(departure);
       }
     }
-    return new GroupAggregator.MembersUpdated(changed, left);
+    return new GroupAggregator.MembersUpdated(changed, left, node);
   }
 }

@@ -16,6 +16,27 @@ class AggregateTest {
   private long clock;
 
   @Test
+  void aLostNodeTakesOfflineTheOnlineMembersItSpokeForLastAndTheirNextWordWins() {
+    aggregate.update("a", true, Map.of("t", 10.0), ++clock, "node-1");
+    aggregate.update("b", true, Map.of("t", 20.0), ++clock, "node-2");
+    aggregate.update("c", false, Map.of(), ++clock, "node-2");
+    aggregate.update("d", true, Map.of("t", 40.0), ++clock, "node-2");
+    aggregate.update("d", true, Map.of("t", 45.0), ++clock, "node-1");
+
+    assertTrue(aggregate.nodeLost("node-2"));
+    Aggregate.Snapshot snapshot = aggregate.snapshot();
+    assertEquals(4, snapshot.members());
+    assertEquals(2, snapshot.online(), "a, and d, whose newest word came from node-1");
+    assertEquals(new Aggregate.FieldStats(2, 55.0, 10.0, 45.0), snapshot.fields().get("t"));
+    assertFalse(aggregate.nodeLost("node-2"), "nothing more to take offline");
+
+    long stampOfB = 2;
+    assertTrue(aggregate.update("b", true, Map.of("t", 21.0), stampOfB, "node-1"),
+        "b's device, registered again elsewhere, says the same moment or later");
+    assertEquals(3, aggregate.snapshot().online());
+  }
+
+  @Test
   void foldsNumbersOfOnlineMembers() {
     aggregate.update("a", true, Map.of("t", 20.0, "h", 40.0), ++clock);
     aggregate.update("b", true, Map.of("t", 24.0), ++clock);

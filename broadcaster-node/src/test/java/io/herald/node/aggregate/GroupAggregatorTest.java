@@ -26,6 +26,9 @@ class GroupAggregatorTest {
   private final TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
   private final TestProbe<ShardingEnvelope<TopicEntity.Command>> topics = testKit.createTestProbe();
   private final TestProbe<DeviceEntity.Command> members = testKit.createTestProbe();
+  private static final String NODE_A = "pekko://herald@127.0.0.1:2552";
+  private static final String NODE_B = "pekko://herald@127.0.0.1:2553";
+
   private final TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
   private final ActorRef<GroupAggregator.Command> group = spawnGroup("g1");
 
@@ -48,7 +51,7 @@ class GroupAggregatorTest {
     assertEquals(10.0, view.getFieldsOrThrow("t").getMax());
     topics.expectNoMessage(Duration.ofMillis(400));
 
-    group.tell(new GroupAggregator.MembersUpdated(List.of(), List.of(new GroupAggregator.MemberLeft("a", 3))));
+    group.tell(new GroupAggregator.MembersUpdated(List.of(), List.of(new GroupAggregator.MemberLeft("a", 3)), NODE_A));
     assertEquals(1, GroupAggregateView.parseFrom(((TopicEntity.Publish) topics.receiveMessage().message()).payload())
         .getMembers());
   }
@@ -107,6 +110,25 @@ class GroupAggregatorTest {
   }
 
   @Test
+  void membersWhoseWordCameFromACrashedNodeGoOfflineUntilTheySayOtherwise() throws Exception {
+    changedOn(NODE_A, new GroupAggregator.MemberChanged("a", true, Map.of("t", 10.0), 1));
+    changedOn(NODE_B, new GroupAggregator.MemberChanged("b", true, Map.of("t", 20.0), 1),
+        new GroupAggregator.MemberChanged("c", true, Map.of("t", 30.0), 1));
+    assertEquals(3, published().getOnline());
+
+    group.tell(new GroupAggregator.NodeLost(NODE_B));
+    GroupAggregateView afterCrash = published();
+    assertEquals(3, afterCrash.getMembers(), "still members");
+    assertEquals(1, afterCrash.getOnline(), "but their entities died with the node");
+    assertEquals(10.0, afterCrash.getFieldsOrThrow("t").getMax());
+
+    changedOn(NODE_A, new GroupAggregator.MemberChanged("c", true, Map.of("t", 35.0), 2));
+    GroupAggregateView reconnected = published();
+    assertEquals(2, reconnected.getOnline(), "c's device reconnected to a node that stayed");
+    assertEquals(35.0, reconnected.getFieldsOrThrow("t").getMax());
+  }
+
+  @Test
   void aGroupWithoutMembersAsksItsShardToStopItOnceItHasPublishedItsLastChange() throws Exception {
     ActorRef<GroupAggregator.Command> unused = spawnGroup("g2");
     TestProbe<GroupAggregator.AggregateReport> replies = testKit.createTestProbe();
@@ -116,12 +138,16 @@ class GroupAggregatorTest {
     testKit.stop(unused);
 
     group.tell(new GroupAggregator.MembersUpdated(List.of(new GroupAggregator.MemberChanged("a", true, Map.of(), 1)),
-        List.of()));
-    group.tell(new GroupAggregator.MembersUpdated(List.of(), List.of(new GroupAggregator.MemberLeft("a", 2))));
+        List.of(), NODE_A));
+    group.tell(new GroupAggregator.MembersUpdated(List.of(), List.of(new GroupAggregator.MemberLeft("a", 2)), NODE_A));
     shard.expectNoMessage(Duration.ofMillis(100));
     assertEquals(0, GroupAggregateView.parseFrom(((TopicEntity.Publish) topics.receiveMessage().message()).payload())
         .getMembers(), "its followers hear that the last member left");
     assertEquals(new ClusterSharding.Passivate<>(group), shard.receiveMessage(), "and then it stops");
+  }
+
+  private GroupAggregateView published() throws Exception {
+    return GroupAggregateView.parseFrom(((TopicEntity.Publish) topics.receiveMessage().message()).payload());
   }
 
   private ActorRef<GroupAggregator.Command> spawnGroup(String groupId) {
@@ -132,6 +158,10 @@ class GroupAggregatorTest {
   }
 
   private void changed(GroupAggregator.MemberChanged... members) {
-    group.tell(new GroupAggregator.MembersUpdated(List.of(members), List.of()));
+    changedOn(NODE_A, members);
+  }
+
+  private void changedOn(String node, GroupAggregator.MemberChanged... members) {
+    group.tell(new GroupAggregator.MembersUpdated(List.of(members), List.of(), node));
   }
 }

@@ -34,10 +34,11 @@ class GroupFeedTest {
     feed.tell(new GroupFeed.Left("south", new GroupAggregator.MemberLeft("d4", 4)));
     north.expectNoMessage(Duration.ofMillis(150));
 
-    assertEquals(new GroupAggregator.MembersUpdated(List.of(change("d1", 3.0, 3), change("d2", 2.0, 2)), List.of()),
-        north.receiveMessage(Duration.ofSeconds(1)));
+    String node = testKit.system().address().toString();
+    assertEquals(new GroupAggregator.MembersUpdated(List.of(change("d1", 3.0, 3), change("d2", 2.0, 2)), List.of(),
+        node), north.receiveMessage(Duration.ofSeconds(1)), "each batch names the node whose devices spoke");
     assertEquals(new GroupAggregator.MembersUpdated(List.of(change("d1", 3.0, 3)),
-        List.of(new GroupAggregator.MemberLeft("d4", 4))), south.receiveMessage(Duration.ofSeconds(1)));
+        List.of(new GroupAggregator.MemberLeft("d4", 4)), node), south.receiveMessage(Duration.ofSeconds(1)));
     north.expectNoMessage(Duration.ofMillis(400));
     assertEquals(2L, metrics.snapshot().get("group_updates_merged"));
     assertEquals(2L, metrics.snapshot().get("group_batches_sent"));

@@ -73,7 +73,8 @@ class SerializationTest {
         new GroupAggregator.MembersUpdated(
             List.of(new GroupAggregator.MemberChanged("d1", true, Map.of("t", 21.5, "h", 40.0), 1_700_000_000_123L),
                 new GroupAggregator.MemberChanged("d2", false, Map.of(), 1_700_000_000_124L)),
-            List.of(new GroupAggregator.MemberLeft("d3", 1_700_000_000_125L))),
+            List.of(new GroupAggregator.MemberLeft("d3", 1_700_000_000_125L)), "pekko://herald@127.0.0.1:2552"),
+        new GroupAggregator.NodeLost("pekko://herald@127.0.0.1:2553"),
         new GroupAggregator.GetAggregate(probe.getRef().unsafeUpcast()),
         new GroupAggregator.ListMembers("", 1000, probe.getRef().unsafeUpcast()),
         new GroupAggregator.ListMembers("d7", 20, probe.getRef().unsafeUpcast()),
