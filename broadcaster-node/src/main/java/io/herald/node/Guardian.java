@@ -81,7 +81,8 @@ public final class Guardian {
       DeviceEntity.init(context.getSystem(), settings.device(), topics, groupFeed, metrics);
       context.spawn(LostReports.create(metrics), "lost-reports");
       GroupAggregator.init(context.getSystem(), settings.group(), topics, devices, metrics);
-      context.spawn(GroupRebuild.create(devices, groups, settings.group().rebuildRate()), "group-rebuild");
+      context.spawn(GroupRebuild.create(devices, groups, settings.group().rebuildRate(),
+          settings.group().rebuildAfter()), "group-rebuild");
       var memberQueries = context.spawn(MemberQueries.create(devices, settings.group().queryTimeout()), "member-queries");
       LocalConnections connections = new LocalConnections(settings.connection().maxConnections(), metrics);
       context.spawn(DepartedNodes.create(connections), "departed-nodes");

@@ -30,7 +30,11 @@ import org.apache.pekko.stream.javadsl.Source;
  * there start again elsewhere knowing nothing, and would hear of a member only at its next
  * change: every device entity here is told {@link DeviceEntity.RetellGroups}, at most
  * {@code rebuild-rate} a second so that a node holding a million spreads the work, and its
- * {@link GroupFeed} gathers their words into one batch per group as for any change.
+ * {@link GroupFeed} gathers their words into one batch per group as for any change. They
+ * are told {@code rebuild-after} the node's removal: until every region has heard that the
+ * node's shards are gone, a region may still send to it what is meant for them, and what
+ * members said meanwhile (entities started again for connections that registered again)
+ * may have been lost that way.
  * Aggregators that did not die hear the same words again, which changes nothing.
  *
  * <p>A node that leaves gracefully hands its entities and aggregators on instead, so only
@@ -42,6 +46,8 @@ public final class GroupRebuild {
 
   private record NodeRemoved(ClusterEvent.MemberRemoved removed) implements Command {}
 
+  private record Retell(String lostNode) implements Command {}
+
   /** The ids of the entities of one type this node holds, or none if the region did not answer. */
   private record LocalEntities(String type, String lostNode, List<String> entityIds) implements Command {}
 
@@ -51,8 +57,8 @@ public final class GroupRebuild {
   private GroupRebuild() {}
 
   public static Behavior<Command> create(Function<String, RecipientRef<DeviceEntity.Command>> devices,
-      Function<String, RecipientRef<GroupAggregator.Command>> groups, int ratePerSecond) {
-    return Behaviors.setup(context -> {
+      Function<String, RecipientRef<GroupAggregator.Command>> groups, int ratePerSecond, Duration retellAfter) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       Cluster cluster = Cluster.get(context.getSystem());
       cluster.subscriptions().tell(Subscribe.create(
           context.messageAdapter(ClusterEvent.MemberRemoved.class, NodeRemoved::new), ClusterEvent.MemberRemoved.class));
@@ -63,10 +69,15 @@ public final class GroupRebuild {
             ClusterEvent.MemberRemoved event = removed.removed();
             if (event.previousStatus().equals(MemberStatus.down()) && !event.member().equals(cluster.selfMember())) {
               String lost = event.member().address().toString();
-              context.getLog().info("{} crashed: telling this node's groups and devices", lost);
+              context.getLog().info("{} crashed: telling this node's groups, and its devices in {}", lost,
+                  retellAfter);
               listLocal(context, shardState, GroupAggregator.ENTITY_TYPE_KEY, lost);
-              listLocal(context, shardState, DeviceEntity.ENTITY_TYPE_KEY, lost);
+              timers.startSingleTimer(new Retell(lost), retellAfter);
             }
+            return Behaviors.same();
+          })
+          .onMessage(Retell.class, retell -> {
+            listLocal(context, shardState, DeviceEntity.ENTITY_TYPE_KEY, retell.lostNode());
             return Behaviors.same();
           })
           .onMessage(LocalEntities.class, local -> {
@@ -83,7 +94,7 @@ public final class GroupRebuild {
             return Behaviors.same();
           })
           .build();
-    });
+    }));
   }
 
   private static void listLocal(ActorContext<Command> context, ActorRef<ClusterShardingQuery> shardState,

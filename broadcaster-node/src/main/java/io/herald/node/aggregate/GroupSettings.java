@@ -10,7 +10,7 @@ import java.time.Duration;
  * node crashed (see {@link GroupRebuild}).
  */
 public record GroupSettings(Duration snapshotInterval, Duration queryTimeout, int queryPageSize,
-    Duration feedInterval, int feedMaxValues, int rebuildRate) {
+    Duration feedInterval, int feedMaxValues, int rebuildRate, Duration rebuildAfter) {
 
   /** A page of ids (up to 128 characters each) stays well below Artery's 256 KiB frame. */
   public static final int MAX_QUERY_PAGE_SIZE = 1000;
@@ -28,6 +28,6 @@ public record GroupSettings(Duration snapshotInterval, Duration queryTimeout, in
   public static GroupSettings from(Config config) {
     return new GroupSettings(config.getDuration("snapshot-interval"), config.getDuration("query-timeout"),
         config.getInt("query-page-size"), config.getDuration("feed-interval"), config.getInt("feed-max-values"),
-        config.getInt("rebuild-rate"));
+        config.getInt("rebuild-rate"), config.getDuration("rebuild-after"));
   }
 }

@@ -152,7 +152,7 @@ class GroupAggregatorTest {
 
   private ActorRef<GroupAggregator.Command> spawnGroup(String groupId) {
     return testKit.spawn(GroupAggregator.create(groupId, shard.getRef(),
-        new GroupSettings(Duration.ofMillis(200), Duration.ofMillis(500), 1000, Duration.ofMillis(50), 2000, 1000),
+        new GroupSettings(Duration.ofMillis(200), Duration.ofMillis(500), 1000, Duration.ofMillis(50), 2000, 1000, Duration.ofSeconds(5)),
         new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), id -> members.getRef(),
         new NodeMetrics()));
   }
