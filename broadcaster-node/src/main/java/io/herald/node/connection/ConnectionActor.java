@@ -35,6 +35,13 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   /** The longest a connection waits before it asks its device's entity again to take it. */
   private static final Duration CONNECT_RESEND_MAX = Duration.ofSeconds(30);
+  /**
+   * After the entity's node left, a Connect first waits as long as a third copy would (four
+   * times report-resend-after): it waits in a region while the coordinator finds the lost
+   * node's shards new homes and their entities start, and copies sent meanwhile would only
+   * pile up in that region's bounded buffer (three per connection were measured at 1 s).
+   */
+  private static final int DOUBLINGS_AFTER_NODE_REMOVED = 2;
 
   public interface Command {}
 
@@ -412,7 +419,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private Behavior<Command> onNodeRemoved(NodeRemoved removed) {
     if (removed.node().equals(registeredAt) && !closing) {
       registeredAt = null;
-      connectsUnanswered = 0;
+      connectsUnanswered = DOUBLINGS_AFTER_NODE_REMOVED;
       register();
     }
     return this;

@@ -36,7 +36,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * connection and sent again on every connect until the device acknowledges it. Changes
  * are published to {@code $device/{id}/state}, connects and disconnects to
  * {@code $device/{id}/presence}, while those topics have subscribers (their homes say so
- * through {@link Interest}).
+ * through {@link Interest}). An entity that knows nothing of its device and that no topic
+ * follows asks its shard to stop it after each message, so reads of unknown ids leave
+ * nothing resident; every other entity stays until its shard moves.
  */
 public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
 

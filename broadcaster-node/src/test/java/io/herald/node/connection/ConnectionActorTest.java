@@ -192,6 +192,13 @@ class ConnectionActorTest {
     connection.tell(new ConnectionActor.NodeRemoved(ENTITY_NODE));
     DeviceEntity.Connect again = device.expectMessageClass(DeviceEntity.Connect.class);
     assertEquals("session-1", again.sessionId());
+
+    // While the lost node's shards find new homes a copy would only wait in a region: the first
+    // one waits four times report-resend-after.
+    nanos.addAndGet(REPORT_RESEND_AFTER.multipliedBy(3).toNanos());
+    device.expectNoMessage(REPORT_RESEND_AFTER.multipliedBy(6));
+    nanos.addAndGet(REPORT_RESEND_AFTER.toNanos());
+    assertEquals(again, device.expectMessageClass(DeviceEntity.Connect.class));
   }
 
   @Test
