@@ -48,8 +48,11 @@ public final class GroupRebuild {
 
   private record Retell(String lostNode) implements Command {}
 
-  /** The ids of the entities of one type this node holds, or none if the region did not answer. */
-  private record LocalEntities(String type, String lostNode, List<String> entityIds) implements Command {}
+  /** The group aggregators this node holds (none if the region did not answer). */
+  private record LocalGroups(String lostNode, List<String> groupIds) implements Command {}
+
+  /** The device entities this node holds (none if the region did not answer). */
+  private record LocalDevices(List<String> deviceIds) implements Command {}
 
   /** How long a region may take to list its entities: it asks each of its shards. */
   private static final Duration LISTING_TIMEOUT = Duration.ofSeconds(30);
@@ -71,34 +74,35 @@ public final class GroupRebuild {
               String lost = event.member().address().toString();
               context.getLog().info("{} crashed: telling this node's groups, and its devices in {}", lost,
                   retellAfter);
-              listLocal(context, shardState, GroupAggregator.ENTITY_TYPE_KEY, lost);
+              listLocal(context, shardState, GroupAggregator.ENTITY_TYPE_KEY, ids -> new LocalGroups(lost, ids));
               timers.startSingleTimer(new Retell(lost), retellAfter);
             }
             return Behaviors.same();
           })
           .onMessage(Retell.class, retell -> {
-            listLocal(context, shardState, DeviceEntity.ENTITY_TYPE_KEY, retell.lostNode());
+            listLocal(context, shardState, DeviceEntity.ENTITY_TYPE_KEY, LocalDevices::new);
             return Behaviors.same();
           })
-          .onMessage(LocalEntities.class, local -> {
-            if (local.type().equals(GroupAggregator.ENTITY_TYPE_KEY.name())) {
-              GroupAggregator.NodeLost lost = new GroupAggregator.NodeLost(local.lostNode());
-              local.entityIds().forEach(groupId -> groups.apply(groupId).tell(lost));
-            } else {
-              context.getLog().info("{} device entities tell their groups again, {} a second",
-                  local.entityIds().size(), ratePerSecond);
-              Source.from(local.entityIds())
-                  .throttle(ratePerSecond, Duration.ofSeconds(1))
-                  .runForeach(id -> devices.apply(id).tell(DeviceEntity.RetellGroups.INSTANCE), materializer);
-            }
+          .onMessage(LocalGroups.class, local -> {
+            GroupAggregator.NodeLost lost = new GroupAggregator.NodeLost(local.lostNode());
+            local.groupIds().forEach(groupId -> groups.apply(groupId).tell(lost));
+            return Behaviors.same();
+          })
+          .onMessage(LocalDevices.class, local -> {
+            context.getLog().info("{} device entities tell their groups again, {} a second",
+                local.deviceIds().size(), ratePerSecond);
+            Source.from(local.deviceIds())
+                .throttle(ratePerSecond, Duration.ofSeconds(1))
+                .runForeach(id -> devices.apply(id).tell(DeviceEntity.RetellGroups.INSTANCE), materializer);
             return Behaviors.same();
           })
           .build();
     }));
   }
 
+  /** Asks this node's region of {@code type} for its entity ids; the answer comes as {@code listed} makes it. */
   private static void listLocal(ActorContext<Command> context, ActorRef<ClusterShardingQuery> shardState,
-      EntityTypeKey<?> type, String lostNode) {
+      EntityTypeKey<?> type, Function<List<String>, Command> listed) {
     context.ask(ShardRegion.CurrentShardRegionState.class, shardState, LISTING_TIMEOUT,
         replyTo -> new GetShardRegionState(type, replyTo),
         (state, failure) -> {
@@ -108,7 +112,7 @@ public final class GroupRebuild {
           } else {
             context.getLog().warn("the {} region did not list its entities: {}", type.name(), failure.toString());
           }
-          return new LocalEntities(type.name(), lostNode, entityIds);
+          return listed.apply(entityIds);
         });
   }
 }
