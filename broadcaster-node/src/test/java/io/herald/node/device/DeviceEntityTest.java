@@ -263,11 +263,7 @@ class DeviceEntityTest {
 
   @Test
   void aGroupThatMovedHearsItsMembersWordAgainAndNothingFromAnEntityThatKnowsNothing() {
-    connect("s1");
-    groups.expectMessageClass(GroupFeed.Changed.class);
-    TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
-    entity.tell(new DeviceEntity.ReportState(Map.of("t", number(4)), false, List.of(), 1, replies.getRef()));
-    GroupAggregator.MemberChanged reported = groups.expectMessageClass(GroupFeed.Changed.class).change();
+    GroupAggregator.MemberChanged reported = connectAndReport().change();
 
     entity.tell(new DeviceEntity.RetellGroup("g1"));
     GroupFeed.Changed retold = groups.expectMessageClass(GroupFeed.Changed.class);
@@ -285,11 +281,7 @@ class DeviceEntityTest {
 
   @Test
   void afterACrashElsewhereAnEntityTellsEveryGroupOfItsDeviceItsWordAgainAndOneThatKnowsNothingSaysNothing() {
-    connect("s1");
-    groups.expectMessageClass(GroupFeed.Changed.class);
-    TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
-    entity.tell(new DeviceEntity.ReportState(Map.of("t", number(4)), false, List.of(), 1, replies.getRef()));
-    GroupFeed.Changed reported = groups.expectMessageClass(GroupFeed.Changed.class);
+    GroupFeed.Changed reported = connectAndReport();
 
     entity.tell(DeviceEntity.RetellGroups.INSTANCE);
     assertEquals(reported, groups.expectMessageClass(GroupFeed.Changed.class), "the same word, with the same stamp");
@@ -331,6 +323,15 @@ class DeviceEntityTest {
     assertTrue(reads.receiveMessage().known(), "a device that was seen keeps its last-seen time");
     shard.expectNoMessage(Duration.ofMillis(100));
     testKit.stop(seen);
+  }
+
+  /** Connects the device in g1 and reports a number; returns what its groups heard of the report. */
+  private GroupFeed.Changed connectAndReport() {
+    connect("s1");
+    groups.expectMessageClass(GroupFeed.Changed.class);
+    TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
+    entity.tell(new DeviceEntity.ReportState(Map.of("t", number(4)), false, List.of(), 1, replies.getRef()));
+    return groups.expectMessageClass(GroupFeed.Changed.class);
   }
 
   private ActorRef<DeviceEntity.Command> spawnEntity(String deviceId, Clock clock) {
