@@ -382,9 +382,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
    * while the entity's shard is handed to another node.
    */
   private void register() {
+    // Stamped before it leaves, so that the wait counts from no later than the sending.
+    connectSentNanos = services.nanoClock().getAsLong();
     device.next().tell(new DeviceEntity.Connect(sessionId, services.nodeId(), getContext().getSelf(),
         identity.groups(), openedAtMillis));
-    connectSentNanos = services.nanoClock().getAsLong();
     long wait = connectWaitNanos();
     // A little later at random, so that connections which registered together do not all ask again together.
     timers.startSingleTimer(CheckRegistered.INSTANCE,
