@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * The running aggregates of a group, folded from member changes without re-reading the
@@ -34,7 +35,11 @@ public final class Aggregate {
   /** Which node's device entity spoke last for a member, when no node is known. */
   public static final String NO_NODE = "";
 
-  private record Member(boolean online, Map<String, Double> numbers, long asOfMillis, String node) {}
+  /**
+   * {@code lost}: the member's newest word came from {@code node}, which crashed since, and
+   * no node has spoken for it after that.
+   */
+  private record Member(boolean online, boolean lost, Map<String, Double> numbers, long asOfMillis, String node) {}
 
   private final Map<String, Member> members = new HashMap<>();
   /** One string per node that spoke for members, shared by them: each batch brings its own copy. */
@@ -54,7 +59,8 @@ public final class Aggregate {
     if (previous != null && previous.asOfMillis() > asOfMillis) {
       return false;
     }
-    Member current = new Member(isOnline, Map.copyOf(numbers), asOfMillis, nodes.computeIfAbsent(node, n -> n));
+    Member current = new Member(isOnline, false, Map.copyOf(numbers), asOfMillis,
+        nodes.computeIfAbsent(node, n -> n));
     members.put(memberId, current);
     if (previous == null || previous.online() != isOnline) {
       if (previous != null) {
@@ -86,27 +92,45 @@ public final class Aggregate {
   }
 
   /**
-   * A node crashed and its device entities with it: the online members whose newest word
-   * came from there go offline, keeping their stamp, so that whatever their devices say
-   * next wins. Returns whether any did.
+   * A node crashed and its device entities with it: the members whose newest word came from
+   * there go offline and are marked lost, keeping their stamp, so that whatever their devices
+   * say next wins (and clears the mark). Returns how many were marked.
    */
-  public boolean nodeLost(String node) {
-    if (nodes.remove(node) == null) {
-      return false;
+  public int nodeLost(String node) {
+    String lostNode = nodes.remove(node);
+    if (lostNode == null) {
+      return 0;
     }
-    boolean changed = false;
+    int marked = 0;
     for (Map.Entry<String, Member> entry : members.entrySet()) {
       Member member = entry.getValue();
-      if (member.node().equals(node)) {
-        Member offline = new Member(false, member.numbers(), member.asOfMillis(), NO_NODE);
-        entry.setValue(offline);
-        if (member.online()) {
-          retract(member);
-          changed = true;
-        }
+      if (!member.lost() && member.node().equals(node)) {
+        entry.setValue(new Member(false, true, member.numbers(), member.asOfMillis(), lostNode));
+        retract(member);
+        marked++;
       }
     }
-    return changed;
+    return marked;
+  }
+
+  /**
+   * Takes out the members still marked lost with {@code node}: no node has spoken for them
+   * since it crashed, so their entities are gone and so is what they knew. Should a device
+   * come back, its new entity makes it a member again. Returns how many were taken out.
+   */
+  public int forgetLost(String node) {
+    return forgetLostWhere(node::equals);
+  }
+
+  /** Takes out every member still marked lost, whichever node it was lost with; returns how many. */
+  public int forgetAllLost() {
+    return forgetLostWhere(node -> true);
+  }
+
+  private int forgetLostWhere(Predicate<String> lostWith) {
+    int before = members.size();
+    members.values().removeIf(member -> member.lost() && lostWith.test(member.node())); // offline: nothing to retract
+    return before - members.size();
   }
 
   /** Takes a member out of the group unless it has word of it newer than that; returns whether it did. */

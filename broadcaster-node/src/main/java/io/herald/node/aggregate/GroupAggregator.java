@@ -73,7 +73,8 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
 
   /**
    * Node {@code node} (its address) crashed, and the device entities on it died: the members
-   * whose newest word came from there are offline until they say otherwise.
+   * whose newest word came from there are offline until they say otherwise, and are taken
+   * out of the group {@code herald.group.forget-lost-after} later if none has.
    */
   public record NodeLost(String node) implements Command {}
 
@@ -106,6 +107,9 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   private enum PublishTick implements Command {
     INSTANCE
   }
+
+  /** The wait for the members lost with {@code node} to speak again is over. */
+  private record ForgetLost(String node) implements Command {}
 
   public static void init(ActorSystem<?> system, GroupSettings settings, TopicService topics,
       Function<String, RecipientRef<DeviceEntity.Command>> devices, NodeMetrics metrics) {
@@ -155,6 +159,7 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
     return newReceiveBuilder()
         .onMessage(MembersUpdated.class, this::onMembersUpdated)
         .onMessage(NodeLost.class, this::onNodeLost)
+        .onMessage(ForgetLost.class, this::onForgetLost)
         .onMessage(GetAggregate.class, this::onGetAggregate)
         .onMessage(ListMembers.class, this::onListMembers)
         .onMessage(PublishTick.class, this::onPublishTick)
@@ -183,7 +188,22 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   }
 
   private Behavior<Command> onNodeLost(NodeLost lost) {
-    if (aggregate.nodeLost(lost.node())) {
+    if (aggregate.nodeLost(lost.node()) > 0) {
+      schedulePublish();
+      timers.startSingleTimer(new ForgetLost(lost.node()), settings.forgetLostAfter());
+    }
+    return stopIfEmpty();
+  }
+
+  /**
+   * Members that are still lost have entities nowhere: their devices neither reconnected
+   * nor reported since, and no surviving node holds them. They leave the group, as they
+   * would have if their entities had never started; a device that comes back joins again.
+   */
+  private Behavior<Command> onForgetLost(ForgetLost forget) {
+    int forgotten = aggregate.forgetLost(forget.node());
+    if (forgotten > 0) {
+      metrics.groupMembersForgotten(forgotten);
       schedulePublish();
     }
     return stopIfEmpty();
@@ -218,7 +238,16 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
     return this;
   }
 
+  /**
+   * Members still lost with a crashed node are forgotten as the group moves rather than
+   * handed on: the new home could not tell them from members that are only offline, and
+   * would keep them. One whose device is alive after all joins again when it next speaks.
+   */
   private Behavior<Command> onHandOff() {
+    int forgotten = aggregate.forgetAllLost();
+    if (forgotten > 0) {
+      metrics.groupMembersForgotten(forgotten);
+    }
     List<MemberChanged> members = aggregate.members().stream()
         .map(member -> new MemberChanged(member.memberId(), member.online(), member.numbers(), member.asOfMillis()))
         .toList();

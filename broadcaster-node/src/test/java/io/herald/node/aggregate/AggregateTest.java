@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -23,17 +24,44 @@ class AggregateTest {
     aggregate.update("d", true, Map.of("t", 40.0), ++clock, "node-2");
     aggregate.update("d", true, Map.of("t", 45.0), ++clock, "node-1");
 
-    assertTrue(aggregate.nodeLost("node-2"));
+    assertEquals(2, aggregate.nodeLost("node-2"), "b and c");
     Aggregate.Snapshot snapshot = aggregate.snapshot();
     assertEquals(4, snapshot.members());
     assertEquals(2, snapshot.online(), "a, and d, whose newest word came from node-1");
     assertEquals(new Aggregate.FieldStats(2, 55.0, 10.0, 45.0), snapshot.fields().get("t"));
-    assertFalse(aggregate.nodeLost("node-2"), "nothing more to take offline");
+    assertEquals(0, aggregate.nodeLost("node-2"), "nothing more to mark");
 
     long stampOfB = 2;
     assertTrue(aggregate.update("b", true, Map.of("t", 21.0), stampOfB, "node-1"),
         "b's device, registered again elsewhere, says the same moment or later");
     assertEquals(3, aggregate.snapshot().online());
+  }
+
+  @Test
+  void membersLostWithANodeThatNobodySpokeForSinceAreForgottenAndMayJoinAgain() {
+    aggregate.update("a", true, Map.of("t", 10.0), ++clock, "node-1");
+    aggregate.update("b", true, Map.of("t", 20.0), ++clock, "node-2");
+    aggregate.update("c", false, Map.of(), ++clock, "node-2");
+    aggregate.update("d", true, Map.of("t", 30.0), ++clock, "node-3");
+    aggregate.nodeLost("node-2");
+    aggregate.nodeLost("node-3");
+    aggregate.update("c", true, Map.of("t", 25.0), ++clock, "node-1");
+
+    assertEquals(0, aggregate.forgetLost("node-1"), "node-1 was not lost");
+    assertEquals(1, aggregate.forgetLost("node-2"), "b; c spoke again through node-1");
+    assertEquals(0, aggregate.forgetLost("node-2"));
+    Aggregate.Snapshot snapshot = aggregate.snapshot();
+    assertEquals(3, snapshot.members(), "a, c, and d, lost with node-3 but not yet forgotten");
+    assertEquals(2, snapshot.online());
+    assertEquals(new Aggregate.FieldStats(2, 35.0, 10.0, 25.0), snapshot.fields().get("t"));
+
+    assertTrue(aggregate.update("b", true, Map.of("t", 20.0), 2, "node-1"), "b's device came back");
+    assertEquals(4, aggregate.snapshot().members());
+    assertEquals(3, aggregate.snapshot().online());
+
+    assertEquals(1, aggregate.forgetAllLost(), "d, as the group is handed on");
+    assertEquals(List.of("a", "b", "c"), aggregate.members().stream().map(Aggregate.MemberValues::memberId).sorted()
+        .toList());
   }
 
   @Test

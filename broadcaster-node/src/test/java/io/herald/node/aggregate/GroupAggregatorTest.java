@@ -30,6 +30,7 @@ class GroupAggregatorTest {
   private static final String NODE_B = "pekko://herald@127.0.0.1:2553";
 
   private final TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
+  private final NodeMetrics metrics = new NodeMetrics();
   private final ActorRef<GroupAggregator.Command> group = spawnGroup("g1");
 
   @AfterAll
@@ -126,6 +127,19 @@ class GroupAggregatorTest {
     GroupAggregateView reconnected = published();
     assertEquals(2, reconnected.getOnline(), "c's device reconnected to a node that stayed");
     assertEquals(35.0, reconnected.getFieldsOrThrow("t").getMax());
+
+    TestProbe<GroupAggregator.AggregateReport> replies = testKit.createTestProbe();
+    Aggregate.Snapshot forgotten = replies.awaitAssert(Duration.ofSeconds(3), () -> {
+      group.tell(new GroupAggregator.GetAggregate(replies.getRef()));
+      Aggregate.Snapshot snapshot = replies.receiveMessage().snapshot();
+      assertEquals(2, snapshot.members(), "b was heard of nowhere within forget-lost-after: its entity is gone");
+      return snapshot;
+    });
+    assertEquals(2, forgotten.online());
+    assertEquals(1L, metrics.snapshot().get("group_members_forgotten"));
+    topics.receiveMessage(); // its followers heard of it
+    changedOn(NODE_A, new GroupAggregator.MemberChanged("b", true, Map.of("t", 25.0), 3));
+    assertEquals(3, published().getMembers(), "b's device came back later and joined again");
   }
 
   @Test
@@ -152,9 +166,9 @@ class GroupAggregatorTest {
 
   private ActorRef<GroupAggregator.Command> spawnGroup(String groupId) {
     return testKit.spawn(GroupAggregator.create(groupId, shard.getRef(),
-        new GroupSettings(Duration.ofMillis(200), Duration.ofMillis(500), 1000, Duration.ofMillis(50), 2000, 1000, Duration.ofSeconds(5)),
-        new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), id -> members.getRef(),
-        new NodeMetrics()));
+        new GroupSettings(Duration.ofMillis(200), Duration.ofMillis(500), 1000, Duration.ofMillis(50), 2000, 1000, Duration.ofSeconds(5),
+            Duration.ofSeconds(1)),
+        new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), id -> members.getRef(), metrics));
   }
 
   private void changed(GroupAggregator.MemberChanged... members) {

@@ -60,7 +60,7 @@ class GroupFeedTest {
 
   private ActorRef<GroupFeed.Command> feed(Duration interval, int maxValues) {
     return testKit.spawn(GroupFeed.create(new GroupSettings(Duration.ofSeconds(1), Duration.ofSeconds(1), 1000, interval,
-        maxValues, 1000, Duration.ofSeconds(5)), group -> group.equals("north") ? north.getRef() : south.getRef(), metrics));
+        maxValues, 1000, Duration.ofSeconds(5), Duration.ofSeconds(60)), group -> group.equals("north") ? north.getRef() : south.getRef(), metrics));
   }
 
   private static GroupAggregator.MemberChanged change(String device, double value, long asOf) {
