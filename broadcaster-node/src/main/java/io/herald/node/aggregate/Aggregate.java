@@ -1,12 +1,9 @@
 package io.herald.node.aggregate;
 
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 
@@ -45,6 +42,7 @@ public final class Aggregate {
   /** One string per node that spoke for members, shared by them: each batch brings its own copy. */
   private final Map<String, String> nodes = new HashMap<>();
   private final Map<String, FieldFold> fields = new TreeMap<>();
+  private final MemberIndex index = new MemberIndex();
   private int online;
 
   /**
@@ -62,6 +60,9 @@ public final class Aggregate {
     Member current = new Member(isOnline, false, Map.copyOf(numbers), asOfMillis,
         nodes.computeIfAbsent(node, n -> n));
     members.put(memberId, current);
+    if (previous == null) {
+      index.joined(memberId);
+    }
     if (previous == null || previous.online() != isOnline) {
       if (previous != null) {
         retract(previous);
@@ -128,9 +129,16 @@ public final class Aggregate {
   }
 
   private int forgetLostWhere(Predicate<String> lostWith) {
-    int before = members.size();
-    members.values().removeIf(member -> member.lost() && lostWith.test(member.node())); // offline: nothing to retract
-    return before - members.size();
+    int forgotten = 0;
+    for (Iterator<Map.Entry<String, Member>> entries = members.entrySet().iterator(); entries.hasNext(); ) {
+      Map.Entry<String, Member> entry = entries.next();
+      if (entry.getValue().lost() && lostWith.test(entry.getValue().node())) {
+        entries.remove(); // offline: nothing to retract
+        index.left(entry.getKey());
+        forgotten++;
+      }
+    }
+    return forgotten;
   }
 
   /** Takes a member out of the group unless it has word of it newer than that; returns whether it did. */
@@ -140,6 +148,7 @@ public final class Aggregate {
       return false;
     }
     members.remove(memberId);
+    index.left(memberId);
     retract(previous);
     return true;
   }
@@ -173,26 +182,10 @@ public final class Aggregate {
   /**
    * The first {@code limit} member ids after {@code after} in their natural order (all
    * from the first when {@code after} is empty), for queries that walk a group a page at a
-   * time. One pass that keeps the page's ids in a bounded heap: no sorted index kept
-   * for every report's sake.
+   * time ({@link MemberIndex}: sorted when first asked, kept up by joins and leaves only).
    */
   public MemberPage memberIdsAfter(String after, int limit) {
-    PriorityQueue<String> lowest = new PriorityQueue<>(limit + 2, Comparator.reverseOrder());
-    for (String memberId : members.keySet()) {
-      if (memberId.compareTo(after) > 0) {
-        lowest.add(memberId);
-        if (lowest.size() > limit + 1) {
-          lowest.poll();
-        }
-      }
-    }
-    boolean more = lowest.size() > limit;
-    if (more) {
-      lowest.poll();
-    }
-    List<String> page = new ArrayList<>(lowest);
-    Collections.sort(page);
-    return new MemberPage(page, more);
+    return index.page(after, limit, members.keySet(), members::containsKey);
   }
 
   private void include(Member member) {
