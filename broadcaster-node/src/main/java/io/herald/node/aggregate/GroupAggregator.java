@@ -5,6 +5,8 @@ import io.herald.node.cluster.NextHome;
 import io.herald.node.device.DeviceEntity;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.TopicService;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -111,6 +113,14 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   /** The wait for the members lost with {@code node} to speak again is over. */
   private record ForgetLost(String node) implements Command {}
 
+  /** Time to ask the next slice of handed-on members to speak again. */
+  private enum RetellTick implements Command {
+    INSTANCE
+  }
+
+  /** How often a group asks a slice of its handed-on members to speak again. */
+  private static final Duration RETELL_TICK = Duration.ofMillis(100);
+
   public static void init(ActorSystem<?> system, GroupSettings settings, TopicService topics,
       Function<String, RecipientRef<DeviceEntity.Command>> devices, NodeMetrics metrics) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
@@ -139,6 +149,9 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   private final Function<String, RecipientRef<DeviceEntity.Command>> devices;
   private final NodeMetrics metrics;
   private final Aggregate aggregate = new Aggregate();
+  /** Handed-on members still to be asked to speak again, in the order they came. */
+  private final ArrayDeque<String> toRetell = new ArrayDeque<>();
+  private final DeviceEntity.RetellGroup retell;
 
   private GroupAggregator(ActorContext<Command> context, TimerScheduler<Command> timers, String groupId,
       ActorRef<ClusterSharding.ShardCommand> shard, GroupSettings settings, TopicService topics,
@@ -152,6 +165,7 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
     this.settings = settings;
     this.topics = topics;
     this.devices = devices;
+    this.retell = new DeviceEntity.RetellGroup(groupId);
   }
 
   @Override
@@ -160,6 +174,7 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
         .onMessage(MembersUpdated.class, this::onMembersUpdated)
         .onMessage(NodeLost.class, this::onNodeLost)
         .onMessage(ForgetLost.class, this::onForgetLost)
+        .onMessage(RetellTick.class, tick -> retellSome())
         .onMessage(GetAggregate.class, this::onGetAggregate)
         .onMessage(ListMembers.class, this::onListMembers)
         .onMessage(PublishTick.class, this::onPublishTick)
@@ -281,14 +296,29 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
    * A member heard of since this aggregator started keeps its newer word. What members said
    * while the group moved may have been dropped on the way (a shard's region drops what it
    * buffered for a shard it hands off), so each handed-on member is asked to say it again,
-   * which also tells this aggregator which node speaks for it now.
+   * which also tells this aggregator which node speaks for it now: at most
+   * {@code herald.group.rebuild-rate} a second, so that a group of a million does not send
+   * a million messages at once, more than Artery's send queues hold.
    */
   private Behavior<Command> onRestore(Restore restore) {
     for (MemberChanged member : restore.members()) {
       aggregate.update(member.deviceId(), member.online(), member.numbers(), member.asOfMillis());
-      devices.apply(member.deviceId()).tell(new DeviceEntity.RetellGroup(groupId));
+      toRetell.add(member.deviceId());
     }
     schedulePublish();
+    return retellSome();
+  }
+
+  private Behavior<Command> retellSome() {
+    int slice = Math.max(1, (int) (settings.rebuildRate() * RETELL_TICK.toMillis() / 1000));
+    for (int i = 0; i < slice && !toRetell.isEmpty(); i++) {
+      devices.apply(toRetell.poll()).tell(retell);
+    }
+    if (toRetell.isEmpty()) {
+      timers.cancel(RetellTick.INSTANCE);
+    } else if (!timers.isTimerActive(RetellTick.INSTANCE)) {
+      timers.startTimerWithFixedDelay(RetellTick.INSTANCE, RETELL_TICK);
+    }
     return this;
   }
 

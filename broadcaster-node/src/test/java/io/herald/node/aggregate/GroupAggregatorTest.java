@@ -1,6 +1,7 @@
 package io.herald.node.aggregate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.node.device.DeviceEntity;
 import io.herald.node.metrics.NodeMetrics;
@@ -9,8 +10,10 @@ import io.herald.node.topic.TopicRegistry;
 import io.herald.node.topic.TopicService;
 import io.herald.protocol.v1.GroupAggregateView;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -75,6 +78,21 @@ class GroupAggregatorTest {
     assertEquals(List.of(new DeviceEntity.RetellGroup("g1"), new DeviceEntity.RetellGroup("g1"),
         new DeviceEntity.RetellGroup("g1")), members.receiveSeveralMessages(3),
         "each handed-on member is asked again: what it said during the move may be lost");
+  }
+
+  @Test
+  void aLargeHandedOnGroupAsksItsMembersAgainInPacedSlices() {
+    List<GroupAggregator.MemberChanged> handedOn = IntStream.range(0, 250)
+        .mapToObj(i -> new GroupAggregator.MemberChanged("m" + i, true, Map.of(), 1)).toList();
+    long start = System.nanoTime();
+    group.tell(new GroupAggregator.Restore(handedOn));
+
+    List<DeviceEntity.Command> asked = members.receiveSeveralMessages(250);
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    assertEquals(Collections.nCopies(250, new DeviceEntity.RetellGroup("g1")), asked);
+    assertTrue(took.compareTo(Duration.ofMillis(200)) >= 0,
+        "1,000 a second: 100 at once, 100 a tick later, the last 50 a tick after that; took " + took);
+    members.expectNoMessage(Duration.ofMillis(200));
   }
 
   @Test
