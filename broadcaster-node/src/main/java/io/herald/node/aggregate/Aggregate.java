@@ -54,7 +54,7 @@ public final class Aggregate {
   public boolean update(String memberId, boolean isOnline, Map<String, Double> numbers, long asOfMillis,
       String node) {
     Member previous = members.get(memberId);
-    if (previous != null && previous.asOfMillis() > asOfMillis) {
+    if (isNewer(previous, asOfMillis)) {
       return false;
     }
     Member current = new Member(isOnline, false, Map.copyOf(numbers), asOfMillis,
@@ -94,8 +94,8 @@ public final class Aggregate {
 
   /**
    * A node crashed and its device entities with it: the members whose newest word came from
-   * there go offline and are marked lost, keeping their stamp, so that whatever their devices
-   * say next wins (and clears the mark). Returns how many were marked.
+   * there go offline and are marked lost, so that whatever their devices say next wins
+   * whatever its stamp (and clears the mark). Returns how many were marked.
    */
   public int nodeLost(String node) {
     String lostNode = nodes.remove(node);
@@ -144,7 +144,7 @@ public final class Aggregate {
   /** Takes a member out of the group unless it has word of it newer than that; returns whether it did. */
   public boolean remove(String memberId, long asOfMillis) {
     Member previous = members.get(memberId);
-    if (previous == null || previous.asOfMillis() > asOfMillis) {
+    if (previous == null || isNewer(previous, asOfMillis)) {
       return false;
     }
     members.remove(memberId);
@@ -186,6 +186,15 @@ public final class Aggregate {
    */
   public MemberPage memberIdsAfter(String after, int limit) {
     return index.page(after, limit, members.keySet(), members::containsKey);
+  }
+
+  /**
+   * Whether what the aggregate holds of a member is newer than a word stamped {@code asOfMillis}.
+   * A lost member's word is never newer: the node that stamped it is gone, and a word from a
+   * node whose clock runs behind it is the member's news all the same.
+   */
+  private static boolean isNewer(Member held, long asOfMillis) {
+    return held != null && !held.lost() && held.asOfMillis() > asOfMillis;
   }
 
   private void include(Member member) {

@@ -32,9 +32,10 @@ class AggregateTest {
     assertEquals(0, aggregate.nodeLost("node-2"), "nothing more to mark");
 
     long stampOfB = 2;
-    assertTrue(aggregate.update("b", true, Map.of("t", 21.0), stampOfB, "node-1"),
-        "b's device, registered again elsewhere, says the same moment or later");
+    assertTrue(aggregate.update("b", true, Map.of("t", 21.0), stampOfB - 1, "node-1"),
+        "b's device, registered again on a node whose clock runs behind node-2's");
     assertEquals(3, aggregate.snapshot().online());
+    assertFalse(aggregate.update("b", false, Map.of(), stampOfB - 2, "node-1"), "and from then on, stamps count again");
   }
 
   @Test
