@@ -78,7 +78,8 @@ public final class Guardian {
       TopicService topics = new TopicService(topicRegistry, topicHomes, metrics);
       var groups = GroupAggregator.directory(context.getSystem());
       var groupFeed = context.spawn(GroupFeed.create(settings.group(), groups, metrics), "group-feed");
-      DeviceEntity.init(context.getSystem(), settings.device(), topics, groupFeed, metrics);
+      DeviceEntity.init(context.getSystem(),
+          new DeviceEntity.Services(settings.device(), topics, groupFeed, metrics, Clock.systemUTC()));
       context.spawn(LostReports.create(metrics), "lost-reports");
       GroupAggregator.init(context.getSystem(), settings.group(), topics, devices, metrics);
       context.spawn(GroupRebuild.create(devices, groups, settings.group().rebuildRate(),

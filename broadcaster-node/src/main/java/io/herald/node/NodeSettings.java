@@ -5,7 +5,7 @@ import io.herald.node.aggregate.GroupSettings;
 import io.herald.node.api.ApiSettings;
 import io.herald.node.cluster.ClusterSettings;
 import io.herald.node.connection.ConnectionSettings;
-import io.herald.node.device.StateLimits;
+import io.herald.node.device.DeviceSettings;
 import io.herald.node.edge.EdgeSettings;
 import io.herald.node.security.AuthSettings;
 import io.herald.node.topic.TopicSettings;
@@ -21,7 +21,7 @@ public record NodeSettings(
     EdgeSettings edge,
     ConnectionSettings connection,
     TopicSettings topic,
-    StateLimits device,
+    DeviceSettings device,
     GroupSettings group,
     ApiSettings api,
     ClusterSettings cluster,
@@ -45,7 +45,7 @@ public record NodeSettings(
         EdgeSettings.from(herald),
         ConnectionSettings.from(herald.getConfig("connection")),
         TopicSettings.from(herald.getConfig("topic")),
-        StateLimits.from(herald.getConfig("device")),
+        DeviceSettings.from(herald.getConfig("device")),
         GroupSettings.from(herald.getConfig("group")),
         ApiSettings.from(herald.getConfig("api")),
         ClusterSettings.from(herald.getConfig("cluster")),

@@ -1,12 +1,16 @@
 package io.herald.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.herald.node.device.DeviceSettings;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -30,6 +34,16 @@ class ReferenceConfTest {
     assertTrue(settings.drainTimeout().toMillis() > 0);
     assertTrue(Main.loadConfig("single").getBoolean("pekko.coordinated-shutdown.exit-jvm"),
         "a node process exits once coordinated shutdown is done");
+  }
+
+  @Test
+  void devicesAreKeptForGoodUnlessForgetOfflineAfterIsSet() {
+    Config device = Main.loadConfig("single").getConfig("herald.device");
+    assertEquals(Optional.empty(), DeviceSettings.from(device).forgetOfflineAfter());
+    assertEquals(Optional.of(Duration.ofDays(7)), DeviceSettings.from(
+        ConfigFactory.parseString("forget-offline-after = 7d").withFallback(device)).forgetOfflineAfter());
+    assertThrows(IllegalArgumentException.class, () -> DeviceSettings.from(
+        ConfigFactory.parseString("forget-offline-after = 0s").withFallback(device)));
   }
 
   @Test

@@ -1,11 +1,14 @@
 package io.herald.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.client.DeviceClient;
 import io.herald.client.GroupAggregate;
 import io.herald.client.GroupMember;
+import io.herald.client.HeraldApiException;
 import io.herald.client.HeraldClient;
 import io.herald.it.support.Await;
 import io.herald.it.support.NodeProcess;
@@ -21,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -101,6 +105,47 @@ class GroupAggregateTest {
   }
 
   /** Connects the devices 100 at a time, as a fleet coming online does, not all in one burst. */
+  @Test
+  void aDeviceAwayForLongerThanForgetOfflineAfterIsForgottenAndLeavesItsGroup() {
+    Duration forgetAfter = Duration.ofSeconds(4);
+    try (NodeProcess node = NodeProcess.start("forgetting", Map.of(
+        "herald.device.forget-offline-after", forgetAfter.toSeconds() + "s"))) {
+      HeraldClient herald = node.heraldClient();
+      DeviceClient staying = connect(node, "staying-1", "fleet");
+      DeviceClient roaming = connect(node, "roaming-1", "fleet");
+      staying.reportState(Map.of("t", 1.0)).join();
+      roaming.reportState(Map.of("t", 2.0)).join();
+      roaming.closeAsync().join();
+      long awaySince = System.nanoTime();
+
+      Await.until(Duration.ofSeconds(5), () -> "roaming-1 is away, and kept for now",
+          () -> !herald.getDevice("roaming-1").join().online());
+      Await.until(Duration.ofSeconds(20), () -> "fleet: " + herald.getGroup("fleet").join(),
+          () -> herald.getGroup("fleet").join().members() == 1);
+      assertTrue(Duration.ofNanos(System.nanoTime() - awaySince).compareTo(forgetAfter) >= 0,
+          "not forgotten before forget-offline-after");
+      CompletionException unknown = assertThrows(CompletionException.class,
+          () -> herald.getDevice("roaming-1").join());
+      assertInstanceOf(HeraldApiException.NotFoundException.class, unknown.getCause());
+      assertTrue(herald.getDevice("staying-1").join().online(), "a device that stays connected stays");
+      assertEquals(1L, node.status().getCountersMap().get("device_entities_forgotten"));
+
+      DeviceClient back = connect(node, "roaming-1", "fleet");
+      Await.until(Duration.ofSeconds(10), () -> "fleet: " + herald.getGroup("fleet").join(),
+          () -> herald.getGroup("fleet").join().online() == 2);
+      assertEquals(Map.of(), herald.getDevice("roaming-1").join().reported(), "back, and starting afresh");
+      back.close();
+      staying.close();
+    }
+  }
+
+  private static DeviceClient connect(NodeProcess node, String deviceId, String group) {
+    return DeviceClient.connect(DeviceClient.Options.builder()
+        .uri(node.webSocketUri())
+        .token(NodeProcess.token(new DeviceIdentity(deviceId, List.of(group), Optional.empty(), Optional.empty())))
+        .build()).join();
+  }
+
   private static List<DeviceClient> connectDevices(NodeProcess node) {
     List<DeviceClient> devices = new ArrayList<>();
     for (int first = 0; first < DEVICES; first += 100) {

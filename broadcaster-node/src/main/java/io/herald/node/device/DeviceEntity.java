@@ -11,6 +11,7 @@ import io.herald.node.topic.TopicEntity;
 import io.herald.node.topic.TopicService;
 import io.herald.protocol.v1.ErrorCode;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -38,7 +40,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * {@code $device/{id}/presence}, while those topics have subscribers (their homes say so
  * through {@link Interest}). An entity that knows nothing of its device and that no topic
  * follows asks its shard to stop it after each message, so reads of unknown ids leave
- * nothing resident; every other entity stays until its shard moves.
+ * nothing resident; every other entity stays until its shard moves, or until it forgets
+ * a device that stayed offline for {@code herald.device.forget-offline-after}.
  */
 public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
 
@@ -152,6 +155,11 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
 
   private record ConnectionLost(String sessionId) implements Command {}
 
+  /** The device may have been offline for {@code herald.device.forget-offline-after}. */
+  private enum ForgetIfOffline implements Command {
+    INSTANCE
+  }
+
   private record FollowingHomeStopped(ActorRef<TopicEntity.Command> home) implements Command {}
 
   private record Session(String sessionId, String nodeId, ActorRef<ConnectionActor.Command> connection,
@@ -163,12 +171,14 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     }
   }
 
+  /** What every device entity of a node shares: one object, not a field each per entity. */
+  public record Services(DeviceSettings settings, TopicService topics, ActorRef<GroupFeed.Command> groupFeed,
+      NodeMetrics metrics, Clock clock) {}
+
   /** Starts sharding for devices on this node. */
-  public static void init(ActorSystem<?> system, StateLimits limits, TopicService topics,
-      ActorRef<GroupFeed.Command> groupFeed, NodeMetrics metrics) {
+  public static void init(ActorSystem<?> system, Services services) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-            entity -> create(entity.getEntityId(), entity.getShard(), limits, topics, groupFeed, metrics,
-                Clock.systemUTC()))
+            entity -> create(entity.getEntityId(), entity.getShard(), services))
         .withStopMessage(HandOff.INSTANCE));
   }
 
@@ -179,19 +189,14 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   }
 
   public static Behavior<Command> create(String deviceId, ActorRef<ClusterSharding.ShardCommand> shard,
-      StateLimits limits, TopicService topics, ActorRef<GroupFeed.Command> groupFeed, NodeMetrics metrics,
-      Clock clock) {
-    return Behaviors.setup(context ->
-        new DeviceEntity(context, deviceId, shard, limits, topics, groupFeed, metrics, clock));
+      Services services) {
+    return Behaviors.setup(context -> new DeviceEntity(context, deviceId, shard, services));
   }
 
   private final String deviceId;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
-  private final TopicService topics;
-  private final ActorRef<GroupFeed.Command> groupFeed;
-  private final NodeMetrics metrics;
-  private final Clock clock;
-  private final DeviceState state;
+  private final Services services;
+  private DeviceState state;
   private final TopicFollowers followers = new TopicFollowers();
   /** Made with the first answered report: most entities of a fleet that only reports never need one. */
   private ReportOrder<ActorRef<StateReported>> reportOrder;
@@ -199,19 +204,17 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   private List<String> groups = List.of();
   /** Never goes back, even if the clock does: groups keep a member's newest word by it. */
   private Instant lastSeen;
+  /** The pending check of an offline device that may be forgotten, if any. */
+  private Cancellable forgetting;
 
   private DeviceEntity(ActorContext<Command> context, String deviceId, ActorRef<ClusterSharding.ShardCommand> shard,
-      StateLimits limits, TopicService topics, ActorRef<GroupFeed.Command> groupFeed, NodeMetrics metrics,
-      Clock clock) {
+      Services services) {
     super(context);
     this.deviceId = deviceId;
     this.shard = shard;
-    this.topics = topics;
-    this.groupFeed = groupFeed;
-    this.metrics = metrics;
-    metrics.deviceEntityResident(1);
-    this.clock = clock;
-    this.state = new DeviceState(limits);
+    this.services = services;
+    services.metrics().deviceEntityResident(1);
+    this.state = new DeviceState(services.settings().limits());
   }
 
   @Override
@@ -222,7 +225,8 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     return newReceiveBuilder()
         .onMessage(Command.class, this::onCommand)
         .onSignal(PostStop.class, stopped -> {
-          metrics.deviceEntityResident(-1);
+          cancelForgetting();
+          services.metrics().deviceEntityResident(-1);
           return this;
         })
         .build();
@@ -268,6 +272,8 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     } else if (command instanceof FollowingHomeStopped stopped) {
       followers.homeStopped(stopped.home());
       return this;
+    } else if (command == ForgetIfOffline.INSTANCE) {
+      return onForgetIfOffline();
     } else if (command instanceof HandOff) {
       return onHandOff();
     }
@@ -285,6 +291,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
     session.ifPresent(previous -> getContext().unwatch(previous.connection()));
     session = Optional.of(new Session(connect.sessionId(), connect.nodeId(), connect.connection(),
         connect.openedAtMillis()));
+    cancelForgetting();
     seenNow();
     // Group membership comes with the token: groups it no longer names lose the device.
     for (String group : groups) {
@@ -311,7 +318,53 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
       seenNow();
       publish(DeviceTopic.PRESENCE);
       tellGroups();
+      scheduleForgetting();
     }
+    return this;
+  }
+
+  /**
+   * A device that was seen and went offline is forgotten once it has stayed away for
+   * {@code forget-offline-after} since it was last seen; checked then, not before.
+   */
+  private void scheduleForgetting() {
+    cancelForgetting();
+    Optional<Duration> after = services.settings().forgetOfflineAfter();
+    if (after.isPresent() && session.isEmpty() && lastSeen != null) {
+      Duration left = Duration.between(services.clock().instant(), lastSeen.plus(after.get()));
+      forgetting = getContext().scheduleOnce(left.isNegative() ? Duration.ZERO : left, getContext().getSelf(),
+          ForgetIfOffline.INSTANCE);
+    }
+  }
+
+  private void cancelForgetting() {
+    if (forgetting != null) {
+      forgetting.cancel();
+      forgetting = null;
+    }
+  }
+
+  /**
+   * Everything this node knew of the device goes: it leaves its groups, the followers of
+   * its state see it unknown, and the entity stops unless a topic still follows it (see
+   * {@link #knowsNothing()}). Should the device come back, it starts afresh, as after a crash.
+   */
+  private Behavior<Command> onForgetIfOffline() {
+    forgetting = null;
+    if (session.isPresent() || lastSeen == null) {
+      return this;
+    }
+    if (services.clock().instant().isBefore(lastSeen.plus(services.settings().forgetOfflineAfter().orElseThrow()))) {
+      scheduleForgetting(); // seen again since, by a late report
+      return this;
+    }
+    groups.forEach(this::tellLeft);
+    groups = List.of();
+    state = new DeviceState(services.settings().limits());
+    reportOrder = null;
+    lastSeen = null;
+    services.metrics().deviceForgotten();
+    publish(DeviceTopic.STATE);
     return this;
   }
 
@@ -342,7 +395,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
           ErrorCode.STATE_TOO_LARGE, refused.get()));
       return this;
     }
-    metrics.stateUpdated();
+    services.metrics().stateUpdated();
     if (answered) {
       answerAccepted(report);
     }
@@ -371,7 +424,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
 
   private Behavior<Command> onRetellGroup(String group) {
     if (groups.contains(group)) {
-      groupFeed.tell(new GroupFeed.Changed(List.of(group), memberNow()));
+      services.groupFeed().tell(new GroupFeed.Changed(List.of(group), memberNow()));
     } else if (lastSeen != null) {
       tellLeft(group);
     }
@@ -445,6 +498,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
       publish(topic);
     }
     tellGroups();
+    scheduleForgetting();
     return this;
   }
 
@@ -467,12 +521,12 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
 
   private void tellGroups() {
     if (!groups.isEmpty()) {
-      groupFeed.tell(new GroupFeed.Changed(groups, memberNow()));
+      services.groupFeed().tell(new GroupFeed.Changed(groups, memberNow()));
     }
   }
 
   private void tellLeft(String group) {
-    groupFeed.tell(new GroupFeed.Left(group, new GroupAggregator.MemberLeft(deviceId, lastSeen.toEpochMilli())));
+    services.groupFeed().tell(new GroupFeed.Left(group, new GroupAggregator.MemberLeft(deviceId, lastSeen.toEpochMilli())));
   }
 
   private GroupAggregator.MemberChanged memberNow() {
@@ -481,7 +535,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   }
 
   private void seenNow() {
-    Instant now = clock.instant();
+    Instant now = services.clock().instant();
     if (lastSeen == null || now.isAfter(lastSeen)) {
       lastSeen = now;
     }
@@ -512,7 +566,7 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   private void publish(DeviceTopic topic) {
     if (followers.followed(topic)) {
       ByteString view = DeviceViews.toWire(snapshot()).toByteString();
-      topics.publish(topic.of(deviceId), view, 0, getContext().getSystem().ignoreRef());
+      services.topics().publish(topic.of(deviceId), view, 0, getContext().getSystem().ignoreRef());
     }
   }
 }

@@ -57,6 +57,8 @@ public final class NodeMetrics {
   private final Count connectsResent = count("connects_resent", "herald.connects.resent", null, null);
   private final Count groupBatches = count("group_batches_sent", "herald.group.batches.sent", null, null);
   private final Count groupUpdatesMerged = count("group_updates_merged", "herald.group.updates.merged", null, null);
+  private final Count devicesForgotten =
+      count("device_entities_forgotten", "herald.device.entities.forgotten", null, null);
   private final Count groupMembersForgotten =
       count("group_members_forgotten", "herald.group.members.forgotten", null, null);
   private final Gauge openConnectionsGauge = Kamon.gauge("herald.connections.open").withoutTags();
@@ -173,6 +175,11 @@ public final class NodeMetrics {
     if (count > 0) {
       groupUpdatesMerged.add(count);
     }
+  }
+
+  /** A device offline for longer than forget-offline-after was forgotten. */
+  public void deviceForgotten() {
+    devicesForgotten.add(1);
   }
 
   /** A group took out members lost with a crashed node that had not spoken again. */

@@ -37,6 +37,7 @@ class DeviceEntityTest {
   private final TestProbe<ShardingEnvelope<TopicEntity.Command>> topics = testKit.createTestProbe();
   private final TestProbe<GroupFeed.Command> groups = testKit.createTestProbe();
   private final TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
+  private final NodeMetrics metrics = new NodeMetrics();
   private final ActorRef<DeviceEntity.Command> entity = spawnEntity("d1", Clock.systemUTC());
 
   @AfterAll
@@ -325,6 +326,33 @@ class DeviceEntityTest {
     testKit.stop(seen);
   }
 
+  @Test
+  void aDeviceAwayForLongerThanForgetOfflineAfterIsForgottenAndLeavesItsGroups() {
+    ActorRef<DeviceEntity.Command> away = spawnEntity("d9",
+        new DeviceSettings(new StateLimits(8, 16, 32), Optional.of(Duration.ofMillis(300))), Clock.systemUTC());
+    TestProbe<ConnectionActor.Command> connection = testKit.createTestProbe();
+    TestProbe<DeviceEntity.StateReported> replies = testKit.createTestProbe();
+    away.tell(new DeviceEntity.Connect("s1", "node-1", connection.getRef(), List.of("g1"), 1));
+    away.tell(new DeviceEntity.ReportState(Map.of("t", number(4)), false, List.of(), 1, replies.getRef()));
+    replies.receiveMessage();
+    away.tell(new DeviceEntity.Disconnect("s1"));
+    away.tell(new DeviceEntity.Connect("s2", "node-1", connection.getRef(), List.of("g1"), 2));
+    groups.receiveSeveralMessages(4); // online, reported, offline, online again
+    groups.expectNoMessage(Duration.ofMillis(500)); // back within the time: kept
+
+    away.tell(new DeviceEntity.Disconnect("s2"));
+    assertFalse(((GroupFeed.Changed) groups.receiveMessage()).change().online());
+    assertEquals("g1", groups.expectMessageClass(GroupFeed.Left.class).group(), "away for longer: forgotten");
+    assertEquals(new ClusterSharding.Passivate<>(away), shard.receiveMessage(), "and nothing stays resident");
+    TestProbe<DeviceSnapshot> reads = testKit.createTestProbe();
+    away.tell(new DeviceEntity.GetDevice(reads.getRef()));
+    DeviceSnapshot forgotten = reads.receiveMessage();
+    assertFalse(forgotten.known());
+    assertEquals(Map.of(), forgotten.reported());
+    assertEquals(1L, metrics.snapshot().get("device_entities_forgotten"));
+    testKit.stop(away);
+  }
+
   /** Connects the device in g1 and reports a number; returns what its groups heard of the report. */
   private GroupFeed.Changed connectAndReport() {
     connect("s1");
@@ -335,9 +363,12 @@ class DeviceEntityTest {
   }
 
   private ActorRef<DeviceEntity.Command> spawnEntity(String deviceId, Clock clock) {
-    return testKit.spawn(DeviceEntity.create(deviceId, shard.getRef(), new StateLimits(8, 16, 32),
-        new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), groups.getRef(), new NodeMetrics(),
-        clock));
+    return spawnEntity(deviceId, DeviceSettings.keptForGood(new StateLimits(8, 16, 32)), clock);
+  }
+
+  private ActorRef<DeviceEntity.Command> spawnEntity(String deviceId, DeviceSettings settings, Clock clock) {
+    return testKit.spawn(DeviceEntity.create(deviceId, shard.getRef(), new DeviceEntity.Services(settings,
+        new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), groups.getRef(), metrics, clock)));
   }
 
   private DeviceEntity.StateReported numbered(TestProbe<DeviceEntity.StateReported> replies, long number,
