@@ -115,8 +115,8 @@ class GroupAggregateTest {
       DeviceClient roaming = connect(node, "roaming-1", "fleet");
       staying.reportState(Map.of("t", 1.0)).join();
       roaming.reportState(Map.of("t", 2.0)).join();
+      long awaySince = System.nanoTime(); // no later than the node sees it go
       roaming.closeAsync().join();
-      long awaySince = System.nanoTime();
 
       Await.until(Duration.ofSeconds(5), () -> "roaming-1 is away, and kept for now",
           () -> !herald.getDevice("roaming-1").join().online());
