@@ -26,7 +26,8 @@ import org.apache.pekko.stream.javadsl.Source;
  * Puts the groups right after another node crashed, as far as this node can. The device
  * entities that lived there died with it, and nobody will say that their devices went
  * offline: every group aggregator here is told {@link GroupAggregator.NodeLost}, and takes
- * the members whose newest word came from that node offline. The aggregators that lived
+ * the members whose newest word came from that node offline (and out of the group
+ * {@code forget-lost-after} later, if nobody spoke for them since). The aggregators that lived
  * there start again elsewhere knowing nothing, and would hear of a member only at its next
  * change: every device entity here is told {@link DeviceEntity.RetellGroups}, at most
  * {@code rebuild-rate} a second so that a node holding a million spreads the work, and its
