@@ -259,10 +259,7 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
    * would keep them. One whose device is alive after all joins again when it next speaks.
    */
   private Behavior<Command> onHandOff() {
-    int forgotten = aggregate.forgetAllLost();
-    if (forgotten > 0) {
-      metrics.groupMembersForgotten(forgotten);
-    }
+    metrics.groupMembersForgotten(aggregate.forgetAllLost());
     List<MemberChanged> members = aggregate.members().stream()
         .map(member -> new MemberChanged(member.memberId(), member.online(), member.numbers(), member.asOfMillis()))
         .toList();

@@ -184,7 +184,9 @@ public final class NodeMetrics {
 
   /** A group took out members lost with a crashed node that had not spoken again. */
   public void groupMembersForgotten(int count) {
-    groupMembersForgotten.add(count);
+    if (count > 0) {
+      groupMembersForgotten.add(count);
+    }
   }
 
   /** A group published a snapshot of its aggregates. */
