@@ -27,26 +27,29 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
-@State(Scope.Thread)
 public class GroupPageBenchmark {
 
   private static final int PAGE = 1_000;
 
-  @Param({"100000", "1000000"})
-  public int members;
+  /** A group filled once and walked round and round. */
+  @State(Scope.Thread)
+  public static class WalkedGroup {
+    @Param({"100000", "1000000"})
+    public int members;
 
-  private Aggregate aggregate;
-  private String after = "";
+    Aggregate aggregate;
+    String after = "";
 
-  @Setup(Level.Trial)
-  public void setUp() {
-    aggregate = filled(members);
+    @Setup(Level.Trial)
+    public void fill() {
+      aggregate = filled(members);
+    }
   }
 
   @Benchmark
-  public Aggregate.MemberPage nextPage() {
-    Aggregate.MemberPage page = aggregate.memberIdsAfter(after, PAGE);
-    after = page.more() ? page.memberIds().get(page.memberIds().size() - 1) : "";
+  public Aggregate.MemberPage nextPage(WalkedGroup group) {
+    Aggregate.MemberPage page = group.aggregate.memberIdsAfter(group.after, PAGE);
+    group.after = page.more() ? page.memberIds().get(page.memberIds().size() - 1) : "";
     return page;
   }
 
