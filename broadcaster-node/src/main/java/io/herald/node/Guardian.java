@@ -81,7 +81,7 @@ public final class Guardian {
       DeviceEntity.init(context.getSystem(),
           new DeviceEntity.Services(settings.device(), topics, groupFeed, metrics, Clock.systemUTC()));
       context.spawn(LostReports.create(metrics), "lost-reports");
-      GroupAggregator.init(context.getSystem(), settings.group(), topics, devices, metrics);
+      GroupAggregator.init(context.getSystem(), settings.group(), topics, devices, groupFeed, metrics);
       context.spawn(GroupRebuild.create(devices, groups, settings.group().rebuildRate(),
           settings.group().rebuildAfter()), "group-rebuild");
       var memberQueries = context.spawn(MemberQueries.create(devices, settings.group().queryTimeout()), "member-queries");

@@ -68,6 +68,7 @@ class ClusterTest {
   private static final int SUBSCRIBERS_PER_NODE = 10;
   private static final int FLEET = 300;
   private static final int REPORTERS = 30;
+  private static final List<String> REPORTER_GROUPS = IntStream.range(0, 6).mapToObj(g -> "reporting-" + g).toList();
   /** Devices in every one of the panel groups, each with the most numbers a state may hold. */
   private static final int PANELS = 100;
   private static final List<String> PANEL_GROUPS = IntStream.range(0, 8).mapToObj(g -> "panels-" + g).toList();
@@ -225,7 +226,7 @@ class ClusterTest {
       // Ids that differ only in their last characters hash to neighbouring shards, which
       // rebalancing tends to move together or not at all: these spread over the shards.
       String id = "reporter-" + i * 7919;
-      reporters.put(id, connect(i % 3, id, null));
+      reporters.put(id, connectReporter(i % 3, id, REPORTER_GROUPS.get(i % REPORTER_GROUPS.size())));
     }
     // Pekko moves each region's oldest shards first: the reporters' shards are placed before
     // the fleet's, so that the new node's share takes some of them.
@@ -244,6 +245,7 @@ class ClusterTest {
       dashboard.subscribe("$device/" + reporter + "/state", view -> reportedN(view)
           .ifPresent(n -> followedN.merge(reporter, n, Math::max))).join();
     }
+    Map<String, Integer> lastAccepted;
     try (Traffic traffic = Traffic.start(this, NEWS, List.of(0, 1, 2));
         Reports reports = Reports.start(reporters)) {
       nodes.add(NodeProcess.startClusterMember("c4", clusterPorts[3], clusterPorts[0], SETTINGS));
@@ -259,7 +261,8 @@ class ClusterTest {
       // went again through sharding, as did those Pekko dropped while their shard moved.
       // None is refused or lost.
       assertEquals(List.of(), reports.failures(), "every report during the rebalance is accepted");
-      for (var reporter : reports.lastAccepted().entrySet()) {
+      lastAccepted = Map.copyOf(reports.lastAccepted());
+      for (var reporter : lastAccepted.entrySet()) {
         Device read = backend(0).getDevice(reporter.getKey()).join();
         assertEquals(reporter.getValue(), ((Number) read.reported().get("n")).intValue(), reporter.getKey());
         Await.until(WAIT, "the dashboard sees " + reporter.getKey() + "'s last report",
@@ -267,6 +270,29 @@ class ClusterTest {
       }
     }
     assertFleetStateIntact();
+    // Every reporter's last accepted report is in its group's aggregate, whichever of the
+    // group's and the reporter's shards moved meanwhile: words a moving shard dropped went again.
+    for (int g = 0; g < REPORTER_GROUPS.size(); g++) {
+      String group = REPORTER_GROUPS.get(g);
+      int members = 0;
+      double sum = 0;
+      int i = 0;
+      for (String reporter : reporters.keySet()) {
+        if (i++ % REPORTER_GROUPS.size() == g) {
+          members++;
+          sum += lastAccepted.get(reporter);
+        }
+      }
+      int expectedMembers = members;
+      double expectedSum = sum;
+      Await.until(WAIT, () -> group + " holds every reporter's last report: " + backend(0).getGroup(group).join(),
+          () -> {
+            GroupAggregate aggregate = backend(0).getGroup(group).join();
+            GroupAggregate.FieldStats n = aggregate.fields().get("n");
+            return aggregate.members() == expectedMembers && aggregate.online() == expectedMembers && n != null
+                && n.count() == expectedMembers && n.sum() == expectedSum;
+          });
+    }
 
     TopicRecorder newcomer = subscribe(3, "on-c4", NEWS);
     List<Long> after = publishRoundRobin(NEWS, 5, List.of(3, 0));
@@ -450,6 +476,18 @@ class ClusterTest {
     DeviceClient device = DeviceClient.connect(options.build()).join();
     devices.add(device);
     return device;
+  }
+
+  /** A reporter device in one group. */
+  private DeviceClient connectReporter(int nodeIndex, String deviceId, String group) {
+    DeviceClient reporter = DeviceClient.connect(DeviceClient.Options.builder()
+        .uris(urisFrom(nodeIndex))
+        .token(NodeProcess.token(new DeviceIdentity(deviceId, List.of(group), Optional.empty(), Optional.empty())))
+        .backoff(Duration.ofMillis(200), Duration.ofSeconds(2))
+        .connectTimeout(Duration.ofSeconds(15))
+        .build()).join();
+    devices.add(reporter);
+    return reporter;
   }
 
   /** A panel device in every panel group. */

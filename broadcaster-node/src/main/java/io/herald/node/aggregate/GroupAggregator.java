@@ -8,6 +8,7 @@ import io.herald.node.topic.TopicService;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -68,10 +69,28 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
 
   /**
    * What one node gathered for this group: each device's newest word, changed or left, as
-   * the device entities on node {@code fromNode} (its address) said it.
+   * the device entities on node {@code fromNode} (its address) said it. The aggregator
+   * confirms it to {@code feed} by its number {@code batch}: a batch lost on the way (its
+   * group's shard moving) is sent again.
    */
-  public record MembersUpdated(List<MemberChanged> changed, List<MemberLeft> left, String fromNode)
-      implements Command {}
+  public record MembersUpdated(List<MemberChanged> changed, List<MemberLeft> left, String fromNode, long batch,
+      ActorRef<GroupFeed.Command> feed) implements Command {
+
+    /** The words in {@code updates}, in their order, as one batch. */
+    static MembersUpdated of(Collection<MemberUpdate> updates, String fromNode, long batch,
+        ActorRef<GroupFeed.Command> feed) {
+      List<MemberChanged> changed = new ArrayList<>(updates.size());
+      List<MemberLeft> left = new ArrayList<>();
+      for (MemberUpdate update : updates) {
+        if (update instanceof MemberChanged change) {
+          changed.add(change);
+        } else if (update instanceof MemberLeft departure) {
+          left.add(departure);
+        }
+      }
+      return new MembersUpdated(changed, left, fromNode, batch, feed);
+    }
+  }
 
   /**
    * Node {@code node} (its address) crashed, and the device entities on it died: the members
@@ -122,9 +141,10 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   private static final Duration RETELL_TICK = Duration.ofMillis(100);
 
   public static void init(ActorSystem<?> system, GroupSettings settings, TopicService topics,
-      Function<String, RecipientRef<DeviceEntity.Command>> devices, NodeMetrics metrics) {
+      Function<String, RecipientRef<DeviceEntity.Command>> devices, ActorRef<GroupFeed.Command> localFeed,
+      NodeMetrics metrics) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-            entity -> create(entity.getEntityId(), entity.getShard(), settings, topics, devices, metrics))
+            entity -> create(entity.getEntityId(), entity.getShard(), settings, topics, devices, localFeed, metrics))
         .withStopMessage(HandOff.INSTANCE));
   }
 
@@ -134,11 +154,15 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
     return groupId -> sharding.entityRefFor(ENTITY_TYPE_KEY, groupId);
   }
 
+  /**
+   * {@code localFeed} is this node's {@link GroupFeed}, which gathers the confirmations of
+   * the batches this aggregator takes for the feeds that sent them.
+   */
   public static Behavior<Command> create(String groupId, ActorRef<ClusterSharding.ShardCommand> shard,
       GroupSettings settings, TopicService topics, Function<String, RecipientRef<DeviceEntity.Command>> devices,
-      NodeMetrics metrics) {
+      ActorRef<GroupFeed.Command> localFeed, NodeMetrics metrics) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new GroupAggregator(context, timers, groupId, shard, settings, topics, devices, metrics)));
+        new GroupAggregator(context, timers, groupId, shard, settings, topics, devices, localFeed, metrics)));
   }
 
   private final TimerScheduler<Command> timers;
@@ -147,6 +171,7 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   private final GroupSettings settings;
   private final TopicService topics;
   private final Function<String, RecipientRef<DeviceEntity.Command>> devices;
+  private final ActorRef<GroupFeed.Command> localFeed;
   private final NodeMetrics metrics;
   private final Aggregate aggregate = new Aggregate();
   /** Handed-on members still to be asked to speak again, in the order they came. */
@@ -155,7 +180,8 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
 
   private GroupAggregator(ActorContext<Command> context, TimerScheduler<Command> timers, String groupId,
       ActorRef<ClusterSharding.ShardCommand> shard, GroupSettings settings, TopicService topics,
-      Function<String, RecipientRef<DeviceEntity.Command>> devices, NodeMetrics metrics) {
+      Function<String, RecipientRef<DeviceEntity.Command>> devices, ActorRef<GroupFeed.Command> localFeed,
+      NodeMetrics metrics) {
     super(context);
     this.metrics = metrics;
     metrics.groupAggregatorResident(1);
@@ -165,6 +191,7 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
     this.settings = settings;
     this.topics = topics;
     this.devices = devices;
+    this.localFeed = localFeed;
     this.retell = new DeviceEntity.RetellGroup(groupId);
   }
 
@@ -188,6 +215,7 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   }
 
   private Behavior<Command> onMembersUpdated(MembersUpdated updated) {
+    localFeed.tell(new GroupFeed.Received(updated.feed(), updated.batch()));
     boolean changed = false;
     for (MemberChanged member : updated.changed()) {
       changed |= aggregate.update(member.deviceId(), member.online(), member.numbers(), member.asOfMillis(),
@@ -290,12 +318,13 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   }
 
   /**
-   * A member heard of since this aggregator started keeps its newer word. What members said
-   * while the group moved may have been dropped on the way (a shard's region drops what it
-   * buffered for a shard it hands off), so each handed-on member is asked to say it again,
-   * which also tells this aggregator which node speaks for it now: at most
-   * {@code herald.group.rebuild-rate} a second, so that a group of a million does not send
-   * a million messages at once, more than Artery's send queues hold.
+   * A member heard of since this aggregator started keeps its newer word. Handed-on members
+   * come without the node whose device entity speaks for them, which this aggregator needs
+   * to take them offline should that node crash, so each is asked to say its word again: at
+   * most {@code herald.group.rebuild-rate} a second, so that a group of a million does not
+   * send a million messages at once, more than Artery's send queues hold. (What members
+   * said while the group moved and was dropped on the way, the feeds that sent it send
+   * again: see {@link GroupFeed}.)
    */
   private Behavior<Command> onRestore(Restore restore) {
     for (MemberChanged member : restore.members()) {

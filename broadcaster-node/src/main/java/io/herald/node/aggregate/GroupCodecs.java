@@ -6,6 +6,7 @@ import io.herald.protocol.cluster.v1.GroupListMembers;
 import io.herald.protocol.cluster.v1.GroupMemberChanged;
 import io.herald.protocol.cluster.v1.GroupMemberLeft;
 import io.herald.protocol.cluster.v1.GroupMemberPage;
+import io.herald.protocol.cluster.v1.GroupFeedConfirmed;
 import io.herald.protocol.cluster.v1.GroupMembersUpdated;
 import io.herald.protocol.cluster.v1.GroupNodeLost;
 import io.herald.protocol.cluster.v1.GroupRestore;
@@ -28,7 +29,8 @@ public final class GroupCodecs {
               m.changed().forEach(member -> wire.addChanged(memberToWire(member)));
               m.left().forEach(member -> wire.addLeft(
                   GroupMemberLeft.newBuilder().setDeviceId(member.deviceId()).setAsOfMs(member.asOfMillis())));
-              return wire.setFromNode(m.fromNode()).build().toByteArray();
+              return wire.setFromNode(m.fromNode()).setBatch(m.batch())
+                  .setFeed(refs.toSerializationFormat(m.feed())).build().toByteArray();
             },
             bytes -> {
               GroupMembersUpdated wire = GroupMembersUpdated.parseFrom(bytes);
@@ -37,8 +39,11 @@ public final class GroupCodecs {
                   wire.getLeftList().stream()
                       .map(member -> new GroupAggregator.MemberLeft(member.getDeviceId(), member.getAsOfMs()))
                       .toList(),
-                  wire.getFromNode());
+                  wire.getFromNode(), wire.getBatch(), refs.resolveActorRef(wire.getFeed()));
             }),
+        ClusterCodec.of(GroupFeed.Confirmed.class, "gfc",
+            m -> GroupFeedConfirmed.newBuilder().addAllBatches(m.batches()).build().toByteArray(),
+            bytes -> new GroupFeed.Confirmed(List.copyOf(GroupFeedConfirmed.parseFrom(bytes).getBatchesList()))),
         ClusterCodec.of(GroupAggregator.NodeLost.class, "gnl",
             m -> GroupNodeLost.newBuilder().setNode(m.node()).build().toByteArray(),
             bytes -> new GroupAggregator.NodeLost(GroupNodeLost.parseFrom(bytes).getNode())),

@@ -1,9 +1,8 @@
 package io.herald.node.aggregate;
 
-import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -23,18 +22,15 @@ final class MemberUpdates {
   }
 
   private final int maxValuesPerBatch;
-  private final String node;
   private final Map<String, Batch> byGroup = new HashMap<>();
   private long merged;
 
-  /** For the device entities of {@code node} (its address), which every batch names. */
-  MemberUpdates(int maxValuesPerBatch, String node) {
+  MemberUpdates(int maxValuesPerBatch) {
     this.maxValuesPerBatch = maxValuesPerBatch;
-    this.node = node;
   }
 
   /** Adds a member's word for a group; returns the group's batch if that filled it. */
-  Optional<GroupAggregator.MembersUpdated> add(String group, GroupAggregator.MemberUpdate update) {
+  Optional<Collection<GroupAggregator.MemberUpdate>> add(String group, GroupAggregator.MemberUpdate update) {
     Batch batch = byGroup.computeIfAbsent(group, g -> new Batch());
     GroupAggregator.MemberUpdate replaced = batch.byDevice.put(update.deviceId(), update);
     if (replaced != null) {
@@ -46,13 +42,19 @@ final class MemberUpdates {
       return Optional.empty();
     }
     byGroup.remove(group);
-    return Optional.of(toMessage(batch));
+    return Optional.of(batch.byDevice.values());
   }
 
-  /** Takes every waiting batch out, by group. */
-  Map<String, GroupAggregator.MembersUpdated> drain() {
-    Map<String, GroupAggregator.MembersUpdated> batches = new HashMap<>();
-    byGroup.forEach((group, batch) -> batches.put(group, toMessage(batch)));
+  /** Whether a word of {@code deviceId} for {@code group} waits here (it is the newest). */
+  boolean waits(String group, String deviceId) {
+    Batch batch = byGroup.get(group);
+    return batch != null && batch.byDevice.containsKey(deviceId);
+  }
+
+  /** Takes every waiting batch out, by group, each in the order its devices first changed. */
+  Map<String, Collection<GroupAggregator.MemberUpdate>> drain() {
+    Map<String, Collection<GroupAggregator.MemberUpdate>> batches = new HashMap<>();
+    byGroup.forEach((group, batch) -> batches.put(group, batch.byDevice.values()));
     byGroup.clear();
     return batches;
   }
@@ -66,18 +68,5 @@ final class MemberUpdates {
     long count = merged;
     merged = 0;
     return count;
-  }
-
-  private GroupAggregator.MembersUpdated toMessage(Batch batch) {
-    List<GroupAggregator.MemberChanged> changed = new ArrayList<>();
-    List<GroupAggregator.MemberLeft> left = new ArrayList<>();
-    for (GroupAggregator.MemberUpdate update : batch.byDevice.values()) {
-      if (update instanceof GroupAggregator.MemberChanged change) {
-        changed.add(change);
-      } else if (update instanceof GroupAggregator.MemberLeft departure) {
-        left.add(departure);
-      }
-    }
-    return new GroupAggregator.MembersUpdated(changed, left, node);
   }
 }

@@ -57,6 +57,10 @@ public final class NodeMetrics {
   private final Count connectsResent = count("connects_resent", "herald.connects.resent", null, null);
   private final Count groupBatches = count("group_batches_sent", "herald.group.batches.sent", null, null);
   private final Count groupUpdatesMerged = count("group_updates_merged", "herald.group.updates.merged", null, null);
+  private final Count groupUpdatesResent = count("group_updates_resent", "herald.group.updates.resent", null, null);
+  private final Count groupUpdatesGivenUp =
+      count("group_updates_given_up", "herald.group.updates.given.up", null, null);
+  private final Count groupProbes = count("group_probes_sent", "herald.group.probes.sent", null, null);
   private final Count devicesForgotten =
       count("device_entities_forgotten", "herald.device.entities.forgotten", null, null);
   private final Count groupMembersForgotten =
@@ -175,6 +179,25 @@ public final class NodeMetrics {
     if (count > 0) {
       groupUpdatesMerged.add(count);
     }
+  }
+
+  /** Member changes sent to their group again, their batch lost on the way. */
+  public void groupUpdatesResent(long count) {
+    if (count > 0) {
+      groupUpdatesResent.add(count);
+    }
+  }
+
+  /** Member changes the group feed stopped waiting to see confirmed, its memory of them full. */
+  public void groupUpdatesGivenUp(long count) {
+    if (count > 0) {
+      groupUpdatesGivenUp.add(count);
+    }
+  }
+
+  /** The group feed asked a group whether its batches still arrive, one being overdue. */
+  public void groupProbeSent() {
+    groupProbes.add(1);
   }
 
   /** A device offline for longer than forget-offline-after was forgotten. */

@@ -33,6 +33,9 @@ class GroupAggregatorTest {
   private static final String NODE_B = "pekko://herald@127.0.0.1:2553";
 
   private final TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
+  private final TestProbe<GroupFeed.Command> localFeed = testKit.createTestProbe();
+  private final TestProbe<GroupFeed.Command> senderFeed = testKit.createTestProbe();
+  private long nextBatch = 1;
   private final NodeMetrics metrics = new NodeMetrics();
   private final ActorRef<GroupAggregator.Command> group = spawnGroup("g1");
 
@@ -55,9 +58,18 @@ class GroupAggregatorTest {
     assertEquals(10.0, view.getFieldsOrThrow("t").getMax());
     topics.expectNoMessage(Duration.ofMillis(400));
 
-    group.tell(new GroupAggregator.MembersUpdated(List.of(), List.of(new GroupAggregator.MemberLeft("a", 3)), NODE_A));
+    group.tell(batch(List.of(), List.of(new GroupAggregator.MemberLeft("a", 3)), NODE_A));
     assertEquals(1, GroupAggregateView.parseFrom(((TopicEntity.Publish) topics.receiveMessage().message()).payload())
         .getMembers());
+  }
+
+  @Test
+  void eachBatchTakenIsConfirmedToItsFeedThroughThisNodesFeed() {
+    changed(new GroupAggregator.MemberChanged("a", true, Map.of("t", 10.0), 1));
+    assertEquals(new GroupFeed.Received(senderFeed.getRef(), nextBatch - 1), localFeed.receiveMessage());
+    group.tell(new GroupAggregator.MembersUpdated(List.of(), List.of(), NODE_A, 99, senderFeed.getRef()));
+    assertEquals(new GroupFeed.Received(senderFeed.getRef(), 99), localFeed.receiveMessage(),
+        "a probe too: it carries no word, only its number");
   }
 
   @Test
@@ -171,9 +183,9 @@ class GroupAggregatorTest {
     assertEquals(new ClusterSharding.Passivate<>(unused), shard.receiveMessage(), "an id only read");
     testKit.stop(unused);
 
-    group.tell(new GroupAggregator.MembersUpdated(List.of(new GroupAggregator.MemberChanged("a", true, Map.of(), 1)),
+    group.tell(batch(List.of(new GroupAggregator.MemberChanged("a", true, Map.of(), 1)),
         List.of(), NODE_A));
-    group.tell(new GroupAggregator.MembersUpdated(List.of(), List.of(new GroupAggregator.MemberLeft("a", 2)), NODE_A));
+    group.tell(batch(List.of(), List.of(new GroupAggregator.MemberLeft("a", 2)), NODE_A));
     shard.expectNoMessage(Duration.ofMillis(100));
     assertEquals(0, GroupAggregateView.parseFrom(((TopicEntity.Publish) topics.receiveMessage().message()).payload())
         .getMembers(), "its followers hear that the last member left");
@@ -186,9 +198,15 @@ class GroupAggregatorTest {
 
   private ActorRef<GroupAggregator.Command> spawnGroup(String groupId) {
     return testKit.spawn(GroupAggregator.create(groupId, shard.getRef(),
-        new GroupSettings(Duration.ofMillis(200), Duration.ofMillis(500), 1000, Duration.ofMillis(50), 2000, 1000, Duration.ofSeconds(5),
-            Duration.ofSeconds(1)),
-        new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), id -> members.getRef(), metrics));
+        new GroupSettings(Duration.ofMillis(200), Duration.ofMillis(500), 1000, Duration.ofMillis(50), 2000,
+            Duration.ofSeconds(2), 100_000, 1000, Duration.ofSeconds(5), Duration.ofSeconds(1)),
+        new TopicService(registry.getRef(), topics.getRef(), new NodeMetrics()), id -> members.getRef(),
+        localFeed.getRef(), metrics));
+  }
+
+  private GroupAggregator.MembersUpdated batch(List<GroupAggregator.MemberChanged> changed,
+      List<GroupAggregator.MemberLeft> left, String node) {
+    return new GroupAggregator.MembersUpdated(changed, left, node, nextBatch++, senderFeed.getRef());
   }
 
   private void changed(GroupAggregator.MemberChanged... members) {
@@ -196,6 +214,6 @@ class GroupAggregatorTest {
   }
 
   private void changedOn(String node, GroupAggregator.MemberChanged... members) {
-    group.tell(new GroupAggregator.MembersUpdated(List.of(members), List.of(), node));
+    group.tell(batch(List.of(members), List.of(), node));
   }
 }

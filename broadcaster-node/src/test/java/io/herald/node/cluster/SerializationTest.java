@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import io.herald.node.aggregate.Aggregate;
 import io.herald.node.aggregate.GroupAggregator;
+import io.herald.node.aggregate.GroupFeed;
 import io.herald.node.connection.ConnectionActor;
 import io.herald.node.device.DeviceEntity;
 import io.herald.node.device.DeviceSnapshot;
@@ -73,7 +74,11 @@ class SerializationTest {
         new GroupAggregator.MembersUpdated(
             List.of(new GroupAggregator.MemberChanged("d1", true, Map.of("t", 21.5, "h", 40.0), 1_700_000_000_123L),
                 new GroupAggregator.MemberChanged("d2", false, Map.of(), 1_700_000_000_124L)),
-            List.of(new GroupAggregator.MemberLeft("d3", 1_700_000_000_125L)), "pekko://herald@127.0.0.1:2552"),
+            List.of(new GroupAggregator.MemberLeft("d3", 1_700_000_000_125L)), "pekko://herald@127.0.0.1:2552", 42,
+            probe.getRef().unsafeUpcast()),
+        new GroupAggregator.MembersUpdated(List.of(), List.of(), "pekko://herald@127.0.0.1:2552", 43,
+            probe.getRef().unsafeUpcast()),
+        new GroupFeed.Confirmed(List.of(1L, 2L, 300_000_000_000L)),
         new GroupAggregator.NodeLost("pekko://herald@127.0.0.1:2553"),
         new GroupAggregator.GetAggregate(probe.getRef().unsafeUpcast()),
         new GroupAggregator.ListMembers("", 1000, probe.getRef().unsafeUpcast()),
