@@ -22,7 +22,7 @@ import kamon.metric.MeasurementUnit;
  */
 public final class NodeMetrics {
 
-  /** Why a frame was not delivered. */
+  /** Why a frame or message was not delivered. */
   public enum DropReason {
     /** Dropped from a full outbound queue (drop-oldest policy). */
     SLOW_CONSUMER,
@@ -34,7 +34,9 @@ public final class NodeMetrics {
      * A state report without an answer that reached its device entity just after the
      * entity stopped, its shard moving (one with an answer is sent again).
      */
-    ENTITY_STOPPED
+    ENTITY_STOPPED,
+    /** A message to another node dropped by the cluster transport, its send queue to that node full. */
+    CLUSTER_SEND_QUEUE
   }
 
   /** A running total and its Kamon counter. */
