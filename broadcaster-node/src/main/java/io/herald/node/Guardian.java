@@ -83,7 +83,7 @@ public final class Guardian {
           new DeviceEntity.Services(settings.device(), topics, groupFeed, metrics, Clock.systemUTC()));
       context.spawn(LostReports.create(metrics), "lost-reports");
       context.spawn(TransportDrops.create(metrics), "transport-drops");
-      GroupAggregator.init(context.getSystem(), settings.group(), topics, devices, groupFeed, metrics);
+      GroupAggregator.init(context.getSystem(), settings.group(), topics, groupFeed, metrics);
       context.spawn(GroupRebuild.create(devices, groups, settings.group().rebuildRate(),
           settings.group().rebuildAfter()), "group-rebuild");
       var memberQueries = context.spawn(MemberQueries.create(devices, settings.group().queryTimeout()), "member-queries");

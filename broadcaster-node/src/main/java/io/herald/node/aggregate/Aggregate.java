@@ -165,14 +165,15 @@ public final class Aggregate {
     return new Snapshot(members.size(), online, stats);
   }
 
-  /** One member as the aggregate last heard of it. */
-  public record MemberValues(String memberId, boolean online, Map<String, Double> numbers, long asOfMillis) {}
+  /** One member as the aggregate last heard of it, and the node that said it ({@link #NO_NODE} if not known). */
+  public record MemberValues(String memberId, boolean online, Map<String, Double> numbers, long asOfMillis,
+      String node) {}
 
   /** Every member with its presence and numbers, to hand the aggregate on. */
   public List<MemberValues> members() {
     return members.entrySet().stream()
         .map(entry -> new MemberValues(entry.getKey(), entry.getValue().online(), entry.getValue().numbers(),
-            entry.getValue().asOfMillis()))
+            entry.getValue().asOfMillis(), entry.getValue().node()))
         .toList();
   }
 

@@ -2,11 +2,8 @@ package io.herald.node.aggregate;
 
 import io.herald.node.cluster.ClusterMessage;
 import io.herald.node.cluster.NextHome;
-import io.herald.node.device.DeviceEntity;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.topic.TopicService;
-import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -114,11 +111,18 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   public record MemberPage(String groupId, List<String> memberIds, boolean more) implements ClusterMessage {}
 
   /**
+   * A member handed on, with the node (its address) whose device entity spoke for it last,
+   * {@link Aggregate#NO_NODE} if none is known: the new home takes the member offline should
+   * that node crash.
+   */
+  public record HandedOn(MemberChanged member, String node) {}
+
+  /**
    * Members this group had in its previous home, sent there when its shard moved: a large
    * group in several, each at most {@code herald.group.feed-max-values} values, so that
    * none exceeds Artery's maximum frame size.
    */
-  public record Restore(List<MemberChanged> members) implements Command {}
+  public record Restore(List<HandedOn> members) implements Command {}
 
   /** Sharding stops the aggregator with this when its shard moves to another node, or when it asked to stop. */
   private enum HandOff implements Command {
@@ -132,19 +136,10 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   /** The wait for the members lost with {@code node} to speak again is over. */
   private record ForgetLost(String node) implements Command {}
 
-  /** Time to ask the next slice of handed-on members to speak again. */
-  private enum RetellTick implements Command {
-    INSTANCE
-  }
-
-  /** How often a group asks a slice of its handed-on members to speak again. */
-  private static final Duration RETELL_TICK = Duration.ofMillis(100);
-
   public static void init(ActorSystem<?> system, GroupSettings settings, TopicService topics,
-      Function<String, RecipientRef<DeviceEntity.Command>> devices, ActorRef<GroupFeed.Command> localFeed,
-      NodeMetrics metrics) {
+      ActorRef<GroupFeed.Command> localFeed, NodeMetrics metrics) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-            entity -> create(entity.getEntityId(), entity.getShard(), settings, topics, devices, localFeed, metrics))
+            entity -> create(entity.getEntityId(), entity.getShard(), settings, topics, localFeed, metrics))
         .withStopMessage(HandOff.INSTANCE));
   }
 
@@ -159,10 +154,9 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
    * the batches this aggregator takes for the feeds that sent them.
    */
   public static Behavior<Command> create(String groupId, ActorRef<ClusterSharding.ShardCommand> shard,
-      GroupSettings settings, TopicService topics, Function<String, RecipientRef<DeviceEntity.Command>> devices,
-      ActorRef<GroupFeed.Command> localFeed, NodeMetrics metrics) {
+      GroupSettings settings, TopicService topics, ActorRef<GroupFeed.Command> localFeed, NodeMetrics metrics) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new GroupAggregator(context, timers, groupId, shard, settings, topics, devices, localFeed, metrics)));
+        new GroupAggregator(context, timers, groupId, shard, settings, topics, localFeed, metrics)));
   }
 
   private final TimerScheduler<Command> timers;
@@ -170,18 +164,13 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final GroupSettings settings;
   private final TopicService topics;
-  private final Function<String, RecipientRef<DeviceEntity.Command>> devices;
   private final ActorRef<GroupFeed.Command> localFeed;
   private final NodeMetrics metrics;
   private final Aggregate aggregate = new Aggregate();
-  /** Handed-on members still to be asked to speak again, in the order they came. */
-  private final ArrayDeque<String> toRetell = new ArrayDeque<>();
-  private final DeviceEntity.RetellGroup retell;
 
   private GroupAggregator(ActorContext<Command> context, TimerScheduler<Command> timers, String groupId,
       ActorRef<ClusterSharding.ShardCommand> shard, GroupSettings settings, TopicService topics,
-      Function<String, RecipientRef<DeviceEntity.Command>> devices, ActorRef<GroupFeed.Command> localFeed,
-      NodeMetrics metrics) {
+      ActorRef<GroupFeed.Command> localFeed, NodeMetrics metrics) {
     super(context);
     this.metrics = metrics;
     metrics.groupAggregatorResident(1);
@@ -190,9 +179,7 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
     this.shard = shard;
     this.settings = settings;
     this.topics = topics;
-    this.devices = devices;
     this.localFeed = localFeed;
-    this.retell = new DeviceEntity.RetellGroup(groupId);
   }
 
   @Override
@@ -201,7 +188,6 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
         .onMessage(MembersUpdated.class, this::onMembersUpdated)
         .onMessage(NodeLost.class, this::onNodeLost)
         .onMessage(ForgetLost.class, this::onForgetLost)
-        .onMessage(RetellTick.class, tick -> retellSome())
         .onMessage(GetAggregate.class, this::onGetAggregate)
         .onMessage(ListMembers.class, this::onListMembers)
         .onMessage(PublishTick.class, this::onPublishTick)
@@ -288,8 +274,10 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
    */
   private Behavior<Command> onHandOff() {
     metrics.groupMembersForgotten(aggregate.forgetAllLost());
-    List<MemberChanged> members = aggregate.members().stream()
-        .map(member -> new MemberChanged(member.memberId(), member.online(), member.numbers(), member.asOfMillis()))
+    List<HandedOn> members = aggregate.members().stream()
+        .map(member -> new HandedOn(
+            new MemberChanged(member.memberId(), member.online(), member.numbers(), member.asOfMillis()),
+            member.node()))
         .toList();
     for (Restore part : restoreInParts(members, settings.feedMaxValues())) {
       NextHome.send(getContext(), ENTITY_TYPE_KEY, groupId, part);
@@ -298,18 +286,19 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   }
 
   /** The members in order, cut into parts of at most {@code maxValues} values (a larger member alone). */
-  static List<Restore> restoreInParts(List<MemberChanged> members, int maxValues) {
+  static List<Restore> restoreInParts(List<HandedOn> members, int maxValues) {
     List<Restore> parts = new ArrayList<>();
-    List<MemberChanged> part = new ArrayList<>();
+    List<HandedOn> part = new ArrayList<>();
     int values = 0;
-    for (MemberChanged member : members) {
-      if (!part.isEmpty() && values + member.values() > maxValues) {
+    for (HandedOn member : members) {
+      int memberValues = member.member().values();
+      if (!part.isEmpty() && values + memberValues > maxValues) {
         parts.add(new Restore(part));
         part = new ArrayList<>();
         values = 0;
       }
       part.add(member);
-      values += member.values();
+      values += memberValues;
     }
     if (!part.isEmpty()) {
       parts.add(new Restore(part));
@@ -318,33 +307,16 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   }
 
   /**
-   * A member heard of since this aggregator started keeps its newer word. Handed-on members
-   * come without the node whose device entity speaks for them, which this aggregator needs
-   * to take them offline should that node crash, so each is asked to say its word again: at
-   * most {@code herald.group.rebuild-rate} a second, so that a group of a million does not
-   * send a million messages at once, more than Artery's send queues hold. (What members
-   * said while the group moved and was dropped on the way, the feeds that sent it send
-   * again: see {@link GroupFeed}.)
+   * A member heard of since this aggregator started keeps its newer word. What members said
+   * while the group moved and was dropped on the way, the feeds that sent it send again
+   * (see {@link GroupFeed}).
    */
   private Behavior<Command> onRestore(Restore restore) {
-    for (MemberChanged member : restore.members()) {
-      aggregate.update(member.deviceId(), member.online(), member.numbers(), member.asOfMillis());
-      toRetell.add(member.deviceId());
+    for (HandedOn handedOn : restore.members()) {
+      MemberChanged member = handedOn.member();
+      aggregate.update(member.deviceId(), member.online(), member.numbers(), member.asOfMillis(), handedOn.node());
     }
     schedulePublish();
-    return retellSome();
-  }
-
-  private Behavior<Command> retellSome() {
-    int slice = Math.max(1, (int) (settings.rebuildRate() * RETELL_TICK.toMillis() / 1000));
-    for (int i = 0; i < slice && !toRetell.isEmpty(); i++) {
-      devices.apply(toRetell.poll()).tell(retell);
-    }
-    if (toRetell.isEmpty()) {
-      timers.cancel(RetellTick.INSTANCE);
-    } else if (!timers.isTimerActive(RetellTick.INSTANCE)) {
-      timers.startTimerWithFixedDelay(RetellTick.INSTANCE, RETELL_TICK);
-    }
     return this;
   }
 

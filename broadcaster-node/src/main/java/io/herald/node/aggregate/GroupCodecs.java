@@ -1,16 +1,19 @@
 package io.herald.node.aggregate;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.herald.node.cluster.ClusterCodec;
+import io.herald.protocol.cluster.v1.GroupFeedConfirmed;
 import io.herald.protocol.cluster.v1.GroupGet;
 import io.herald.protocol.cluster.v1.GroupListMembers;
 import io.herald.protocol.cluster.v1.GroupMemberChanged;
 import io.herald.protocol.cluster.v1.GroupMemberLeft;
 import io.herald.protocol.cluster.v1.GroupMemberPage;
-import io.herald.protocol.cluster.v1.GroupFeedConfirmed;
 import io.herald.protocol.cluster.v1.GroupMembersUpdated;
 import io.herald.protocol.cluster.v1.GroupNodeLost;
 import io.herald.protocol.cluster.v1.GroupRestore;
 import io.herald.protocol.v1.GroupAggregateView;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -47,16 +50,7 @@ public final class GroupCodecs {
         ClusterCodec.of(GroupAggregator.NodeLost.class, "gnl",
             m -> GroupNodeLost.newBuilder().setNode(m.node()).build().toByteArray(),
             bytes -> new GroupAggregator.NodeLost(GroupNodeLost.parseFrom(bytes).getNode())),
-        ClusterCodec.of(GroupAggregator.Restore.class, "grs",
-            m -> {
-              GroupRestore.Builder wire = GroupRestore.newBuilder();
-              for (GroupAggregator.MemberChanged member : m.members()) {
-                wire.addMembers(memberToWire(member));
-              }
-              return wire.build().toByteArray();
-            },
-            bytes -> new GroupAggregator.Restore(GroupRestore.parseFrom(bytes).getMembersList().stream()
-                .map(GroupCodecs::memberFromWire).toList())),
+        ClusterCodec.of(GroupAggregator.Restore.class, "grs", GroupCodecs::restoreToWire, GroupCodecs::restoreFromWire),
         ClusterCodec.of(GroupAggregator.GetAggregate.class, "gg",
             m -> GroupGet.newBuilder().setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
             bytes -> new GroupAggregator.GetAggregate(refs.resolveActorRef(GroupGet.parseFrom(bytes).getReplyTo()))),
@@ -86,6 +80,30 @@ public final class GroupCodecs {
               return new GroupAggregator.AggregateReport(view.getGroupId(),
                   new Aggregate.Snapshot(view.getMembers(), view.getOnline(), fields));
             }));
+  }
+
+  /** Each node's address goes once: a part of a large group holds thousands of members of a few nodes. */
+  private static byte[] restoreToWire(GroupAggregator.Restore restore) {
+    GroupRestore.Builder wire = GroupRestore.newBuilder();
+    Map<String, Integer> nodeIndexes = new HashMap<>();
+    for (GroupAggregator.HandedOn handedOn : restore.members()) {
+      wire.addMembers(memberToWire(handedOn.member()));
+      wire.addMemberNodes(nodeIndexes.computeIfAbsent(handedOn.node(), node -> {
+        wire.addNodes(node);
+        return wire.getNodesCount() - 1;
+      }));
+    }
+    return wire.build().toByteArray();
+  }
+
+  private static GroupAggregator.Restore restoreFromWire(byte[] bytes) throws InvalidProtocolBufferException {
+    GroupRestore wire = GroupRestore.parseFrom(bytes);
+    List<GroupAggregator.HandedOn> members = new ArrayList<>(wire.getMembersCount());
+    for (int i = 0; i < wire.getMembersCount(); i++) {
+      members.add(new GroupAggregator.HandedOn(memberFromWire(wire.getMembers(i)),
+          wire.getNodes(wire.getMemberNodes(i))));
+    }
+    return new GroupAggregator.Restore(members);
   }
 
   private static GroupMemberChanged memberToWire(GroupAggregator.MemberChanged m) {

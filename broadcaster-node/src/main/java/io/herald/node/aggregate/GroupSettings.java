@@ -7,7 +7,7 @@ import java.time.Duration;
  * How often a group publishes its aggregates, how long a member query waits and how many
  * members a page of it holds, how a node gathers its devices' changes for their groups
  * and makes sure they arrive (see {@link GroupFeed}), how fast its devices tell their groups again after another
- * node crashed (see {@link GroupRebuild}) and a moved group asks its members again, and how long its groups wait for the members lost
+ * node crashed (see {@link GroupRebuild}), and how long its groups wait for the members lost
  * with that node before they forget them.
  */
 public record GroupSettings(Duration snapshotInterval, Duration queryTimeout, int queryPageSize,

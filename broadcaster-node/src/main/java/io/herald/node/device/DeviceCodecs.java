@@ -14,7 +14,6 @@ import io.herald.protocol.cluster.v1.DeviceLocate;
 import io.herald.protocol.cluster.v1.DeviceLocated;
 import io.herald.protocol.cluster.v1.DeviceReportState;
 import io.herald.protocol.cluster.v1.DeviceRestore;
-import io.herald.protocol.cluster.v1.DeviceRetellGroup;
 import io.herald.protocol.cluster.v1.DeviceRetellGroups;
 import io.herald.protocol.cluster.v1.DeviceSetDesired;
 import io.herald.protocol.cluster.v1.DeviceStateReported;
@@ -91,9 +90,6 @@ public final class DeviceCodecs {
         ClusterCodec.of(DeviceEntity.GetDevice.class, "dg",
             m -> DeviceGet.newBuilder().setReplyTo(refs.toSerializationFormat(m.replyTo())).build().toByteArray(),
             bytes -> new DeviceEntity.GetDevice(refs.resolveActorRef(DeviceGet.parseFrom(bytes).getReplyTo()))),
-        ClusterCodec.of(DeviceEntity.RetellGroup.class, "drg",
-            m -> DeviceRetellGroup.newBuilder().setGroup(m.group()).build().toByteArray(),
-            bytes -> new DeviceEntity.RetellGroup(DeviceRetellGroup.parseFrom(bytes).getGroup())),
         ClusterCodec.of(DeviceEntity.RetellGroups.class, "drgs",
             m -> DeviceRetellGroups.getDefaultInstance().toByteArray(),
             bytes -> {

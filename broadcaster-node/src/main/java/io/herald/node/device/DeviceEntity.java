@@ -105,13 +105,6 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   public record GetDevice(ActorRef<DeviceSnapshot> replyTo) implements Command {}
 
   /**
-   * A group that just moved asks its member to tell it, through the feed, its presence and
-   * numbers as they are now, or that it left; what the group was told while it moved may
-   * have been lost on the way. An entity that knows nothing of the device says nothing.
-   */
-  public record RetellGroup(String group) implements Command {}
-
-  /**
    * Asks the entity to tell every group of its device its word again, as it is now: sent to
    * each entity of a node after another node crashed ({@link io.herald.node.aggregate.GroupRebuild}),
    * since the aggregators that lived there start again knowing nothing.
@@ -260,8 +253,6 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
       return this;
     } else if (command instanceof GetDevice get) {
       return onGetDevice(get);
-    } else if (command instanceof RetellGroup retell) {
-      return onRetellGroup(retell.group());
     } else if (command == RetellGroups.INSTANCE) {
       tellGroups();
       return this;
@@ -419,15 +410,6 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
 
   private Behavior<Command> onGetDevice(GetDevice get) {
     get.replyTo().tell(snapshot());
-    return this;
-  }
-
-  private Behavior<Command> onRetellGroup(String group) {
-    if (groups.contains(group)) {
-      services.groupFeed().tell(new GroupFeed.Changed(List.of(group), memberNow()));
-    } else if (lastSeen != null) {
-      tellLeft(group);
-    }
     return this;
   }
 

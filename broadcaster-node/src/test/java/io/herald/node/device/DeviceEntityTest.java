@@ -263,24 +263,6 @@ class DeviceEntityTest {
   }
 
   @Test
-  void aGroupThatMovedHearsItsMembersWordAgainAndNothingFromAnEntityThatKnowsNothing() {
-    GroupAggregator.MemberChanged reported = connectAndReport().change();
-
-    entity.tell(new DeviceEntity.RetellGroup("g1"));
-    GroupFeed.Changed retold = groups.expectMessageClass(GroupFeed.Changed.class);
-    assertEquals(List.of("g1"), retold.groups());
-    assertEquals(reported, retold.change(), "the same word, with the same stamp");
-    entity.tell(new DeviceEntity.RetellGroup("g9"));
-    assertEquals(new GroupFeed.Left("g9", new GroupAggregator.MemberLeft("d1", reported.asOfMillis())),
-        groups.expectMessageClass(GroupFeed.Left.class), "its token does not name g9");
-
-    ActorRef<DeviceEntity.Command> fresh = spawnEntity("d5", Clock.systemUTC());
-    fresh.tell(new DeviceEntity.RetellGroup("g1"));
-    groups.expectNoMessage(Duration.ofMillis(200));
-    testKit.stop(fresh);
-  }
-
-  @Test
   void afterACrashElsewhereAnEntityTellsEveryGroupOfItsDeviceItsWordAgainAndOneThatKnowsNothingSaysNothing() {
     GroupFeed.Changed reported = connectAndReport();
 
