@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.RecipientRef;
@@ -67,20 +66,14 @@ public final class GroupFeed extends AbstractBehavior<GroupFeed.Command> {
 
   public static Behavior<Command> create(GroupSettings settings,
       Function<String, RecipientRef<GroupAggregator.Command>> groups, NodeMetrics metrics) {
-    return create(settings, groups, metrics, System::nanoTime);
-  }
-
-  static Behavior<Command> create(GroupSettings settings,
-      Function<String, RecipientRef<GroupAggregator.Command>> groups, NodeMetrics metrics, LongSupplier nanoClock) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new GroupFeed(context, timers, settings, groups, metrics, nanoClock)));
+        new GroupFeed(context, timers, settings, groups, metrics)));
   }
 
   private final TimerScheduler<Command> timers;
   private final GroupSettings settings;
   private final Function<String, RecipientRef<GroupAggregator.Command>> groups;
   private final NodeMetrics metrics;
-  private final LongSupplier nanoClock;
   private final String node;
   private final MemberUpdates waiting;
   private final UnconfirmedWords unconfirmed;
@@ -88,13 +81,12 @@ public final class GroupFeed extends AbstractBehavior<GroupFeed.Command> {
   private final Map<ActorRef<Command>, List<Long>> received = new HashMap<>();
 
   private GroupFeed(ActorContext<Command> context, TimerScheduler<Command> timers, GroupSettings settings,
-      Function<String, RecipientRef<GroupAggregator.Command>> groups, NodeMetrics metrics, LongSupplier nanoClock) {
+      Function<String, RecipientRef<GroupAggregator.Command>> groups, NodeMetrics metrics) {
     super(context);
     this.timers = timers;
     this.settings = settings;
     this.groups = groups;
     this.metrics = metrics;
-    this.nanoClock = nanoClock;
     this.node = context.getSystem().address().toString();
     this.waiting = new MemberUpdates(settings.feedMaxValues());
     this.unconfirmed = new UnconfirmedWords(settings.feedMaxUnconfirmed());
@@ -144,7 +136,7 @@ public final class GroupFeed extends AbstractBehavior<GroupFeed.Command> {
   private void send(String group, Collection<GroupAggregator.MemberUpdate> updates) {
     GroupAggregator.MembersUpdated batch =
         GroupAggregator.MembersUpdated.of(updates, node, unconfirmed.nextBatch(), getContext().getSelf());
-    unconfirmed.sent(group, batch, nanoClock.getAsLong());
+    unconfirmed.sent(group, batch, System.nanoTime());
     groups.apply(group).tell(batch);
     metrics.groupBatchSent();
     metrics.groupUpdatesGivenUp(unconfirmed.takeGivenUp());
@@ -183,7 +175,7 @@ public final class GroupFeed extends AbstractBehavior<GroupFeed.Command> {
    * same device already waits to go; groups whose last batch is overdue are probed.
    */
   private Behavior<Command> resendDue() {
-    long now = nanoClock.getAsLong();
+    long now = System.nanoTime();
     UnconfirmedWords.Due due = unconfirmed.due(now, settings.feedResendAfter().toNanos());
     long resent = 0;
     for (UnconfirmedWords.Resend word : due.resend()) {
