@@ -43,6 +43,9 @@ class ProfilesTest {
     assertEquals("org.apache.pekko.cluster.sbr.SplitBrainResolverProvider",
         config.getString("pekko.cluster.downing-provider-class"));
     assertEquals("keep-majority", config.getString("pekko.cluster.split-brain-resolver.active-strategy"));
+    assertTrue(config.getInt("pekko.remote.artery.advanced.outbound-message-queue-size")
+            >= config.getInt("pekko.cluster.sharding.buffer-size"),
+        "a region can hand another node a full buffer at once without the transport dropping any of it");
   }
 
   @Test
