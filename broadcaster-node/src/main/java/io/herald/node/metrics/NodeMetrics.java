@@ -39,11 +39,13 @@ public final class NodeMetrics {
     CLUSTER_SEND_QUEUE
   }
 
-  /** A running total and its Kamon counter. */
+  /** A running total and its Kamon counter; a count of nothing (a batch of events without one) is skipped. */
   private record Count(LongAdder total, Counter counter) {
     void add(long n) {
-      total.add(n);
-      counter.increment(n);
+      if (n > 0) {
+        total.add(n);
+        counter.increment(n);
+      }
     }
   }
 
@@ -178,23 +180,17 @@ public final class NodeMetrics {
 
   /** Member changes replaced by a newer one of the same device before their batch left. */
   public void groupUpdatesMerged(long count) {
-    if (count > 0) {
-      groupUpdatesMerged.add(count);
-    }
+    groupUpdatesMerged.add(count);
   }
 
   /** Member changes sent to their group again, their batch lost on the way. */
   public void groupUpdatesResent(long count) {
-    if (count > 0) {
-      groupUpdatesResent.add(count);
-    }
+    groupUpdatesResent.add(count);
   }
 
   /** Member changes the group feed stopped waiting to see confirmed, its memory of them full. */
   public void groupUpdatesGivenUp(long count) {
-    if (count > 0) {
-      groupUpdatesGivenUp.add(count);
-    }
+    groupUpdatesGivenUp.add(count);
   }
 
   /** The group feed asked a group whether its batches still arrive, one being overdue. */
@@ -209,9 +205,7 @@ public final class NodeMetrics {
 
   /** A group took out members lost with a crashed node that had not spoken again. */
   public void groupMembersForgotten(int count) {
-    if (count > 0) {
-      groupMembersForgotten.add(count);
-    }
+    groupMembersForgotten.add(count);
   }
 
   /** A group published a snapshot of its aggregates. */
