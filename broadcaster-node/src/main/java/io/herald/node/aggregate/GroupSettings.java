@@ -6,9 +6,9 @@ import java.time.Duration;
 /**
  * How often a group publishes its aggregates, how long a member query waits and how many
  * members a page of it holds, how a node gathers its devices' changes for their groups
- * and makes sure they arrive (see {@link GroupFeed}), how fast its devices tell their groups again after another
- * node crashed (see {@link GroupRebuild}), and how long its groups wait for the members lost
- * with that node before they forget them.
+ * and makes sure they arrive (see {@link GroupFeed}), how fast its devices tell their
+ * groups again after another node crashed (see {@link GroupRebuild}), and how long its
+ * groups wait for the members lost with that node before they forget them.
  */
 public record GroupSettings(Duration snapshotInterval, Duration queryTimeout, int queryPageSize,
     Duration feedInterval, int feedMaxValues, Duration feedResendAfter, int feedMaxUnconfirmed, int rebuildRate,
@@ -40,6 +40,7 @@ public record GroupSettings(Duration snapshotInterval, Duration queryTimeout, in
   public static GroupSettings from(Config config) {
     return new GroupSettings(config.getDuration("snapshot-interval"), config.getDuration("query-timeout"),
         config.getInt("query-page-size"), config.getDuration("feed-interval"), config.getInt("feed-max-values"),
-        config.getDuration("feed-resend-after"), config.getInt("feed-max-unconfirmed"), config.getInt("rebuild-rate"), config.getDuration("rebuild-after"), config.getDuration("forget-lost-after"));
+        config.getDuration("feed-resend-after"), config.getInt("feed-max-unconfirmed"), config.getInt("rebuild-rate"),
+        config.getDuration("rebuild-after"), config.getDuration("forget-lost-after"));
   }
 }

@@ -18,8 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -320,12 +320,19 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
    */
   private void scheduleForgetting() {
     cancelForgetting();
-    Optional<Duration> after = services.settings().forgetOfflineAfter();
-    if (after.isPresent() && session.isEmpty() && lastSeen != null) {
-      Duration left = Duration.between(services.clock().instant(), lastSeen.plus(after.get()));
+    forgetAt().ifPresent(at -> {
+      Duration left = Duration.between(services.clock().instant(), at);
       forgetting = getContext().scheduleOnce(left.isNegative() ? Duration.ZERO : left, getContext().getSelf(),
           ForgetIfOffline.INSTANCE);
+    });
+  }
+
+  /** When an offline device that was seen is to be forgotten; empty if online, never seen, or kept for good. */
+  private Optional<Instant> forgetAt() {
+    if (session.isPresent() || lastSeen == null) {
+      return Optional.empty();
     }
+    return services.settings().forgetOfflineAfter().map(lastSeen::plus);
   }
 
   private void cancelForgetting() {
@@ -342,10 +349,11 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
    */
   private Behavior<Command> onForgetIfOffline() {
     forgetting = null;
-    if (session.isPresent() || lastSeen == null) {
+    Optional<Instant> at = forgetAt();
+    if (at.isEmpty()) {
       return this;
     }
-    if (services.clock().instant().isBefore(lastSeen.plus(services.settings().forgetOfflineAfter().orElseThrow()))) {
+    if (services.clock().instant().isBefore(at.get())) {
       scheduleForgetting(); // seen again since, by a late report
       return this;
     }
@@ -508,7 +516,8 @@ public final class DeviceEntity extends AbstractBehavior<DeviceEntity.Command> {
   }
 
   private void tellLeft(String group) {
-    services.groupFeed().tell(new GroupFeed.Left(group, new GroupAggregator.MemberLeft(deviceId, lastSeen.toEpochMilli())));
+    services.groupFeed().tell(
+        new GroupFeed.Left(group, new GroupAggregator.MemberLeft(deviceId, lastSeen.toEpochMilli())));
   }
 
   private GroupAggregator.MemberChanged memberNow() {
