@@ -3,11 +3,15 @@ package io.herald.node.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.herald.node.metrics.NodeMetrics;
 import java.time.Duration;
 import org.apache.pekko.actor.Dropped;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.junit.jupiter.api.AfterAll;
@@ -20,6 +24,42 @@ class TransportDropsTest {
   @AfterAll
   static void shutdown() {
     testKit.shutdownTestKit();
+  }
+
+  /**
+   * Two nodes over real Artery on loopback, the sender's queue to the other made tiny: a
+   * burst overflows it, and what Artery drops is counted. Fails should a Pekko upgrade word
+   * the reason differently.
+   */
+  @Test
+  void aBurstThatOverflowsArterysSendQueueToAnotherNodeIsCounted() {
+    Config remote = ConfigFactory.parseString("""
+        pekko.actor.provider = remote
+        pekko.remote.artery.canonical.hostname = "127.0.0.1"
+        pekko.remote.artery.canonical.port = 0
+        pekko.remote.artery.advanced.outbound-message-queue-size = 16
+        pekko.log-dead-letters = off
+        """);
+    ActorTestKit sender = ActorTestKit.create("sender", remote);
+    ActorTestKit receiver = ActorTestKit.create("receiver", remote);
+    try {
+      NodeMetrics metrics = new NodeMetrics();
+      sender.spawn(TransportDrops.create(metrics));
+      TestProbe<String> far = receiver.createTestProbe();
+      ActorRef<String> farFromSender = ActorRefResolver.get(sender.system())
+          .resolveActorRef(ActorRefResolver.get(receiver.system()).toSerializationFormat(far.getRef()));
+      TestProbe<Object> waiter = sender.createTestProbe();
+      waiter.awaitAssert(Duration.ofSeconds(10), () -> {
+        for (int i = 0; i < 10_000; i++) {
+          farFromSender.tell("burst " + i);
+        }
+        assertTrue(metrics.snapshot().get("drops.cluster_send_queue") > 0);
+        return null;
+      });
+    } finally {
+      sender.shutdownTestKit();
+      receiver.shutdownTestKit();
+    }
   }
 
   @Test
