@@ -6,7 +6,7 @@ import io.herald.node.aggregate.GroupRebuild;
 import io.herald.node.aggregate.MemberQueries;
 import io.herald.node.api.ApiRoutes;
 import io.herald.node.api.HttpServer;
-import io.herald.node.cluster.TransportDrops;
+import io.herald.node.cluster.ClusterDrops;
 import io.herald.node.connection.ConnectionServices;
 import io.herald.node.connection.DepartedNodes;
 import io.herald.node.connection.LocalConnections;
@@ -82,7 +82,7 @@ public final class Guardian {
       DeviceEntity.init(context.getSystem(),
           new DeviceEntity.Services(settings.device(), topics, groupFeed, metrics, Clock.systemUTC()));
       context.spawn(LostReports.create(metrics), "lost-reports");
-      context.spawn(TransportDrops.create(metrics), "transport-drops");
+      context.spawn(ClusterDrops.create(metrics), "cluster-drops");
       GroupAggregator.init(context.getSystem(), settings.group(), topics, groupFeed, metrics);
       context.spawn(GroupRebuild.create(devices, groups, settings.group().rebuildRate(),
           settings.group().rebuildAfter()), "group-rebuild");

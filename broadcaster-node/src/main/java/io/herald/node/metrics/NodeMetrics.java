@@ -36,7 +36,11 @@ public final class NodeMetrics {
      */
     ENTITY_STOPPED,
     /** A message to another node dropped by the cluster transport, its send queue to that node full. */
-    CLUSTER_SEND_QUEUE
+    CLUSTER_SEND_QUEUE,
+    /** A message for a shard or entity not yet placed or started, dropped from a full sharding buffer. */
+    SHARD_BUFFER,
+    /** A message a shard region buffered for a shard that was then handed off, dropped to keep order. */
+    SHARD_HAND_OFF
   }
 
   /** A running total and its Kamon counter; a count of nothing (a batch of events without one) is skipped. */
