@@ -216,10 +216,18 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
     return stopIfEmpty();
   }
 
+  /**
+   * Told once when the node is removed and again once its shards have settled (see
+   * {@link GroupRebuild}); the wait to forget runs from the first telling that found
+   * members of it.
+   */
   private Behavior<Command> onNodeLost(NodeLost lost) {
     if (aggregate.nodeLost(lost.node()) > 0) {
       schedulePublish();
-      timers.startSingleTimer(new ForgetLost(lost.node()), settings.forgetLostAfter());
+      ForgetLost forget = new ForgetLost(lost.node());
+      if (!timers.isTimerActive(forget)) {
+        timers.startSingleTimer(forget, settings.forgetLostAfter());
+      }
     }
     return stopIfEmpty();
   }

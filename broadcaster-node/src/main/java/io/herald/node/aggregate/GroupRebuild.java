@@ -38,6 +38,11 @@ import org.apache.pekko.stream.javadsl.Source;
  * may have been lost that way.
  * Aggregators that did not die hear the same words again, which changes nothing.
  *
+ * <p>The aggregators here are told {@code NodeLost} a second time then: a group that was
+ * moving between two surviving nodes when the node crashed was nobody's to tell at first,
+ * and arrives with members the crashed node spoke for. Those that heard it already have
+ * nobody left to take offline.
+ *
  * <p>A node that leaves gracefully hands its entities and aggregators on instead, so only
  * a node removed after being downed counts. One per node.
  */
@@ -47,7 +52,8 @@ public final class GroupRebuild {
 
   private record NodeRemoved(ClusterEvent.MemberRemoved removed) implements Command {}
 
-  private record Retell(String lostNode) implements Command {}
+  /** The lost node's shards have found their new homes ({@code rebuild-after}). */
+  private record Settled(String lostNode) implements Command {}
 
   /** The group aggregators this node holds (none if the region did not answer). */
   private record LocalGroups(String lostNode, List<String> groupIds) implements Command {}
@@ -61,7 +67,7 @@ public final class GroupRebuild {
   private GroupRebuild() {}
 
   public static Behavior<Command> create(Function<String, RecipientRef<DeviceEntity.Command>> devices,
-      Function<String, RecipientRef<GroupAggregator.Command>> groups, int ratePerSecond, Duration retellAfter) {
+      Function<String, RecipientRef<GroupAggregator.Command>> groups, int ratePerSecond, Duration rebuildAfter) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       Cluster cluster = Cluster.get(context.getSystem());
       cluster.subscriptions().tell(Subscribe.create(
@@ -73,14 +79,16 @@ public final class GroupRebuild {
             ClusterEvent.MemberRemoved event = removed.removed();
             if (event.previousStatus().equals(MemberStatus.down()) && !event.member().equals(cluster.selfMember())) {
               String lost = event.member().address().toString();
-              context.getLog().info("{} crashed: telling this node's groups, and its devices in {}", lost,
-                  retellAfter);
+              context.getLog().info("{} crashed: telling this node's groups now and again in {}, its devices then", lost,
+                  rebuildAfter);
               listLocal(context, shardState, GroupAggregator.ENTITY_TYPE_KEY, ids -> new LocalGroups(lost, ids));
-              timers.startSingleTimer(new Retell(lost), retellAfter);
+              timers.startSingleTimer(new Settled(lost), rebuildAfter);
             }
             return Behaviors.same();
           })
-          .onMessage(Retell.class, retell -> {
+          .onMessage(Settled.class, settled -> {
+            listLocal(context, shardState, GroupAggregator.ENTITY_TYPE_KEY,
+                ids -> new LocalGroups(settled.lostNode(), ids));
             listLocal(context, shardState, DeviceEntity.ENTITY_TYPE_KEY, LocalDevices::new);
             return Behaviors.same();
           })

@@ -155,6 +155,36 @@ class GroupAggregatorTest {
   }
 
   @Test
+  void aGroupThatArrivesAfterTheCrashWasToldTakesTheCrashedNodesMembersOfflineWhenToldAgain() throws Exception {
+    changedOn(NODE_A, new GroupAggregator.MemberChanged("a", true, Map.of("t", 10.0), 1));
+    changedOn(NODE_B, new GroupAggregator.MemberChanged("b", true, Map.of("t", 20.0), 1));
+    assertEquals(2, published().getOnline());
+    group.tell(new GroupAggregator.NodeLost(NODE_B));
+    assertEquals(1, published().getOnline());
+
+    // Part of the group was on its way from another home when the crash was told: it
+    // arrives with a member the crashed node spoke for, and nothing tells the group so
+    // until GroupRebuild tells it again once the shards have settled.
+    group.tell(new GroupAggregator.Restore(List.of(
+        handedOn(new GroupAggregator.MemberChanged("c", true, Map.of("t", 30.0), 1), NODE_B))));
+    assertEquals(2, published().getOnline());
+    group.tell(new GroupAggregator.NodeLost(NODE_B));
+    GroupAggregateView toldAgain = published();
+    assertEquals(3, toldAgain.getMembers());
+    assertEquals(1, toldAgain.getOnline(), "c's entity died with the node too");
+    assertEquals(10.0, toldAgain.getFieldsOrThrow("t").getMax());
+
+    TestProbe<GroupAggregator.AggregateReport> replies = testKit.createTestProbe();
+    replies.awaitAssert(Duration.ofSeconds(3), () -> {
+      group.tell(new GroupAggregator.GetAggregate(replies.getRef()));
+      assertEquals(new Aggregate.Snapshot(1, 1, Map.of("t", new Aggregate.FieldStats(1, 10.0, 10.0, 10.0))),
+          replies.receiveMessage().snapshot(), "b and c were heard of nowhere within forget-lost-after");
+      return null;
+    });
+    assertEquals(2L, metrics.snapshot().get("group_members_forgotten"));
+  }
+
+  @Test
   void aGroupWithoutMembersAsksItsShardToStopItOnceItHasPublishedItsLastChange() throws Exception {
     ActorRef<GroupAggregator.Command> unused = spawnGroup("g2");
     TestProbe<GroupAggregator.AggregateReport> replies = testKit.createTestProbe();
