@@ -30,7 +30,19 @@ public record NodeSettings(
     Duration drainPeriod,
     Duration reconnectAfter) {
 
+  /**
+   * The smallest {@code pekko.cluster.sharding.buffer-size}: a shard region divides it by 10
+   * each time it buffers a message, so a smaller one fails the region at its first message
+   * for a shard that has no home yet.
+   */
+  static final int MIN_SHARD_BUFFER_SIZE = 10;
+
   public static NodeSettings from(Config config) {
+    int shardBuffer = config.getInt("pekko.cluster.sharding.buffer-size");
+    if (shardBuffer < MIN_SHARD_BUFFER_SIZE) {
+      throw new IllegalArgumentException("pekko.cluster.sharding.buffer-size must be at least "
+          + MIN_SHARD_BUFFER_SIZE + ", not " + shardBuffer);
+    }
     Config herald = config.getConfig("herald");
     String httpInterface = herald.getString("http.interface");
     int httpPort = herald.getInt("http.port");

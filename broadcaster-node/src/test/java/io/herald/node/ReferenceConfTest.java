@@ -47,6 +47,14 @@ class ReferenceConfTest {
   }
 
   @Test
+  void aShardBufferTooSmallForPekkoIsRefusedAtStartup() {
+    Config tooSmall = ConfigFactory.parseString("pekko.cluster.sharding.buffer-size = 9")
+        .withFallback(Main.loadConfig("single"));
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> NodeSettings.from(tooSmall));
+    assertEquals("pekko.cluster.sharding.buffer-size must be at least 10, not 9", refused.getMessage());
+  }
+
+  @Test
   void heraldsPekkoSettingsWinOverPekkosOwnDefaults() {
     Config loaded = Main.loadConfig("single");
     assertEquals("cluster", loaded.getString("pekko.actor.provider"));
