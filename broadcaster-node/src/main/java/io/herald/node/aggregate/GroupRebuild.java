@@ -79,8 +79,8 @@ public final class GroupRebuild {
             ClusterEvent.MemberRemoved event = removed.removed();
             if (event.previousStatus().equals(MemberStatus.down()) && !event.member().equals(cluster.selfMember())) {
               String lost = event.member().address().toString();
-              context.getLog().info("{} crashed: telling this node's groups now and again in {}, its devices then", lost,
-                  rebuildAfter);
+              context.getLog().info("{} crashed: telling this node's groups now and again in {}, its devices then",
+                  lost, rebuildAfter);
               listLocal(context, shardState, GroupAggregator.ENTITY_TYPE_KEY, ids -> new LocalGroups(lost, ids));
               timers.startSingleTimer(new Settled(lost), rebuildAfter);
             }
