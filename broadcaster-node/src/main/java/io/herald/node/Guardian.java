@@ -15,6 +15,7 @@ import io.herald.node.device.DeviceTopicInterest;
 import io.herald.node.device.LostReports;
 import io.herald.node.edge.DeviceEdge;
 import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.ops.ClusterMembers;
 import io.herald.node.ops.EdgeState;
 import io.herald.node.ops.StartupFailure;
 import io.herald.node.security.AuthSettings;
@@ -109,6 +110,7 @@ public final class Guardian {
               .setHeapUsedBytes(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed())
               .setDraining(connections.isDraining())
               .setMemberStatus(cluster.selfMember().status().toString())
+              .addAllMembers(ClusterMembers.of(cluster.state(), cluster.selfMember().address()))
               .build(),
           auth, metrics);
       HttpServer.start(context.getSystem(), settings, HttpServer.routes(deviceEdge.route(), api.route()), connections)

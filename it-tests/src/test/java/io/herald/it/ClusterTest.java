@@ -20,10 +20,14 @@ import io.herald.it.support.NodeProcess;
 import io.herald.it.support.TopicRecorder;
 import io.herald.node.security.DeviceIdentity;
 import io.herald.node.security.TopicPattern;
+import io.herald.protocol.v1.ClusterMember;
 import io.herald.protocol.v1.DeviceView;
 import io.herald.protocol.v1.ErrorCode;
 import io.herald.protocol.v1.MemberStatus;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -113,6 +117,7 @@ class ClusterTest {
   @Test
   @Order(1)
   void subscribersOnEveryNodeReceiveEveryMessagePublishedThroughAnyNodeInOrderOnce() {
+    assertStatusShowsTheMembers(List.of(0, 1, 2));
     for (int n = 0; n < 3; n++) {
       List<TopicRecorder> recorders = new ArrayList<>();
       for (int i = 0; i < SUBSCRIBERS_PER_NODE; i++) {
@@ -356,6 +361,7 @@ class ClusterTest {
     killed.kill();
     Await.until(WAIT, "the resolver downs the killed node", () -> upMembers(node(0)) == 2
         && !node(0).management("/cluster/members").contains(":" + clusterPorts[2]));
+    assertStatusShowsTheMembers(List.of(0, 3));
     Await.until(WAIT, () -> strays + " counts " + stray + " offline: " + backend(0).getGroup(strays).join(), () -> {
       GroupAggregate aggregate = backend(0).getGroup(strays).join();
       return aggregate.members() == 1 && aggregate.online() == 0;
@@ -448,6 +454,36 @@ class ClusterTest {
   /** The shard of an entity id, as typed Cluster Sharding's default extractor computes it. */
   private static String shardOf(String entityId) {
     return Integer.toString(Math.abs(entityId.hashCode() % SHARDS));
+  }
+
+  /**
+   * Each of the nodes at {@code indexes} says in {@code GET /v1/node}, and on its status page,
+   * that the cluster is those nodes, Up and reachable, one of them the leader.
+   */
+  private void assertStatusShowsTheMembers(List<Integer> indexes) {
+    List<String> addresses = indexes.stream()
+        .map(i -> "pekko://herald@127.0.0.1:" + clusterPorts[i])
+        .sorted()
+        .toList();
+    for (int n : indexes) {
+      NodeProcess member = node(n);
+      Await.until(WAIT, () -> member + " lists " + member.status().getMembersList(), () -> {
+        List<ClusterMember> members = member.status().getMembersList();
+        return members.stream().map(ClusterMember::getAddress).toList().equals(addresses)
+            && members.stream().allMatch(m -> m.getStatus().equals("Up") && m.getReachable())
+            && members.stream().filter(ClusterMember::getLeader).count() == 1
+            && members.stream().filter(ClusterMember::getSelf).map(ClusterMember::getAddress).toList()
+                .equals(List.of("pekko://herald@127.0.0.1:" + clusterPorts[n]));
+      });
+      HttpResponse<String> page = HttpClient.newHttpClient().sendAsync(
+          HttpRequest.newBuilder(member.httpUri().resolve("/status")).build(),
+          HttpResponse.BodyHandlers.ofString()).join();
+      assertEquals(200, page.statusCode());
+      assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+      for (String address : addresses) {
+        assertTrue(page.body().contains("<tr><td>" + address + "</td><td>Up</td><td>yes</td>"), address);
+      }
+    }
   }
 
   private static int upMembers(NodeProcess node) {

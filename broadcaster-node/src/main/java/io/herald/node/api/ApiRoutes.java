@@ -28,6 +28,7 @@ import io.herald.node.device.DeviceViews;
 import io.herald.node.device.FieldValue;
 import io.herald.node.device.StateValues;
 import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.ops.StatusPage;
 import io.herald.node.security.ApiKeys;
 import io.herald.node.security.AuthSettings;
 import io.herald.node.security.DeviceIdentity;
@@ -46,6 +47,7 @@ import io.herald.protocol.v1.DeviceDesired;
 import io.herald.protocol.v1.DeviceDesiredResult;
 import io.herald.protocol.v1.Error;
 import io.herald.protocol.v1.ErrorCode;
+import io.herald.protocol.v1.NodeStatus;
 import io.herald.protocol.v1.PublishRequest;
 import io.herald.protocol.v1.PublishResponse;
 import io.herald.protocol.v1.SetDesiredRequest;
@@ -71,6 +73,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -98,7 +102,7 @@ public final class ApiRoutes {
   private final Scheduler scheduler;
   private final ApiSettings settings;
   private final int maxTopicLength;
-  private final Supplier<Message> nodeStatus;
+  private final Supplier<NodeStatus> nodeStatus;
   private final ApiKeys apiKeys;
   private final AuthSettings auth;
   private final NodeMetrics metrics;
@@ -106,7 +110,7 @@ public final class ApiRoutes {
 
   public ApiRoutes(TopicService topics, Function<String, RecipientRef<DeviceEntity.Command>> devices,
       Function<String, RecipientRef<GroupAggregator.Command>> groups, ActorRef<MemberQueries.Query> memberQueries,
-      int groupPageSize, Scheduler scheduler, ApiSettings settings, int maxTopicLength, Supplier<Message> nodeStatus,
+      int groupPageSize, Scheduler scheduler, ApiSettings settings, int maxTopicLength, Supplier<NodeStatus> nodeStatus,
       AuthSettings auth, NodeMetrics metrics) {
     this.topics = topics;
     this.devices = devices;
@@ -124,6 +128,12 @@ public final class ApiRoutes {
   }
 
   public Route route() {
+    return concat(path("status", () -> get(() -> complete(HttpResponse.create().withEntity(
+            HttpEntities.create(ContentTypes.TEXT_HTML_UTF8, StatusPage.render(nodeStatus.get())))))),
+        v1Route());
+  }
+
+  private Route v1Route() {
     return pathPrefix("v1", () -> concat(
         pathPrefix("topics", () -> post(() -> withScope(ApiKeys.Scope.PUBLISH,
             () -> extractUnmatchedPath(this::publishRoute)))),
