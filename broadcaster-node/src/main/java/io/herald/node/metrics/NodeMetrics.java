@@ -93,7 +93,8 @@ public final class NodeMetrics {
       drops.put(reason, count("drops." + name, "herald.drops", "reason", name));
     }
     for (ErrorCode code : ErrorCode.values()) {
-      if (code != ErrorCode.UNRECOGNIZED) {
+      // UNSPECIFIED is protobuf's zero value, which says "no error"; nothing counts it.
+      if (code != ErrorCode.UNRECOGNIZED && code != ErrorCode.ERROR_CODE_UNSPECIFIED) {
         String name = code.name().toLowerCase(Locale.ROOT);
         errors.put(code, count("errors." + name, "herald.errors", "code", name));
       }
