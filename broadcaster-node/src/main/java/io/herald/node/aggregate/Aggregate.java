@@ -5,7 +5,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Predicate;
 
 /**
  * The running aggregates of a group, folded from member changes without re-reading the
@@ -120,19 +119,10 @@ public final class Aggregate {
    * come back, its new entity makes it a member again. Returns how many were taken out.
    */
   public int forgetLost(String node) {
-    return forgetLostWhere(node::equals);
-  }
-
-  /** Takes out every member still marked lost, whichever node it was lost with; returns how many. */
-  public int forgetAllLost() {
-    return forgetLostWhere(node -> true);
-  }
-
-  private int forgetLostWhere(Predicate<String> lostWith) {
     int forgotten = 0;
     for (Iterator<Map.Entry<String, Member>> entries = members.entrySet().iterator(); entries.hasNext(); ) {
       Map.Entry<String, Member> entry = entries.next();
-      if (entry.getValue().lost() && lostWith.test(entry.getValue().node())) {
+      if (entry.getValue().lost() && entry.getValue().node().equals(node)) {
         entries.remove(); // offline: nothing to retract
         index.left(entry.getKey());
         forgotten++;
@@ -165,16 +155,34 @@ public final class Aggregate {
     return new Snapshot(members.size(), online, stats);
   }
 
-  /** One member as the aggregate last heard of it, and the node that said it ({@link #NO_NODE} if not known). */
+  /**
+   * One member as the aggregate last heard of it, the node that said it ({@link #NO_NODE} if
+   * not known), and whether it is lost with that node (see {@link #nodeLost}).
+   */
   public record MemberValues(String memberId, boolean online, Map<String, Double> numbers, long asOfMillis,
-      String node) {}
+      String node, boolean lost) {}
 
   /** Every member with its presence and numbers, to hand the aggregate on. */
   public List<MemberValues> members() {
     return members.entrySet().stream()
         .map(entry -> new MemberValues(entry.getKey(), entry.getValue().online(), entry.getValue().numbers(),
-            entry.getValue().asOfMillis(), entry.getValue().node()))
+            entry.getValue().asOfMillis(), entry.getValue().node(), entry.getValue().lost()))
         .toList();
+  }
+
+  /**
+   * A member handed on while it was lost with crashed node {@code node}: offline and still
+   * lost here, so that its device's next word wins whatever its stamp and
+   * {@link #forgetLost} takes it out if none comes; unless this aggregate has heard of it
+   * since. Returns whether it took it.
+   */
+  public boolean restoreLost(String memberId, Map<String, Double> numbers, long asOfMillis, String node) {
+    if (!update(memberId, false, numbers, asOfMillis, node)) {
+      return false;
+    }
+    Member restored = members.get(memberId);
+    members.put(memberId, new Member(false, true, restored.numbers(), restored.asOfMillis(), restored.node()));
+    return true;
   }
 
   /** Up to {@code limit} member ids in order, and whether more follow. */

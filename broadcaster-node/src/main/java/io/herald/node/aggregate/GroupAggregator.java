@@ -113,9 +113,11 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   /**
    * A member handed on, with the node (its address) whose device entity spoke for it last,
    * {@link Aggregate#NO_NODE} if none is known: the new home takes the member offline should
-   * that node crash.
+   * that node crash. {@code lost}: that node has crashed already, and nobody has spoken for
+   * the member since; the new home keeps waiting for its device, and forgets it if none
+   * speaks.
    */
-  public record HandedOn(MemberChanged member, String node) {}
+  public record HandedOn(MemberChanged member, String node, boolean lost) {}
 
   /**
    * Members this group had in its previous home, sent there when its shard moved: a large
@@ -224,12 +226,17 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   private Behavior<Command> onNodeLost(NodeLost lost) {
     if (aggregate.nodeLost(lost.node()) > 0) {
       schedulePublish();
-      ForgetLost forget = new ForgetLost(lost.node());
-      if (!timers.isTimerActive(forget)) {
-        timers.startSingleTimer(forget, settings.forgetLostAfter());
-      }
+      startForgetting(lost.node());
     }
     return stopIfEmpty();
+  }
+
+  /** Members lost with {@code node} that nobody speaks for within forget-lost-after are forgotten. */
+  private void startForgetting(String node) {
+    ForgetLost forget = new ForgetLost(node);
+    if (!timers.isTimerActive(forget)) {
+      timers.startSingleTimer(forget, settings.forgetLostAfter());
+    }
   }
 
   /**
@@ -276,16 +283,15 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   }
 
   /**
-   * Members still lost with a crashed node are forgotten as the group moves rather than
-   * handed on: the new home could not tell them from members that are only offline, and
-   * would keep them. One whose device is alive after all joins again when it next speaks.
+   * Members still lost with a crashed node go marked as lost, so that the new home keeps
+   * waiting for their devices (and forgets those that stay silent) rather than keeping them
+   * as members that are only offline.
    */
   private Behavior<Command> onHandOff() {
-    metrics.groupMembersForgotten(aggregate.forgetAllLost());
     List<HandedOn> members = aggregate.members().stream()
         .map(member -> new HandedOn(
             new MemberChanged(member.memberId(), member.online(), member.numbers(), member.asOfMillis()),
-            member.node()))
+            member.node(), member.lost()))
         .toList();
     for (Restore part : restoreInParts(members, settings.feedMaxValues())) {
       NextHome.send(getContext(), ENTITY_TYPE_KEY, groupId, part);
@@ -322,7 +328,12 @@ public final class GroupAggregator extends AbstractBehavior<GroupAggregator.Comm
   private Behavior<Command> onRestore(Restore restore) {
     for (HandedOn handedOn : restore.members()) {
       MemberChanged member = handedOn.member();
-      aggregate.update(member.deviceId(), member.online(), member.numbers(), member.asOfMillis(), handedOn.node());
+      if (!handedOn.lost()) {
+        aggregate.update(member.deviceId(), member.online(), member.numbers(), member.asOfMillis(), handedOn.node());
+      } else if (aggregate.restoreLost(member.deviceId(), member.numbers(), member.asOfMillis(), handedOn.node())) {
+        // The wait for the lost members' devices starts again here: how much of it had passed is not known.
+        startForgetting(handedOn.node());
+      }
     }
     schedulePublish();
     return this;

@@ -14,8 +14,10 @@ import io.herald.protocol.cluster.v1.GroupRestore;
 import io.herald.protocol.v1.GroupAggregateView;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 
@@ -87,6 +89,9 @@ public final class GroupCodecs {
     GroupRestore.Builder wire = GroupRestore.newBuilder();
     Map<String, Integer> nodeIndexes = new HashMap<>();
     for (GroupAggregator.HandedOn handedOn : restore.members()) {
+      if (handedOn.lost()) {
+        wire.addLostMembers(wire.getMembersCount());
+      }
       wire.addMembers(memberToWire(handedOn.member()));
       wire.addMemberNodes(nodeIndexes.computeIfAbsent(handedOn.node(), node -> {
         wire.addNodes(node);
@@ -98,10 +103,11 @@ public final class GroupCodecs {
 
   private static GroupAggregator.Restore restoreFromWire(byte[] bytes) throws InvalidProtocolBufferException {
     GroupRestore wire = GroupRestore.parseFrom(bytes);
+    Set<Integer> lost = new HashSet<>(wire.getLostMembersList());
     List<GroupAggregator.HandedOn> members = new ArrayList<>(wire.getMembersCount());
     for (int i = 0; i < wire.getMembersCount(); i++) {
       members.add(new GroupAggregator.HandedOn(memberFromWire(wire.getMembers(i)),
-          wire.getNodes(wire.getMemberNodes(i))));
+          wire.getNodes(wire.getMemberNodes(i)), lost.contains(i)));
     }
     return new GroupAggregator.Restore(members);
   }
