@@ -3,7 +3,6 @@ package io.herald.node.ops;
 import io.herald.protocol.v1.ClusterMember;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
@@ -21,14 +20,13 @@ public final class ClusterMembers {
     Set<Address> unreachable = StreamSupport.stream(state.getUnreachable().spliterator(), false)
         .map(Member::address)
         .collect(Collectors.toSet());
-    Optional<Address> leader = Optional.ofNullable(state.getLeader());
     return StreamSupport.stream(state.getMembers().spliterator(), false)
         .sorted(Comparator.comparing(member -> member.address().toString()))
         .map(member -> ClusterMember.newBuilder()
             .setAddress(member.address().toString())
             .setStatus(member.status().toString())
             .setReachable(!unreachable.contains(member.address()))
-            .setLeader(leader.map(member.address()::equals).orElse(false))
+            .setLeader(member.address().equals(state.getLeader())) // none while the cluster forms
             .setSelf(member.address().equals(self))
             .build())
         .toList();
