@@ -20,7 +20,10 @@ import java.util.function.Consumer;
  *
  * <p>After the first connection succeeds, a lost connection is reopened with backoff (or
  * after the delay a node's {@code disconnect} frame asks for) and every subscription is
- * made again; requests in flight when the connection drops fail with a
+ * made again, resuming where it left off: the messages published meanwhile that the
+ * topic still keeps (by default its last 100, for up to 2 minutes) reach the handler
+ * first, in order, then the live ones. {@link Listener#onResubscribed} says whether
+ * anything was missed. Requests in flight when the connection drops fail with a
  * {@link HeraldException}. Message handlers run one at a time, in topic order, on the
  * client's I/O thread: they must not block.
  *
@@ -102,6 +105,17 @@ public interface DeviceClient extends AutoCloseable {
      * @param willReconnect whether the client will reconnect
      */
     default void onDisconnected(Optional<DisconnectReason> reason, String message, boolean willReconnect) {}
+
+    /**
+     * After a reconnect, a subscription was made again.
+     *
+     * @param topic the topic
+     * @param resumed true when every message published while the device was away follows
+     *     (or the topic had none); false when some are no longer kept (the node that held
+     *     them crashed, or the device was away too long): load what the topic describes from
+     *     elsewhere if it matters
+     */
+    default void onResubscribed(String topic, boolean resumed) {}
 
     /** The node answered a frame that expected no reply with an error (an unacknowledged publish, say). */
     default void onError(ErrorCode code, String message) {}

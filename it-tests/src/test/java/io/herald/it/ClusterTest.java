@@ -91,12 +91,16 @@ class ClusterTest {
       "herald.shutdown.drain-period", "1s",
       "herald.shutdown.drain-timeout", "5s",
       "herald.group.forget-lost-after", FORGET_LOST_AFTER.toSeconds() + "s",
-      "pekko.cluster.split-brain-resolver.stable-after", "3s");
+      "pekko.cluster.split-brain-resolver.stable-after", "3s",
+      // A device away during a drain misses 50 messages a second for a few seconds.
+      "herald.topic.history.size", "1000");
 
   private final int[] clusterPorts = IntStream.range(0, 4).map(i -> NodeProcess.freePort()).toArray();
   private final List<NodeProcess> nodes = new CopyOnWriteArrayList<>();
   private final List<DeviceClient> devices = new CopyOnWriteArrayList<>();
   private final Map<NodeProcess, HeraldClient> backends = new ConcurrentHashMap<>();
+  /** Whether each subscriber's resubscriptions after a reconnect resumed, by device id. */
+  private final Map<String, List<Boolean>> resumes = new ConcurrentHashMap<>();
   /** Subscribers of each node, by node index. */
   private final List<List<TopicRecorder>> subscribersByNode = new ArrayList<>();
 
@@ -312,12 +316,36 @@ class ClusterTest {
     // The coordinator may have placed every panel group together; its rebalancing spreads them.
     Await.until(WAIT, "a panel group lives on the node that leaves", () -> PANEL_GROUPS.stream()
         .anyMatch(group -> shardsOn(1, "group").contains(shardOf(group))));
-    try (Traffic traffic = Traffic.start(this, NEWS, List.of(0, 2))) {
+    // A topic whose home lives on the leaving node: its devices there resume elsewhere from
+    // what the home handed on.
+    Set<String> leavingTopicShards = shardsOn(1, "topic");
+    String drained = IntStream.range(0, 100_000).mapToObj(i -> "cluster/drained-" + i)
+        .filter(topic -> leavingTopicShards.contains(shardOf(topic))).findFirst().orElseThrow();
+    List<TopicRecorder> drainedHere = List.of(subscribe(1, "drained-1", drained), subscribe(1, "drained-2", drained));
+    TopicRecorder drainedElsewhere = subscribe(0, "drained-0", drained);
+    try (Traffic traffic = Traffic.start(this, NEWS, List.of(0, 2));
+        Traffic drainedTraffic = Traffic.start(this, drained, List.of(2, 0))) {
       assertEquals(200, leaving.leaveThroughManagement(clusterPorts[1]));
       assertEquals(0, leaving.awaitExit(WAIT), "a node that leaves exits 0:\n" + leaving.log());
       Await.until(WAIT, "three members remain", () -> upMembers(node(0)) == 3);
       traffic.stop();
-      assertEveryoneReceived(traffic.sequences(), List.of(0, 2));
+      drainedTraffic.stop();
+      // Those of the node that left too: they resumed on another node, the topic's home
+      // handing what it keeps on if it lived on the leaving node.
+      for (TopicRecorder recorder : moved) {
+        Await.until(WAIT, recorder + " resubscribed", () -> resumes.containsKey(recorder.toString()));
+        assertEquals(List.of(true), resumes.get(recorder.toString()), recorder + " resumed without missing anything");
+      }
+      assertEveryoneReceived(traffic.sequences(), List.of(0, 1, 2));
+      List<TopicRecorder> drainedSubscribers = new ArrayList<>(drainedHere);
+      drainedSubscribers.add(drainedElsewhere);
+      for (TopicRecorder recorder : drainedSubscribers) {
+        Await.until(WAIT, recorder + " received the traffic", () -> recorder.hasAll(drainedTraffic.sequences()));
+        recorder.assertReceivedExactly(drainedTraffic.sequences());
+      }
+      for (TopicRecorder recorder : drainedHere) {
+        assertEquals(List.of(true), resumes.get(recorder.toString()), recorder + " resumed without missing anything");
+      }
     }
     assertFleetStateIntact();
     // Members handed on in parts (one message would exceed Artery's frame), each online again
@@ -573,7 +601,13 @@ class ClusterTest {
 
   private TopicRecorder subscribe(int nodeIndex, String deviceId, String topic) {
     TopicRecorder recorder = new TopicRecorder(topic, deviceId);
-    connect(nodeIndex, deviceId, null).subscribe(topic, recorder).join();
+    DeviceClient.Listener resumesRecorded = new DeviceClient.Listener() {
+      @Override
+      public void onResubscribed(String resubscribed, boolean resumed) {
+        resumes.computeIfAbsent(deviceId, id -> new CopyOnWriteArrayList<>()).add(resumed);
+      }
+    };
+    connect(nodeIndex, deviceId, resumesRecorded).subscribe(topic, recorder).join();
     return recorder;
   }
 
@@ -599,7 +633,7 @@ class ClusterTest {
     return publishes.stream().map(CompletableFuture::join).map(PublishResult::sequence).sorted().toList();
   }
 
-  /** Subscribers on these nodes (which never moved) received exactly these messages among others. */
+  /** Subscribers first on these nodes received these messages among others, in order, each once. */
   private void assertEveryoneReceived(List<Long> sequences, List<Integer> nodeIndexes) {
     for (int n : nodeIndexes) {
       for (TopicRecorder recorder : subscribersOn(n)) {

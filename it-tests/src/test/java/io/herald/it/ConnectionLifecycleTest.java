@@ -126,6 +126,11 @@ class ConnectionLifecycleTest {
             public void onDisconnected(java.util.Optional<DisconnectReason> reason, String message, boolean willReconnect) {
               events.add("disconnected " + reason.map(Enum::name).orElse("-") + " reconnect=" + willReconnect);
             }
+
+            @Override
+            public void onResubscribed(String topic, boolean resumed) {
+              events.add("resubscribed " + topic + " resumed=" + resumed);
+            }
           })
           .build()).join();
       device.subscribe("restart/t", received::add).join();
@@ -143,6 +148,8 @@ class ConnectionLifecycleTest {
         return !received.isEmpty();
       });
       assertEquals(42, received.peek().payload()[0]);
+      // A lone node keeps nothing over a restart: the device learns it may have missed messages.
+      assertTrue(events.contains("resubscribed restart/t resumed=false"), events::toString);
       device.close();
     }
   }

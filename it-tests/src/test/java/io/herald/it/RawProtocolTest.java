@@ -16,7 +16,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import io.herald.it.support.EveryDeviceEdge;
 import org.junit.jupiter.api.Assumptions;
@@ -99,6 +101,61 @@ class RawProtocolTest {
       assertEquals("sensors/room-1", unsubscribed.getUnsubscribed().getTopic());
       assertEquals(4, unsubscribed.getRequestId());
     }
+  }
+
+  @Test
+  void aDeviceThatReconnectsResumesWhereItLeftOff() throws Exception {
+    String epoch;
+    try (RawSocket device = RawSocket.connect(node.deviceUri())) {
+      assertTrue(device.next(WAIT).hasWelcome());
+      device.sendText("{\"requestId\": \"1\", \"subscribe\": {\"topic\": \"resume/t\"}}");
+      ServerFrame subscribed = device.next(WAIT);
+      epoch = subscribed.getSubscribed().getEpoch();
+      assertTrue(!epoch.isEmpty(), "the confirmation names the topic's epoch");
+      assertEquals(0, subscribed.getSubscribed().getSequence());
+      publishThroughTheApi("resume/t", 2);
+      assertEquals(List.of(1L, 2L), sequences(device, 2));
+    }
+    assertEquals(List.of(3L, 4L, 5L), publishThroughTheApi("resume/t", 3), "kept while nobody subscribes");
+
+    try (RawSocket device = RawSocket.connect(node.deviceUri())) {
+      assertTrue(device.next(WAIT).hasWelcome());
+      device.sendText("{\"requestId\": \"2\", \"subscribe\": {\"topic\": \"resume/t\", "
+          + "\"resumeFrom\": {\"epoch\": \"" + epoch + "\", \"sequence\": \"2\"}}}");
+      ServerFrame resumed = device.next(WAIT);
+      assertEquals(2, resumed.getRequestId());
+      assertTrue(resumed.getSubscribed().getResumed(), resumed::toString);
+      assertEquals(2, resumed.getSubscribed().getSequence());
+      assertEquals(List.of(3L, 4L, 5L), sequences(device, 3), "what it missed, in order");
+    }
+  }
+
+  private List<Long> publishThroughTheApi(String topic, int count) throws Exception {
+    List<Long> sequences = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      HttpResponse<String> published = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(node.httpUri().resolve("/v1/topics/" + topic + "/messages"))
+              .header("Authorization", "Bearer " + NodeProcess.API_KEY)
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString("{\"payload\": \"aGVsbG8=\"}"))
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, published.statusCode(), published.body());
+      sequences.add(Long.parseLong(published.body().replaceAll(".*\"sequence\":\"(\\d+)\".*", "$1")));
+    }
+    return sequences;
+  }
+
+  /** The sequences of the next {@code count} messages, alone or coalesced into batches. */
+  private static List<Long> sequences(RawSocket device, int count) {
+    List<Long> sequences = new ArrayList<>();
+    while (sequences.size() < count) {
+      ServerFrame frame = device.next(WAIT);
+      for (var message : frame.hasBatch() ? frame.getBatch().getMessagesList() : List.of(frame.getMessage())) {
+        sequences.add(message.getSequence());
+      }
+    }
+    return sequences;
   }
 
   @Test

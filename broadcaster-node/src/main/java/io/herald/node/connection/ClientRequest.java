@@ -2,16 +2,19 @@ package io.herald.node.connection;
 
 import com.google.protobuf.ByteString;
 import io.herald.node.device.FieldValue;
+import io.herald.node.topic.ResumePoint;
 import io.herald.protocol.v1.ErrorCode;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** A frame from a device, decoded at the edge into what the connection actor acts on. */
 public sealed interface ClientRequest {
 
   long requestId();
 
-  record Subscribe(long requestId, String topic) implements ClientRequest {}
+  /** Subscribes; with a resume point, what the topic keeps since then comes first. */
+  record Subscribe(long requestId, String topic, Optional<ResumePoint> resumeFrom) implements ClientRequest {}
 
   record Unsubscribe(long requestId, String topic) implements ClientRequest {}
 

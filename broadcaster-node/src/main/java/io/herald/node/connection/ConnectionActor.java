@@ -286,7 +286,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
           "a connection may hold at most " + settings.maxSubscriptions() + " subscriptions");
     } else {
       subscriptions.add(topic);
-      services.topics().subscribe(topic, asSubscriber, subscribe.requestId());
+      services.topics().subscribe(topic, asSubscriber, subscribe.requestId(), subscribe.resumeFrom());
     }
   }
 

@@ -6,6 +6,9 @@ import io.herald.protocol.v1.ClientFrame;
 import io.herald.node.device.StateValues;
 import io.herald.protocol.v1.ErrorCode;
 import io.herald.protocol.v1.ReportState;
+import io.herald.protocol.v1.Subscribe;
+import io.herald.node.topic.ResumePoint;
+import java.util.Optional;
 import java.util.List;
 import java.nio.ByteBuffer;
 
@@ -37,10 +40,17 @@ public final class FrameDecoder {
         "frame of " + size + " bytes or more exceeds the limit of " + limit + " bytes");
   }
 
+  private static ClientRequest subscribe(long id, Subscribe subscribe) {
+    Optional<ResumePoint> resumeFrom = subscribe.hasResumeFrom()
+        ? Optional.of(new ResumePoint(subscribe.getResumeFrom().getEpoch(), subscribe.getResumeFrom().getSequence()))
+        : Optional.empty();
+    return new ClientRequest.Subscribe(id, subscribe.getTopic(), resumeFrom);
+  }
+
   private static ClientRequest toRequest(ClientFrame frame) {
     long id = frame.getRequestId();
     return switch (frame.getKindCase()) {
-      case SUBSCRIBE -> new ClientRequest.Subscribe(id, frame.getSubscribe().getTopic());
+      case SUBSCRIBE -> subscribe(id, frame.getSubscribe());
       case UNSUBSCRIBE -> new ClientRequest.Unsubscribe(id, frame.getUnsubscribe().getTopic());
       case PUBLISH -> new ClientRequest.Publish(id, frame.getPublish().getTopic(), frame.getPublish().getPayload());
       case REPORT_STATE -> reportState(id, frame.getReportState());

@@ -43,9 +43,17 @@ public final class ServerFrames {
             .setPublishBurst(settings.publishBurst()))));
   }
 
+  /** Confirms again a subscription the connection already holds (its first confirmation said where it starts). */
   public static OutboundFrame subscribed(long requestId, String topic) {
     return control(ServerFrame.newBuilder().setRequestId(requestId)
         .setSubscribed(Subscribed.newBuilder().setTopic(topic)));
+  }
+
+  /** Confirms a subscription: every message after {@code sequence} of {@code epoch} follows. */
+  public static OutboundFrame subscribed(long requestId, String topic, String epoch, long sequence, boolean resumed) {
+    return control(ServerFrame.newBuilder().setRequestId(requestId)
+        .setSubscribed(Subscribed.newBuilder().setTopic(topic).setEpoch(epoch).setSequence(sequence)
+            .setResumed(resumed)));
   }
 
   public static OutboundFrame unsubscribed(long requestId, String topic) {

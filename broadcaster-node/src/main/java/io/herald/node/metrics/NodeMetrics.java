@@ -73,6 +73,8 @@ public final class NodeMetrics {
       count("device_entities_forgotten", "herald.device.entities.forgotten", null, null);
   private final Count groupMembersForgotten =
       count("group_members_forgotten", "herald.group.members.forgotten", null, null);
+  private final Count resumesComplete = count("resumes.complete", "herald.resumes", "result", "complete");
+  private final Count resumesMissed = count("resumes.missed", "herald.resumes", "result", "missed");
   private final Gauge openConnectionsGauge = Kamon.gauge("herald.connections.open").withoutTags();
   private final Gauge topicsGauge = Kamon.gauge("herald.topics.active").withoutTags();
   private final Gauge deviceEntitiesGauge = Kamon.gauge("herald.device.entities").withoutTags();
@@ -211,6 +213,14 @@ public final class NodeMetrics {
   /** A group took out members lost with a crashed node that had not spoken again. */
   public void groupMembersForgotten(int count) {
     groupMembersForgotten.add(count);
+  }
+
+  /**
+   * A subscriber resumed a topic: {@code complete} when every message since its resume point
+   * followed, otherwise it missed some (another epoch, or older than the topic keeps).
+   */
+  public void resumed(boolean complete) {
+    (complete ? resumesComplete : resumesMissed).add(1);
   }
 
   /** A group published a snapshot of its aggregates. */

@@ -2,15 +2,19 @@ package io.herald.node.topic;
 
 import io.herald.node.cluster.ClusterCodec;
 import io.herald.protocol.cluster.v1.TopicDeliver;
+import io.herald.protocol.cluster.v1.TopicHistoryAnswer;
 import io.herald.protocol.cluster.v1.TopicMessage;
 import io.herald.protocol.cluster.v1.TopicPublish;
 import io.herald.protocol.cluster.v1.TopicPublished;
 import io.herald.protocol.cluster.v1.TopicPublisherFollowing;
+import io.herald.protocol.cluster.v1.TopicReadHistory;
 import io.herald.protocol.cluster.v1.TopicRegister;
 import io.herald.protocol.cluster.v1.TopicRegistered;
 import io.herald.protocol.cluster.v1.TopicReportSubscription;
+import io.herald.protocol.cluster.v1.TopicRestore;
 import io.herald.protocol.cluster.v1.TopicSubscriptionReport;
 import io.herald.protocol.cluster.v1.TopicUnregister;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 
@@ -62,10 +66,33 @@ public final class TopicCodecs {
             }),
         ClusterCodec.of(TopicRegistry.Registered.class, "trd",
             m -> TopicRegistered.newBuilder().setTopic(m.topic()).setHome(refs.toSerializationFormat(m.home()))
-                .build().toByteArray(),
+                .setEpoch(m.epoch()).setSequence(m.sequence()).build().toByteArray(),
             bytes -> {
               TopicRegistered m = TopicRegistered.parseFrom(bytes);
-              return new TopicRegistry.Registered(m.getTopic(), refs.resolveActorRef(m.getHome()));
+              return new TopicRegistry.Registered(m.getTopic(), refs.resolveActorRef(m.getHome()), m.getEpoch(),
+                  m.getSequence());
+            }),
+        ClusterCodec.of(TopicEntity.ReadHistory.class, "trh",
+            m -> TopicReadHistory.newBuilder().setRegistry(refs.toSerializationFormat(m.registry()))
+                .setRequest(m.request()).build().toByteArray(),
+            bytes -> {
+              TopicReadHistory m = TopicReadHistory.parseFrom(bytes);
+              return new TopicEntity.ReadHistory(refs.resolveActorRef(m.getRegistry()), m.getRequest());
+            }),
+        ClusterCodec.of(TopicRegistry.History.class, "th",
+            m -> TopicHistoryAnswer.newBuilder().setTopic(m.topic()).setRequest(m.request()).setEpoch(m.epoch())
+                .setSequence(m.sequence()).addAllMessages(toWire(m.kept())).build().toByteArray(),
+            bytes -> {
+              TopicHistoryAnswer m = TopicHistoryAnswer.parseFrom(bytes);
+              return new TopicRegistry.History(m.getTopic(), m.getRequest(), m.getEpoch(), m.getSequence(),
+                  fromWire(m.getMessagesList()));
+            }),
+        ClusterCodec.of(TopicEntity.Restore.class, "tre",
+            m -> TopicRestore.newBuilder().setEpoch(m.epoch()).setSequence(m.sequence())
+                .addAllMessages(toWire(m.kept())).build().toByteArray(),
+            bytes -> {
+              TopicRestore m = TopicRestore.parseFrom(bytes);
+              return new TopicEntity.Restore(m.getEpoch(), m.getSequence(), fromWire(m.getMessagesList()));
             }),
         ClusterCodec.of(TopicRegistry.ReportSubscription.class, "trs",
             m -> TopicReportSubscription.newBuilder().setTopic(m.topic())
@@ -75,19 +102,26 @@ public final class TopicCodecs {
               return new TopicRegistry.ReportSubscription(m.getTopic(), refs.resolveActorRef(m.getReplyTo()));
             }),
         ClusterCodec.of(TopicRegistry.Deliver.class, "tdl",
-            m -> {
-              TopicDeliver.Builder wire = TopicDeliver.newBuilder().setTopic(m.topic());
-              for (TopicEntity.Message message : m.messages()) {
-                wire.addMessages(TopicMessage.newBuilder().setSequence(message.sequence())
-                    .setPayload(message.payload()).setPublishedAtMillis(message.publishedAtMillis()));
-              }
-              return wire.build().toByteArray();
-            },
+            m -> TopicDeliver.newBuilder().setTopic(m.topic()).addAllMessages(toWire(m.messages())).build()
+                .toByteArray(),
             bytes -> {
               TopicDeliver wire = TopicDeliver.parseFrom(bytes);
-              return new TopicRegistry.Deliver(wire.getTopic(), wire.getMessagesList().stream()
-                  .map(m -> new TopicEntity.Message(m.getSequence(), m.getPayload(), m.getPublishedAtMillis()))
-                  .toList());
+              return new TopicRegistry.Deliver(wire.getTopic(), fromWire(wire.getMessagesList()));
             }));
+  }
+
+  private static List<TopicMessage> toWire(List<TopicEntity.Message> messages) {
+    List<TopicMessage> wire = new ArrayList<>(messages.size());
+    for (TopicEntity.Message message : messages) {
+      wire.add(TopicMessage.newBuilder().setSequence(message.sequence()).setPayload(message.payload())
+          .setPublishedAtMillis(message.publishedAtMillis()).build());
+    }
+    return wire;
+  }
+
+  private static List<TopicEntity.Message> fromWire(List<TopicMessage> wire) {
+    return wire.stream()
+        .map(m -> new TopicEntity.Message(m.getSequence(), m.getPayload(), m.getPublishedAtMillis()))
+        .toList();
   }
 }

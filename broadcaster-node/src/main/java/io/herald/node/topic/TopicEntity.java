@@ -2,13 +2,17 @@ package io.herald.node.topic;
 
 import com.google.protobuf.ByteString;
 import io.herald.node.cluster.ClusterMessage;
+import io.herald.node.cluster.NextHome;
 import io.herald.node.metrics.NodeMetrics;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -30,11 +34,18 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * subscribers (that node's {@link TopicRegistry}), which fans it out locally. Messages
  * stamped while earlier ones still wait for a node leave together in one batch.
  *
- * <p>Nothing of it is stored: a home that starts (first use, a rebalance, a crash) asks
- * every node's registry whether it has subscribers and which sequence it saw last, and
- * holds publishes until all have answered, so neither the subscriptions nor the order
- * are lost when a home moves. Registries also register again when they see their home
- * stop.
+ * <p>It keeps the topic's latest messages ({@link TopicHistory}, unless the topic is a
+ * system one or history is off) for devices that resume, also while no node has
+ * subscribers, and stays until they have expired. Within one <em>epoch</em>, a random name
+ * each home starts with, sequences and kept messages carry on; a home handed off gives
+ * its next home its epoch, sequence and kept messages ({@link Restore}), so a device
+ * resuming after a drain misses nothing. Nothing is stored: after a crash the next home
+ * starts a new epoch, and resuming devices learn that they missed messages.
+ *
+ * <p>A home that starts (first use, a rebalance, a crash) asks every node's registry
+ * whether it has subscribers and which sequence it saw last, and holds publishes until
+ * all have answered, so neither the subscriptions nor the order are lost when a home
+ * moves. Registries also register again when they see their home stop.
  *
  * <p>A topic with a {@link TopicInterest} publisher (a device's own topics) keeps that
  * publisher told whether anyone follows, confirms a node's subscribers only once the
@@ -50,7 +61,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   /** Stamps and sends a message; answered with {@link Published}. */
   public record Publish(ByteString payload, long correlationId, ActorRef<Published> replyTo) implements Command {}
 
-  /** A publish was accepted; sequence 0 means no node had subscribers. */
+  /** A publish was accepted; sequence 0 means no node had subscribers and the topic keeps no history. */
   public record Published(String topic, long sequence, long correlationId) implements ClusterMessage {}
 
   /** A node has subscribers; answered with {@link TopicRegistry.Registered}. */
@@ -66,8 +77,22 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   /** The topic's publisher answers {@link TopicInterest#followed}: it publishes from now on. */
   public record PublisherFollowing(long request, ActorRef<?> publisher) implements Command {}
 
+  /**
+   * A node's topic actor asks what the home keeps, answered with {@link TopicRegistry.History}
+   * to {@code registry} after every message owed to that node so far.
+   */
+  public record ReadHistory(ActorRef<TopicRegistry.Command> registry, long request) implements Command {}
+
+  /** What a home handed off gives its next one: its epoch, sequence and kept messages (oldest first). */
+  public record Restore(String epoch, long sequence, List<Message> kept) implements Command {}
+
   /** One stamped message. */
   public record Message(long sequence, ByteString payload, long publishedAtMillis) {}
+
+  /** Sharding stops a home with this (a hand-off or a passivation). */
+  private enum HandOff implements Command {
+    INSTANCE
+  }
 
   private record RegistriesFound(Set<ActorRef<TopicRegistry.Command>> registries) implements Command {}
 
@@ -96,7 +121,8 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   public static ActorRef<ShardingEnvelope<Command>> init(ActorSystem<?> system, TopicSettings settings,
       TopicInterest interest, NodeMetrics metrics) {
     return ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-        entity -> create(entity.getEntityId(), settings, interest, metrics, entity.getShard())));
+        entity -> create(entity.getEntityId(), settings, interest, metrics, entity.getShard()))
+        .withStopMessage(HandOff.INSTANCE));
   }
 
   static Behavior<Command> create(String topic, TopicSettings settings, TopicInterest interest, NodeMetrics metrics,
@@ -115,6 +141,11 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   private final Map<ActorRef<TopicRegistry.Command>, List<Message>> nodes = new HashMap<>();
   private final Set<ActorRef<TopicRegistry.Command>> awaitingReports = new HashSet<>();
   private long sequence;
+  private String epoch = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+  /** Null for a topic that keeps no messages. */
+  private final TopicHistory history;
+  /** The first sequence this home stamped, or 0: an earlier home's restore must end right before it. */
+  private long firstStampedHere;
   private boolean flushRequested;
   /** Null for a topic whose publishers need not know whether anyone follows. */
   private final TopicInterest interest;
@@ -133,6 +164,8 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     this.topic = topic;
     this.settings = settings;
     this.interest = interest.tracks(topic) ? interest : null;
+    this.history = this.interest == null && settings.history().keptFor(topic)
+        ? new TopicHistory(settings.history()) : null;
     this.metrics = metrics;
     this.shard = shard;
   }
@@ -147,6 +180,8 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         .onMessage(SubscriptionReport.class, this::onRecoveryReport)
         .onMessage(RecoveryTimedOut.class, timedOut -> active())
         .onMessage(RegistryGone.class, this::onRegistryGoneWhileRecovering)
+        .onMessage(Restore.class, this::onRestore)
+        .onMessage(HandOff.class, handOff -> onHandOff())
         .onAnyMessage(this::hold)
         .build();
   }
@@ -206,6 +241,9 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         .onMessage(PublisherFollowing.class, this::onPublisherFollowing)
         .onMessage(FollowAgain.class, again -> onFollowAgain())
         .onMessage(PublisherStopped.class, this::onPublisherStopped)
+        .onMessage(ReadHistory.class, this::onReadHistory)
+        .onMessage(Restore.class, this::onRestore)
+        .onMessage(HandOff.class, handOff -> onHandOff())
         // Answers of a recovery that already ended by timeout.
         .onMessage(RegistriesFound.class, found -> this)
         .onMessage(RecoveryTimedOut.class, timedOut -> this)
@@ -213,7 +251,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   }
 
   private Behavior<Command> onPublish(Publish publish) {
-    if (nodes.isEmpty()) {
+    if (nodes.isEmpty() && history == null) {
       if (interest != null) {
         forgetPublisher();
         interest.unfollowed(topic, getContext().getSelf());
@@ -222,7 +260,13 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       return this;
     }
     sequence++;
+    if (firstStampedHere == 0) {
+      firstStampedHere = sequence;
+    }
     Message message = new Message(sequence, publish.payload(), System.currentTimeMillis());
+    if (history != null) {
+      history.add(message);
+    }
     for (Map.Entry<ActorRef<TopicRegistry.Command>, List<Message>> node : nodes.entrySet()) {
       if (!awaitingPublisher.isEmpty() && awaitingPublisher.contains(node.getKey())) {
         // Not confirmed yet: its subscribers are owed only what follows their confirmation.
@@ -235,7 +279,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       }
     }
     // Whatever is stamped before this reaches the front of the mailbox leaves with it.
-    if (!flushRequested) {
+    if (!flushRequested && !nodes.isEmpty()) {
       flushRequested = true;
       getContext().getSelf().tell(Flush.INSTANCE);
     }
@@ -317,9 +361,72 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
 
   private Behavior<Command> onIdle() {
     if (nodes.isEmpty()) {
-      shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
+      long now = System.currentTimeMillis();
+      if (history != null && !history.isEmpty(now)) {
+        // Kept for devices that resume: stay until the newest has expired.
+        timers.startSingleTimer(Idle.INSTANCE, Duration.ofMillis(Math.max(1, history.emptyAtMillis() - now)));
+      } else {
+        shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
+      }
     }
     return this;
+  }
+
+  private Behavior<Command> onReadHistory(ReadHistory read) {
+    // What the node is still owed leaves first: the answer overtakes no message up to its sequence.
+    List<Message> waiting = nodes.get(read.registry());
+    if (waiting != null && !waiting.isEmpty()) {
+      send(read.registry(), waiting);
+    }
+    List<Message> kept = history == null ? List.of() : history.messages(System.currentTimeMillis());
+    read.registry().tell(new TopicRegistry.History(topic, read.request(), epoch, sequence, kept));
+    return Behaviors.same();
+  }
+
+  /** Hands the epoch, sequence and kept messages on, so devices resume across the move. */
+  private Behavior<Command> onHandOff() {
+    // What is stamped leaves before the home stops: its publishers were told it was accepted.
+    onFlush();
+    long now = System.currentTimeMillis();
+    // A passivating home has neither nodes nor messages: nothing to hand on, nothing restarts.
+    if (history != null && (!nodes.isEmpty() || !history.isEmpty(now))) {
+      NextHome.send(getContext(), ENTITY_TYPE_KEY, topic, new Restore(epoch, sequence, history.messages(now)));
+    }
+    return Behaviors.stopped();
+  }
+
+  /**
+   * Takes over the earlier home's epoch and kept messages when they end right before this
+   * home's own. Publishes can overtake a restore on its way (they come through other
+   * nodes' regions), and this home then went on from the last sequence the nodes saw,
+   * which is the earlier home's last when every message reached a node. Otherwise the
+   * restore is too late: devices resuming learn that they may have missed messages.
+   */
+  private Behavior<Command> onRestore(Restore restore) {
+    boolean endsRightBefore = firstStampedHere > 0
+        ? restore.sequence() + 1 == firstStampedHere
+        : restore.sequence() >= sequence;
+    if (history == null || !endsRightBefore) {
+      return Behaviors.same();
+    }
+    long now = System.currentTimeMillis();
+    List<Message> own = history.messages(now);
+    List<Message> kept = new ArrayList<>();
+    // Kept messages are consecutive up to the latest: the earlier ones join only if none of this home's is gone.
+    if (firstStampedHere == 0 || (!own.isEmpty() && own.get(0).sequence() == firstStampedHere)) {
+      kept.addAll(restore.kept());
+    }
+    kept.addAll(own);
+    epoch = restore.epoch();
+    sequence = Math.max(sequence, restore.sequence());
+    history.restore(kept, now);
+    // Nodes confirmed since this home started were told its own epoch.
+    for (ActorRef<TopicRegistry.Command> registry : nodes.keySet()) {
+      if (!awaitingPublisher.contains(registry)) {
+        confirm(registry);
+      }
+    }
+    return Behaviors.same();
   }
 
   private void addNode(ActorRef<TopicRegistry.Command> registry) {
@@ -347,7 +454,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
 
   private void confirm(ActorRef<TopicRegistry.Command> registry) {
     // Sent before any message for the node, so its subscribers are confirmed first.
-    registry.tell(new TopicRegistry.Registered(topic, getContext().getSelf()));
+    registry.tell(new TopicRegistry.Registered(topic, getContext().getSelf(), epoch, sequence));
   }
 
   private void send(ActorRef<TopicRegistry.Command> registry, List<Message> waiting) {

@@ -6,6 +6,7 @@ import io.herald.node.metrics.NodeMetrics;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -31,12 +32,24 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
 
   public interface Command {}
 
-  public record Subscribe(String topic, Subscriber subscriber, long requestId) implements Command {}
+  public record Subscribe(String topic, Subscriber subscriber, long requestId, Optional<ResumePoint> resumeFrom)
+      implements Command {}
 
   public record Unsubscribe(String topic, Subscriber subscriber, long requestId) implements Command {}
 
-  /** The topic's home has this node registered; {@code home} is watched to register again. */
-  public record Registered(String topic, ActorRef<TopicEntity.Command> home) implements Command, ClusterMessage {}
+  /**
+   * The topic's home has this node registered: every message after {@code sequence} comes
+   * here. {@code home} is watched to register again.
+   */
+  public record Registered(String topic, ActorRef<TopicEntity.Command> home, String epoch, long sequence)
+      implements Command, ClusterMessage {}
+
+  /** A topic actor asks its home what it keeps, to resume subscribers. */
+  record ReadHistory(String topic, long request) implements Command {}
+
+  /** A home's answer to {@link ReadHistory}: what it keeps, oldest first, up to {@code sequence}. */
+  public record History(String topic, long request, String epoch, long sequence, List<TopicEntity.Message> kept)
+      implements Command, ClusterMessage {}
 
   /** Messages of a topic for this node's subscribers, in sequence order. */
   public record Deliver(String topic, List<TopicEntity.Message> messages) implements Command, ClusterMessage {}
@@ -98,6 +111,8 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         .onMessage(Unsubscribe.class, this::onUnsubscribe)
         .onMessage(Registered.class, this::onRegistered)
         .onMessage(Deliver.class, this::onDeliver)
+        .onMessage(ReadHistory.class, this::onReadHistory)
+        .onMessage(History.class, this::onHistory)
         .onMessage(ReportSubscription.class, this::onReportSubscription)
         .onMessage(HomeStopped.class, this::onHomeStopped)
         .onMessage(RetryRegistrations.class, retry -> onRetryRegistrations())
@@ -108,7 +123,8 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
   private Behavior<Command> onSubscribe(Subscribe subscribe) {
     LiveTopic topic = topics.computeIfAbsent(subscribe.topic(), this::startTopic);
     topic.subscribesSent++;
-    topic.actor.tell(new TopicActor.AddSubscriber(subscribe.subscriber(), subscribe.requestId()));
+    topic.actor.tell(new TopicActor.AddSubscriber(subscribe.subscriber(), subscribe.requestId(),
+        subscribe.resumeFrom()));
     return this;
   }
 
@@ -135,7 +151,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
       topic.home = registered.home();
       getContext().watchWith(topic.home, new HomeStopped(registered.topic(), topic.home));
     }
-    topic.actor.tell(TopicActor.Registered.INSTANCE);
+    topic.actor.tell(new TopicActor.Registered(registered.epoch(), registered.sequence()));
     return this;
   }
 
@@ -144,6 +160,22 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     if (topic != null && !deliver.messages().isEmpty()) {
       topic.lastSequence = deliver.messages().get(deliver.messages().size() - 1).sequence();
       topic.actor.tell(new TopicActor.Deliver(deliver.messages()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onReadHistory(ReadHistory read) {
+    homes.tell(new ShardingEnvelope<>(read.topic(), new TopicEntity.ReadHistory(getContext().getSelf(),
+        read.request())));
+    return this;
+  }
+
+  /** Comes by the same path as the deliveries it follows, so it reaches the topic actor after them. */
+  private Behavior<Command> onHistory(History history) {
+    LiveTopic topic = topics.get(history.topic());
+    if (topic != null) {
+      topic.actor.tell(new TopicActor.History(history.request(), history.epoch(), history.sequence(),
+          history.kept()));
     }
     return this;
   }

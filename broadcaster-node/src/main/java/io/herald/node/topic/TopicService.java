@@ -3,6 +3,7 @@ package io.herald.node.topic;
 import com.google.protobuf.ByteString;
 import io.herald.node.metrics.NodeMetrics;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
@@ -28,7 +29,12 @@ public final class TopicService {
   }
 
   public void subscribe(String topic, Subscriber subscriber, long requestId) {
-    registry.tell(new TopicRegistry.Subscribe(topic, subscriber, requestId));
+    subscribe(topic, subscriber, requestId, Optional.empty());
+  }
+
+  /** Subscribes; with a resume point, the messages since then that the topic keeps come first. */
+  public void subscribe(String topic, Subscriber subscriber, long requestId, Optional<ResumePoint> resumeFrom) {
+    registry.tell(new TopicRegistry.Subscribe(topic, subscriber, requestId, resumeFrom));
   }
 
   public void unsubscribe(String topic, Subscriber subscriber, long requestId) {

@@ -286,7 +286,7 @@ class ConnectionActorTest {
   @Test
   void subscribesThroughTheRegistryAndAcknowledgesEveryFrame() {
     ActorRef<ConnectionActor.Command> connection = start(settings(Duration.ofSeconds(10)));
-    connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Subscribe(4, "a/b")));
+    connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Subscribe(4, "a/b", Optional.empty())));
 
     TopicRegistry.Subscribe subscribe = topics.expectMessageClass(TopicRegistry.Subscribe.class);
     assertEquals("a/b", subscribe.topic());
@@ -298,9 +298,9 @@ class ConnectionActorTest {
   void refusesBadTopicsAndTheSubscriptionOverTheLimit() {
     ActorRef<ConnectionActor.Command> connection = start(settings(Duration.ofSeconds(10)));
     for (int i = 1; i <= 4; i++) {
-      connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Subscribe(i, "t/" + i)));
+      connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Subscribe(i, "t/" + i, Optional.empty())));
     }
-    connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Subscribe(5, "bad topic")));
+    connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Subscribe(5, "bad topic", Optional.empty())));
 
     awaitFrames(3);
     List<ServerFrame> errors = port.frames().stream().filter(ServerFrame::hasError).toList();
@@ -314,9 +314,9 @@ class ConnectionActorTest {
     DeviceIdentity limited = new DeviceIdentity("d1", List.of(),
         Optional.of(List.of(new TopicPattern("allowed/#"))), Optional.of(List.of(new TopicPattern("out/d1"))));
     ActorRef<ConnectionActor.Command> connection = start(settings(Duration.ofSeconds(10)), limited);
-    connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Subscribe(1, "other/topic")));
+    connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Subscribe(1, "other/topic", Optional.empty())));
     connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Publish(2, "out/d2", ByteString.EMPTY)));
-    connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Subscribe(3, "allowed/x")));
+    connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Subscribe(3, "allowed/x", Optional.empty())));
 
     assertEquals("allowed/x", topics.expectMessageClass(TopicRegistry.Subscribe.class).topic());
     awaitFrames(3);

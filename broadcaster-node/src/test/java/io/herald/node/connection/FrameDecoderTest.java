@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import io.herald.protocol.v1.ClientFrame;
 import io.herald.protocol.v1.ErrorCode;
 import io.herald.protocol.v1.Subscribe;
+import io.herald.node.topic.ResumePoint;
 import java.nio.ByteBuffer;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class FrameDecoderTest {
@@ -19,8 +21,16 @@ class FrameDecoderTest {
     ClientRequest fromBinary = FrameDecoder.decodeBinary(ByteBuffer.wrap(frame.toByteArray()));
     ClientRequest fromJson = FrameDecoder.decodeJson("{\"requestId\":\"5\",\"subscribe\":{\"topic\":\"a/b\"}}");
 
-    assertEquals(new ClientRequest.Subscribe(5, "a/b"), fromBinary);
+    assertEquals(new ClientRequest.Subscribe(5, "a/b", Optional.empty()), fromBinary);
     assertEquals(fromBinary, fromJson);
+  }
+
+  @Test
+  void aSubscribeThatResumesCarriesItsEpochAndSequence() {
+    ClientRequest resume = FrameDecoder.decodeJson(
+        "{\"requestId\":\"6\",\"subscribe\":{\"topic\":\"a/b\",\"resumeFrom\":{\"epoch\":\"e1\",\"sequence\":\"41\"}}}");
+
+    assertEquals(new ClientRequest.Subscribe(6, "a/b", Optional.of(new ResumePoint("e1", 41))), resume);
   }
 
   @Test

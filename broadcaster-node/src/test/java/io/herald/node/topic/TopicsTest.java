@@ -11,6 +11,7 @@ import io.herald.protocol.v1.ServerFrame;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -161,10 +162,12 @@ class TopicsTest {
   @Test
   void aRegistrationTheHomeNeverAnsweredIsSentAgainAndConfirmsOnceAnswered() {
     TestProbe<ShardingEnvelope<TopicEntity.Command>> silentHomes = testKit.createTestProbe();
-    var quickRetry = new TopicSettings(256, 100, 3, 64, Duration.ofMillis(200), 1000, Duration.ofMinutes(2));
+    var quickRetry = new TopicSettings(256, 100, 3, 64, Duration.ofMillis(200), 1000, Duration.ofMinutes(2),
+        TopicSettings.History.NONE);
     var registry = testKit.spawn(TopicRegistry.create(quickRetry, silentHomes.getRef(), metrics));
     RecordingPort port = new RecordingPort();
-    registry.tell(new TopicRegistry.Subscribe("lost", new Subscriber(testKit.createTestProbe().getRef(), port), 1));
+    registry.tell(new TopicRegistry.Subscribe("lost", new Subscriber(testKit.createTestProbe().getRef(), port), 1,
+        Optional.empty()));
 
     assertTrue(silentHomes.receiveMessage().message() instanceof TopicEntity.Register);
     var again = silentHomes.receiveMessage(Duration.ofSeconds(2));
@@ -172,7 +175,7 @@ class TopicsTest {
     assertTrue(port.frames().isEmpty(), "not confirmed while the home has not answered");
 
     TestProbe<TopicEntity.Command> home = testKit.createTestProbe();
-    registry.tell(new TopicRegistry.Registered("lost", home.getRef()));
+    registry.tell(new TopicRegistry.Registered("lost", home.getRef(), "epoch", 0));
     awaitConfirmation(port);
   }
 
@@ -234,7 +237,8 @@ class TopicsTest {
   }
 
   private static TopicSettings settings(int parallelThreshold) {
-    return new TopicSettings(256, parallelThreshold, 3, 64, Duration.ofSeconds(3), 1000, Duration.ofMinutes(2));
+    return new TopicSettings(256, parallelThreshold, 3, 64, Duration.ofSeconds(3), 1000, Duration.ofMinutes(2),
+        TopicSettings.History.NONE);
   }
 
   /** Subscribes {@code count} subscribers and waits until each is confirmed. */

@@ -18,7 +18,9 @@ import io.herald.protocol.v1.Pong;
 import io.herald.protocol.v1.Publish;
 import io.herald.protocol.v1.ReportState;
 import io.herald.protocol.v1.ServerFrame;
+import io.herald.protocol.v1.ResumeFrom;
 import io.herald.protocol.v1.Subscribe;
+import io.herald.protocol.v1.Subscribed;
 import io.herald.protocol.v1.Unsubscribe;
 import io.herald.protocol.v1.Welcome;
 import java.io.ByteArrayOutputStream;
@@ -56,11 +58,31 @@ public final class WebSocketDeviceClient implements DeviceClient {
   /** One open WebSocket; a reconnect makes a new one and stale callbacks are ignored. */
   private record Session(WebSocket socket, FrameSender sender, Welcome welcome) {}
 
+  /** A subscription's handler, and where in its topic it has got to, to resume after a reconnect. */
+  private static final class Subscription {
+    final Consumer<TopicMessage> handler;
+    /** Empty until the node names the topic's epoch. */
+    volatile String epoch = "";
+    volatile long sequence;
+
+    Subscription(Consumer<TopicMessage> handler) {
+      this.handler = handler;
+    }
+
+    ClientFrame.Builder subscribeFrame(String topic) {
+      Subscribe.Builder subscribe = Subscribe.newBuilder().setTopic(topic);
+      if (!epoch.isEmpty()) {
+        subscribe.setResumeFrom(ResumeFrom.newBuilder().setEpoch(epoch).setSequence(sequence));
+      }
+      return ClientFrame.newBuilder().setSubscribe(subscribe);
+    }
+  }
+
   private final Options options;
   private final HttpClient http;
   private final AtomicLong requestIds = new AtomicLong();
   private final Map<Long, CompletableFuture<ServerFrame>> pending = new ConcurrentHashMap<>();
-  private final Map<String, Consumer<TopicMessage>> subscriptions = new ConcurrentHashMap<>();
+  private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
   private final CompletableFuture<DeviceClient> firstConnection = new CompletableFuture<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private volatile Session session;
@@ -86,11 +108,17 @@ public final class WebSocketDeviceClient implements DeviceClient {
 
   @Override
   public CompletableFuture<Void> subscribe(String topic, Consumer<TopicMessage> handler) {
-    subscriptions.put(topic, handler);
+    Subscription subscription = new Subscription(handler);
+    Subscription previous = subscriptions.put(topic, subscription);
+    if (previous != null) {
+      // Subscribing again to a topic the connection holds changes the handler, not where it resumes.
+      subscription.epoch = previous.epoch;
+      subscription.sequence = previous.sequence;
+    }
     return request(ClientFrame.newBuilder().setSubscribe(Subscribe.newBuilder().setTopic(topic)))
         .whenComplete((frame, failure) -> {
           if (failure != null) {
-            subscriptions.remove(topic, handler);
+            subscriptions.remove(topic, subscription);
           }
         })
         .thenApply(frame -> null);
@@ -206,8 +234,8 @@ public final class WebSocketDeviceClient implements DeviceClient {
     }
     startHeartbeat(welcome);
     options.listener().onConnected(welcome.getSessionId(), welcome.getNodeId());
-    subscriptions.keySet().forEach(topic ->
-        request(ClientFrame.newBuilder().setSubscribe(Subscribe.newBuilder().setTopic(topic))));
+    subscriptions.forEach((topic, subscription) -> request(subscription.subscribeFrame(topic))
+        .thenAccept(frame -> options.listener().onResubscribed(topic, frame.getSubscribed().getResumed())));
     firstConnection.complete(this);
   }
 
@@ -306,7 +334,11 @@ public final class WebSocketDeviceClient implements DeviceClient {
       case WELCOME -> welcomed(socket, frame.getWelcome());
       case MESSAGE -> deliver(frame.getMessage());
       case BATCH -> frame.getBatch().getMessagesList().forEach(this::deliver);
-      case SUBSCRIBED, UNSUBSCRIBED, PUBLISHED, PONG, STATE_ACCEPTED -> answer(frame);
+      case SUBSCRIBED -> {
+        subscribed(frame.getSubscribed());
+        answer(frame);
+      }
+      case UNSUBSCRIBED, PUBLISHED, PONG, STATE_ACCEPTED -> answer(frame);
       case DESIRED -> options.listener().onDesired(new io.herald.client.DesiredState(frame.getDesired().getVersion(),
           StateFields.fromWire(frame.getDesired().getDesiredMap()), StateFields.fromWire(frame.getDesired().getDeltaMap())));
       case ERROR -> {
@@ -333,12 +365,23 @@ public final class WebSocketDeviceClient implements DeviceClient {
     }
   }
 
+  /** Messages after the confirmation's sequence follow it: resume from there if none arrives. */
+  private void subscribed(Subscribed subscribed) {
+    Subscription subscription = subscriptions.get(subscribed.getTopic());
+    // A subscription the connection already held is confirmed again without an epoch.
+    if (subscription != null && !subscribed.getEpoch().isEmpty()) {
+      subscription.epoch = subscribed.getEpoch();
+      subscription.sequence = subscribed.getSequence();
+    }
+  }
+
   private void deliver(Message message) {
-    Consumer<TopicMessage> handler = subscriptions.get(message.getTopic());
-    if (handler == null) {
+    Subscription subscription = subscriptions.get(message.getTopic());
+    if (subscription == null) {
       return;
     }
-    handler.accept(new TopicMessage(message.getTopic(), message.getSequence(), message.getPayload().toByteArray(),
+    subscription.sequence = message.getSequence();
+    subscription.handler.accept(new TopicMessage(message.getTopic(), message.getSequence(), message.getPayload().toByteArray(),
         Instant.ofEpochSecond(message.getPublishTime().getSeconds(), message.getPublishTime().getNanos())));
   }
 

@@ -1,0 +1,268 @@
+package io.herald.node.topic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import com.typesafe.config.ConfigFactory;
+import io.herald.node.connection.RecordingPort;
+import io.herald.node.metrics.NodeMetrics;
+import io.herald.protocol.v1.ServerFrame;
+import io.herald.protocol.v1.Subscribed;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.LongStream;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Resuming a topic on a cluster of one: the topic's home keeps its latest fifty messages,
+ * a subscriber that left comes back with its epoch and last sequence, and gets what it
+ * missed, then everything live, each message once and in order.
+ */
+class TopicResumeTest {
+
+  private static final TopicSettings.History KEEP_FIFTY = new TopicSettings.History(50, 1 << 20, Duration.ofMinutes(2));
+  private static final TopicSettings SETTINGS = new TopicSettings(256, 100, 3, 64, Duration.ofSeconds(3), 1000,
+      Duration.ofMinutes(2), KEEP_FIFTY);
+  private static final ActorTestKit testKit = ActorTestKit.create(ConfigFactory.parseString(
+      "pekko.actor.provider = cluster\npekko.cluster.sharding.passivation.strategy = none")
+      .withFallback(ConfigFactory.load("application-test")));
+  private static final NodeMetrics metrics = new NodeMetrics();
+  private static TopicService topics;
+
+  @BeforeAll
+  static void joinAndStart() {
+    Cluster cluster = Cluster.get(testKit.system());
+    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+      assertEquals(MemberStatus.up(), cluster.selfMember().status());
+      return null;
+    });
+    var homes = TopicEntity.init(testKit.system(), SETTINGS, TopicInterest.NONE, metrics);
+    topics = new TopicService(testKit.spawn(TopicRegistry.create(SETTINGS, homes, metrics)), homes, metrics);
+  }
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void aSubscriberThatLeftGetsWhatItMissedThenEverythingLive() {
+    TestProbe<Void> firstConnection = testKit.createTestProbe();
+    RecordingPort first = new RecordingPort();
+    topics.subscribe("away", new Subscriber(firstConnection.getRef(), first), 1);
+    Subscribed confirmed = awaitConfirmation(first);
+    assertEquals(0, confirmed.getSequence(), "nothing published yet");
+    assertEquals(List.of(1L, 2L), publish("away", 2));
+    awaitMessages(first, List.of(1L, 2L));
+    firstConnection.stop();
+
+    assertEquals(List.of(3L, 4L, 5L), publish("away", 3), "kept while nobody subscribes, so stamped");
+
+    RecordingPort again = new RecordingPort();
+    topics.subscribe("away", new Subscriber(testKit.createTestProbe().getRef(), again), 7,
+        Optional.of(new ResumePoint(confirmed.getEpoch(), 2)));
+    Subscribed resumed = awaitConfirmation(again);
+    assertTrue(resumed.getResumed());
+    assertEquals(confirmed.getEpoch(), resumed.getEpoch());
+    assertEquals(2, resumed.getSequence());
+    assertEquals(7, again.frames().get(0).getRequestId());
+    awaitMessages(again, List.of(3L, 4L, 5L));
+    assertEquals(List.of("m0", "m1", "m2"), payloads(again), "the payloads published while away");
+
+    publish("away", 1);
+    awaitMessages(again, List.of(3L, 4L, 5L, 6L));
+  }
+
+  @Test
+  void aResumeWhileOthersReceiveLiveMissesNothingAndRepeatsNothing() {
+    RecordingPort live = new RecordingPort();
+    topics.subscribe("busy", new Subscriber(testKit.createTestProbe().getRef(), live), 1);
+    Subscribed confirmed = awaitConfirmation(live);
+    publish("busy", 3);
+
+    RecordingPort resuming = new RecordingPort();
+    TestProbe<TopicEntity.Published> replies = testKit.createTestProbe();
+    topics.subscribe("busy", new Subscriber(testKit.createTestProbe().getRef(), resuming), 2,
+        Optional.of(new ResumePoint(confirmed.getEpoch(), 1)));
+    // Publishes race the request for what the home keeps.
+    for (int i = 0; i < 40; i++) {
+      topics.publish("busy", ByteString.copyFromUtf8("racing"), i, replies.getRef());
+    }
+
+    List<Long> everything = LongStream.rangeClosed(1, 43).boxed().toList();
+    awaitMessages(live, everything);
+    awaitMessages(resuming, everything.subList(1, everything.size()));
+    assertTrue(awaitConfirmation(resuming).getResumed());
+  }
+
+  @Test
+  void aResumeFromAnotherEpochOrOlderThanWhatIsKeptIsToldItMissedMessages() {
+    RecordingPort first = new RecordingPort();
+    TestProbe<Void> firstConnection = testKit.createTestProbe();
+    topics.subscribe("long-gone", new Subscriber(firstConnection.getRef(), first), 1);
+    Subscribed confirmed = awaitConfirmation(first);
+    firstConnection.stop();
+    publish("long-gone", 60);
+
+    RecordingPort tooLate = new RecordingPort();
+    topics.subscribe("long-gone", new Subscriber(testKit.createTestProbe().getRef(), tooLate), 2,
+        Optional.of(new ResumePoint(confirmed.getEpoch(), 0)));
+    Subscribed missed = awaitConfirmation(tooLate);
+    assertFalse(missed.getResumed(), "fifty of sixty kept");
+    assertEquals(60, missed.getSequence(), "what follows comes after the latest");
+
+    RecordingPort otherEpoch = new RecordingPort();
+    topics.subscribe("long-gone", new Subscriber(testKit.createTestProbe().getRef(), otherEpoch), 3,
+        Optional.of(new ResumePoint("an-epoch-long-gone", 59)));
+    assertFalse(awaitConfirmation(otherEpoch).getResumed());
+
+    publish("long-gone", 1);
+    awaitMessages(tooLate, List.of(61L));
+    awaitMessages(otherEpoch, List.of(61L));
+  }
+
+  @Test
+  void aHomeHandedOffGivesItsNextHomeItsEpochAndKeptMessages() {
+    TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
+    ActorRef<TopicEntity.Command> earlier = freshHome("handed");
+    earlier.tell(new TopicEntity.Register(registry.getRef(), 0));
+    TopicRegistry.Registered registered = registry.expectMessageClass(TopicRegistry.Registered.class);
+    publishTo(earlier, 3);
+    earlier.tell(new TopicEntity.ReadHistory(registry.getRef(), 1));
+    TopicRegistry.History before = fishHistory(registry);
+
+    ActorRef<TopicEntity.Command> next = freshHome("handed");
+    next.tell(new TopicEntity.Restore(before.epoch(), before.sequence(), before.kept()));
+    next.tell(new TopicEntity.ReadHistory(registry.getRef(), 2));
+
+    TopicRegistry.History after = fishHistory(registry);
+    assertEquals(registered.epoch(), after.epoch(), "the epoch carries on");
+    assertEquals(3, after.sequence());
+    assertEquals(before.kept(), after.kept());
+  }
+
+  @Test
+  void aRestoreOvertakenByPublishesIsTakenOverWhenItEndsRightBeforeThem() {
+    TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
+    ActorRef<TopicEntity.Command> earlier = freshHome("overtaken");
+    publishTo(earlier, 2);
+    earlier.tell(new TopicEntity.ReadHistory(registry.getRef(), 1));
+    TopicRegistry.History before = fishHistory(registry);
+
+    // The next home goes on from the last message a node saw, the second.
+    ActorRef<TopicEntity.Command> next = freshHome("overtaken");
+    next.tell(new TopicEntity.Register(registry.getRef(), 2));
+    publishTo(next, 1);
+    next.tell(new TopicEntity.Restore(before.epoch(), before.sequence(), before.kept()));
+    next.tell(new TopicEntity.ReadHistory(registry.getRef(), 2));
+
+    TopicRegistry.History after = fishHistory(registry);
+    assertEquals(before.epoch(), after.epoch());
+    assertEquals(List.of(1L, 2L, 3L), sequences(after.kept()));
+  }
+
+  @Test
+  void aRestoreThatDoesNotEndRightBeforeThisHomesOwnMessagesIsIgnored() {
+    TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
+    ActorRef<TopicEntity.Command> home = freshHome("own-epoch");
+    publishTo(home, 1);
+    home.tell(new TopicEntity.Restore("late", 5, List.of()));
+    home.tell(new TopicEntity.ReadHistory(registry.getRef(), 1));
+
+    TopicRegistry.History history = fishHistory(registry);
+    assertNotEquals("late", history.epoch(), "messages 2 to 5 of the earlier home are not here");
+    assertEquals(1, history.sequence());
+    assertEquals(1, history.kept().size());
+  }
+
+  @Test
+  void theHistoryKeepsItsBounds() {
+    var fiveOrTenBytes = new TopicHistory(new TopicSettings.History(5, 10, Duration.ofSeconds(60)));
+    for (long sequence = 1; sequence <= 7; sequence++) {
+      fiveOrTenBytes.add(new TopicEntity.Message(sequence, ByteString.copyFromUtf8("x"), 1_000));
+    }
+    assertEquals(List.of(3L, 4L, 5L, 6L, 7L), sequences(fiveOrTenBytes.messages(1_000)));
+    fiveOrTenBytes.add(new TopicEntity.Message(8, ByteString.copyFromUtf8("eightbytes"), 2_000));
+    assertEquals(List.of(8L), sequences(fiveOrTenBytes.messages(2_000)), "ten bytes at most");
+    assertTrue(fiveOrTenBytes.messages(62_000).isEmpty(), "expired a minute after it was published");
+
+    var kept = List.of(new TopicEntity.Message(4, ByteString.EMPTY, 0), new TopicEntity.Message(5, ByteString.EMPTY, 0));
+    assertTrue(TopicHistory.coversAfter(3, kept, 5), "missed 4 and 5, both kept");
+    assertTrue(TopicHistory.coversAfter(5, kept, 5), "missed nothing");
+    assertFalse(TopicHistory.coversAfter(2, kept, 5), "3 is gone");
+    assertFalse(TopicHistory.coversAfter(6, kept, 5), "a sequence the topic never gave");
+    assertTrue(TopicHistory.coversAfter(9, List.of(), 9), "nothing published since");
+    assertFalse(TopicHistory.coversAfter(8, List.of(), 9), "9 expired");
+  }
+
+  private static ActorRef<TopicEntity.Command> freshHome(String topic) {
+    TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
+    return testKit.spawn(TopicEntity.create(topic, SETTINGS, TopicInterest.NONE, metrics, shard.getRef()));
+  }
+
+  private static void publishTo(ActorRef<TopicEntity.Command> home, int count) {
+    TestProbe<TopicEntity.Published> replies = testKit.createTestProbe();
+    for (int i = 0; i < count; i++) {
+      home.tell(new TopicEntity.Publish(ByteString.copyFromUtf8("m" + i), i, replies.getRef()));
+      replies.receiveMessage(Duration.ofSeconds(5));
+    }
+  }
+
+  /** The next history answer; deliveries and confirmations to the probe registry are passed over. */
+  private static TopicRegistry.History fishHistory(TestProbe<TopicRegistry.Command> registry) {
+    return (TopicRegistry.History) registry.fishForMessage(Duration.ofSeconds(10), message ->
+        message instanceof TopicRegistry.History
+            ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+            : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore()).get(0);
+  }
+
+  private static List<Long> publish(String topic, int count) {
+    TestProbe<TopicEntity.Published> replies = testKit.createTestProbe();
+    List<Long> sequences = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      topics.publish(topic, ByteString.copyFromUtf8("m" + i), i, replies.getRef());
+      sequences.add(replies.receiveMessage(Duration.ofSeconds(5)).sequence());
+    }
+    return sequences;
+  }
+
+  private static Subscribed awaitConfirmation(RecordingPort port) {
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+      assertTrue(!port.frames().isEmpty() && port.frames().get(0).hasSubscribed(), "confirmed first");
+      return null;
+    });
+    return port.frames().get(0).getSubscribed();
+  }
+
+  private static void awaitMessages(RecordingPort port, List<Long> sequences) {
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+      assertEquals(sequences, port.frames().stream().filter(ServerFrame::hasMessage)
+          .map(frame -> frame.getMessage().getSequence()).toList());
+      return null;
+    });
+  }
+
+  private static List<String> payloads(RecordingPort port) {
+    return port.frames().stream().filter(ServerFrame::hasMessage)
+        .map(frame -> frame.getMessage().getPayload().toStringUtf8()).toList();
+  }
+
+  private static List<Long> sequences(List<TopicEntity.Message> messages) {
+    return messages.stream().map(TopicEntity.Message::sequence).toList();
+  }
+}
