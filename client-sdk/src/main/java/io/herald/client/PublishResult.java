@@ -5,6 +5,7 @@ package io.herald.client;
  *
  * @param topic the topic published to
  * @param sequence the sequence the message was given in its topic, or 0 when nobody
- *     subscribed and the topic keeps no history (a system topic, or history turned off)
+ *     subscribed and the topic keeps no history (a system topic, one nobody has subscribed
+ *     to lately, or history turned off)
  */
 public record PublishResult(String topic, long sequence) {}

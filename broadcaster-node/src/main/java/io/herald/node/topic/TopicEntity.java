@@ -36,7 +36,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  *
  * <p>It keeps the topic's latest messages ({@link TopicHistory}, unless the topic is a
  * system one or history is off) for devices that resume, also while no node has
- * subscribers, and stays until they have expired. Within one <em>epoch</em>, a random name
+ * subscribers any more, and stays until they have expired; a topic no node has
+ * subscribed to since its home started keeps nothing. Within one <em>epoch</em>, a random name
  * each home starts with, sequences and kept messages carry on; a home handed off gives
  * its next home its epoch, sequence and kept messages ({@link Restore}), so a device
  * resuming after a drain misses nothing. Nothing is stored: after a crash the next home
@@ -61,7 +62,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   /** Stamps and sends a message; answered with {@link Published}. */
   public record Publish(ByteString payload, long correlationId, ActorRef<Published> replyTo) implements Command {}
 
-  /** A publish was accepted; sequence 0 means no node had subscribers and the topic keeps no history. */
+  /** A publish was accepted; sequence 0 means no node had subscribers and the topic keeps nothing. */
   public record Published(String topic, long sequence, long correlationId) implements ClusterMessage {}
 
   /** A node has subscribers; answered with {@link TopicRegistry.Registered}. */
@@ -144,6 +145,12 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   private String epoch = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
   /** Null for a topic that keeps no messages. */
   private final TopicHistory history;
+  /**
+   * Whether a node has subscribed since this home started (or an earlier home's history was
+   * taken over): only then are publishes kept while nobody subscribes, for devices that
+   * come back. A topic nobody follows keeps nothing, however many are published to.
+   */
+  private boolean everSubscribed;
   /** The first sequence this home stamped, or 0: an earlier home's restore must end right before it. */
   private long firstStampedHere;
   private boolean flushRequested;
@@ -251,7 +258,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   }
 
   private Behavior<Command> onPublish(Publish publish) {
-    if (nodes.isEmpty() && history == null) {
+    if (nodes.isEmpty() && !keepsWhileNobodySubscribes()) {
       if (interest != null) {
         forgetPublisher();
         interest.unfollowed(topic, getContext().getSelf());
@@ -418,6 +425,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     }
     kept.addAll(own);
     epoch = restore.epoch();
+    everSubscribed = true;
     sequence = Math.max(sequence, restore.sequence());
     history.restore(kept, now);
     // Nodes confirmed since this home started were told its own epoch.
@@ -429,7 +437,12 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     return Behaviors.same();
   }
 
+  private boolean keepsWhileNobodySubscribes() {
+    return history != null && everSubscribed;
+  }
+
   private void addNode(ActorRef<TopicRegistry.Command> registry) {
+    everSubscribed = true;
     if (!nodes.containsKey(registry)) {
       nodes.put(registry, new ArrayList<>());
       getContext().watchWith(registry, new RegistryGone(registry));

@@ -160,6 +160,7 @@ class TopicResumeTest {
   void aRestoreOvertakenByPublishesIsTakenOverWhenItEndsRightBeforeThem() {
     TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
     ActorRef<TopicEntity.Command> earlier = freshHome("overtaken");
+    earlier.tell(new TopicEntity.Register(registry.getRef(), 0));
     publishTo(earlier, 2);
     earlier.tell(new TopicEntity.ReadHistory(registry.getRef(), 1));
     TopicRegistry.History before = fishHistory(registry);
@@ -180,6 +181,7 @@ class TopicResumeTest {
   void aRestoreThatDoesNotEndRightBeforeThisHomesOwnMessagesIsIgnored() {
     TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
     ActorRef<TopicEntity.Command> home = freshHome("own-epoch");
+    home.tell(new TopicEntity.Register(registry.getRef(), 0));
     publishTo(home, 1);
     home.tell(new TopicEntity.Restore("late", 5, List.of()));
     home.tell(new TopicEntity.ReadHistory(registry.getRef(), 1));
@@ -188,6 +190,11 @@ class TopicResumeTest {
     assertNotEquals("late", history.epoch(), "messages 2 to 5 of the earlier home are not here");
     assertEquals(1, history.sequence());
     assertEquals(1, history.kept().size());
+  }
+
+  @Test
+  void aTopicNobodySubscribedToKeepsNothing() {
+    assertEquals(List.of(0L, 0L), publish("nobody-follows", 2), "no sequence, nothing kept");
   }
 
   @Test
