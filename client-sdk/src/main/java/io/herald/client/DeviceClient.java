@@ -47,6 +47,21 @@ public interface DeviceClient extends AutoCloseable {
    */
   CompletableFuture<Void> subscribe(String topic, Consumer<TopicMessage> handler);
 
+  /**
+   * Subscribes, resuming from a point saved earlier (see {@link #resumePoint}), for a device
+   * that restarted: the messages after it that the topic still keeps reach {@code handler}
+   * first, in order, then the live ones. Completes with {@code true} when nothing was
+   * missed, {@code false} when some of them are no longer kept (then only the messages
+   * after the confirmation follow). Fails at once when not connected.
+   */
+  CompletableFuture<Boolean> subscribe(String topic, ResumePoint from, Consumer<TopicMessage> handler);
+
+  /**
+   * Where the subscription to {@code topic} has got to, once the node has confirmed it;
+   * empty for a topic not subscribed to.
+   */
+  Optional<ResumePoint> resumePoint(String topic);
+
   /** Unsubscribes; completes when the node confirms that no further message will come. */
   CompletableFuture<Void> unsubscribe(String topic);
 

@@ -1,11 +1,14 @@
 package io.herald.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.client.BroadcastResult;
 import io.herald.client.DeviceClient;
 import io.herald.client.HeraldClient;
 import io.herald.client.PublishResult;
+import io.herald.client.ResumePoint;
 import io.herald.client.TopicMessage;
 import io.herald.it.support.Await;
 import io.herald.it.support.EveryDeviceEdge;
@@ -110,6 +113,42 @@ class FanOutTest {
       receiver.assertReceivedExactly(quietSequences.get(t));
     }
     assertEquals(0, node.counter("drops.slow_consumer"), "nothing may be dropped at this rate");
+  }
+
+  @Test
+  void aDeviceThatRestartsResumesFromThePlaceItSaved() {
+    String topic = "restarting/" + edge;
+    ConcurrentLinkedQueue<Long> beforeRestart = new ConcurrentLinkedQueue<>();
+    ResumePoint saved;
+    try (DeviceClient device = DeviceClient.connect(DeviceClient.Options.builder().uri(node.deviceUri()).build())
+        .join()) {
+      device.subscribe(topic, message -> beforeRestart.add(message.sequence())).join();
+      publish(topic, 2);
+      Await.until(Duration.ofSeconds(10), "both messages", () -> beforeRestart.size() == 2);
+      saved = device.resumePoint(topic).orElseThrow();
+    }
+    assertEquals(2, saved.sequence(), "the last one received");
+    assertEquals(List.of(3L, 4L, 5L), publish(topic, 3), "kept while the device is away");
+
+    ConcurrentLinkedQueue<Long> afterRestart = new ConcurrentLinkedQueue<>();
+    try (DeviceClient device = DeviceClient.connect(DeviceClient.Options.builder().uri(node.deviceUri()).build())
+        .join()) {
+      assertTrue(device.subscribe(topic, saved, message -> afterRestart.add(message.sequence())).join(),
+          "nothing missed");
+      Await.until(Duration.ofSeconds(10), () -> "what it missed: " + afterRestart, () -> afterRestart.size() == 3);
+      assertEquals(List.of(3L, 4L, 5L), List.copyOf(afterRestart));
+
+      assertFalse(device.subscribe(topic + "/other", new ResumePoint("an-epoch-long-gone", 7), message -> {}).join(),
+          "another epoch: told it missed messages");
+    }
+  }
+
+  private List<Long> publish(String topic, int count) {
+    List<Long> sequences = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      sequences.add(herald.publish(topic, new byte[] {(byte) i}).join().sequence());
+    }
+    return sequences;
   }
 
   @Test

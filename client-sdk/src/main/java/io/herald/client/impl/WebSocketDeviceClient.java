@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.herald.client.DeviceClient;
 import io.herald.client.HeraldException;
 import io.herald.client.PublishResult;
+import io.herald.client.ResumePoint;
 import io.herald.client.TopicMessage;
 import io.herald.protocol.Json;
 import io.herald.protocol.WireFormat;
@@ -61,18 +62,19 @@ public final class WebSocketDeviceClient implements DeviceClient {
   /** A subscription's handler, and where in its topic it has got to, to resume after a reconnect. */
   private static final class Subscription {
     final Consumer<TopicMessage> handler;
-    /** Empty until the node names the topic's epoch. */
-    volatile String epoch = "";
-    volatile long sequence;
+    /** Null until the node names the topic's epoch; one value, so epoch and sequence always match. */
+    volatile ResumePoint position;
 
-    Subscription(Consumer<TopicMessage> handler) {
+    Subscription(Consumer<TopicMessage> handler, ResumePoint position) {
       this.handler = handler;
+      this.position = position;
     }
 
     ClientFrame.Builder subscribeFrame(String topic) {
       Subscribe.Builder subscribe = Subscribe.newBuilder().setTopic(topic);
-      if (!epoch.isEmpty()) {
-        subscribe.setResumeFrom(ResumeFrom.newBuilder().setEpoch(epoch).setSequence(sequence));
+      ResumePoint from = position;
+      if (from != null) {
+        subscribe.setResumeFrom(ResumeFrom.newBuilder().setEpoch(from.epoch()).setSequence(from.sequence()));
       }
       return ClientFrame.newBuilder().setSubscribe(subscribe);
     }
@@ -108,20 +110,35 @@ public final class WebSocketDeviceClient implements DeviceClient {
 
   @Override
   public CompletableFuture<Void> subscribe(String topic, Consumer<TopicMessage> handler) {
-    Subscription subscription = new Subscription(handler);
-    Subscription previous = subscriptions.put(topic, subscription);
-    if (previous != null) {
-      // Subscribing again to a topic the connection holds changes the handler, not where it resumes.
-      subscription.epoch = previous.epoch;
-      subscription.sequence = previous.sequence;
-    }
-    return request(ClientFrame.newBuilder().setSubscribe(Subscribe.newBuilder().setTopic(topic)))
-        .whenComplete((frame, failure) -> {
+    // Subscribing again to a topic the connection holds changes the handler, not where it resumes.
+    Subscription previous = subscriptions.get(topic);
+    Subscription subscription = new Subscription(handler, previous == null ? null : previous.position);
+    subscriptions.put(topic, subscription);
+    return subscribe(topic, subscription, ClientFrame.newBuilder().setSubscribe(Subscribe.newBuilder().setTopic(topic)))
+        .thenApply(resumed -> null);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> subscribe(String topic, ResumePoint from, Consumer<TopicMessage> handler) {
+    Subscription subscription = new Subscription(handler, from);
+    subscriptions.put(topic, subscription);
+    return subscribe(topic, subscription, subscription.subscribeFrame(topic));
+  }
+
+  private CompletableFuture<Boolean> subscribe(String topic, Subscription subscription, ClientFrame.Builder frame) {
+    return request(frame)
+        .whenComplete((answer, failure) -> {
           if (failure != null) {
             subscriptions.remove(topic, subscription);
           }
         })
-        .thenApply(frame -> null);
+        .thenApply(answer -> answer.getSubscribed().getResumed());
+  }
+
+  @Override
+  public Optional<ResumePoint> resumePoint(String topic) {
+    Subscription subscription = subscriptions.get(topic);
+    return subscription == null ? Optional.empty() : Optional.ofNullable(subscription.position);
   }
 
   @Override
@@ -370,8 +387,7 @@ public final class WebSocketDeviceClient implements DeviceClient {
     Subscription subscription = subscriptions.get(subscribed.getTopic());
     // A subscription the connection already held is confirmed again without an epoch.
     if (subscription != null && !subscribed.getEpoch().isEmpty()) {
-      subscription.epoch = subscribed.getEpoch();
-      subscription.sequence = subscribed.getSequence();
+      subscription.position = new ResumePoint(subscribed.getEpoch(), subscribed.getSequence());
     }
   }
 
@@ -380,7 +396,10 @@ public final class WebSocketDeviceClient implements DeviceClient {
     if (subscription == null) {
       return;
     }
-    subscription.sequence = message.getSequence();
+    ResumePoint reached = subscription.position;
+    if (reached != null) {
+      subscription.position = new ResumePoint(reached.epoch(), message.getSequence());
+    }
     subscription.handler.accept(new TopicMessage(message.getTopic(), message.getSequence(), message.getPayload().toByteArray(),
         Instant.ofEpochSecond(message.getPublishTime().getSeconds(), message.getPublishTime().getNanos())));
   }
