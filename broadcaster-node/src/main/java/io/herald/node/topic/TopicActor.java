@@ -39,6 +39,9 @@ public final class TopicActor extends AbstractBehavior<TopicActor.Command> {
 
   public interface Command {}
 
+  /** Unanswered requests for what the home keeps before the subscribers waiting go without. */
+  static final int MAX_UNANSWERED_REQUESTS = 2;
+
   /** Adds a subscriber; with a resume point, the messages since then that the home keeps come first. */
   public record AddSubscriber(Subscriber subscriber, long requestId, Optional<ResumePoint> resumeFrom)
       implements Command {}
@@ -96,6 +99,8 @@ public final class TopicActor extends AbstractBehavior<TopicActor.Command> {
   private final Map<ActorRef<?>, WaitingResume> askedFor = new LinkedHashMap<>();
   private long historyRequest;
   private boolean historyRequestInFlight;
+  /** Requests in a row the home did not answer in time. */
+  private int unansweredRequests;
   /** Null while the topic delivers directly; once set, the topic stays pooled. */
   private ActorRef<FanoutWorker.Command> workers;
 
@@ -190,16 +195,26 @@ public final class TopicActor extends AbstractBehavior<TopicActor.Command> {
   }
 
   private Behavior<Command> onHistoryOverdue() {
-    if (historyRequestInFlight) {
-      historyRequestInFlight = false;
+    if (!historyRequestInFlight) {
+      return this;
+    }
+    historyRequestInFlight = false;
+    unansweredRequests++;
+    if (unansweredRequests >= MAX_UNANSWERED_REQUESTS) {
+      // A home that cannot answer (one of an older build during a rolling upgrade, say):
+      // subscribed without what they missed rather than not at all.
+      unansweredRequests = 0;
+      askedFor.values().forEach(waiting -> joinLive(waiting, epoch, lastSequence, false, List.of()));
+      askedFor.clear();
+    } else {
       // Those asked for first stay first.
       Map<ActorRef<?>, WaitingResume> later = new LinkedHashMap<>(toAskFor);
       toAskFor.clear();
       toAskFor.putAll(askedFor);
       toAskFor.putAll(later);
       askedFor.clear();
-      askForHistory();
     }
+    askForHistory();
     return this;
   }
 
@@ -213,34 +228,38 @@ public final class TopicActor extends AbstractBehavior<TopicActor.Command> {
     }
     timers.cancel(HistoryOverdue.INSTANCE);
     historyRequestInFlight = false;
+    unansweredRequests = 0;
     lastSequence = Math.max(lastSequence, answer.sequence());
     List<TopicMessageFrame> kept = answer.kept().stream().map(this::frame).toList();
     for (WaitingResume waiting : askedFor.values()) {
-      ResumePoint from = waiting.from();
-      boolean complete = from.epoch().equals(answer.epoch())
-          && TopicHistory.coversAfter(from.sequence(), answer.kept(), answer.sequence());
-      OutboundPort port = waiting.subscriber().port();
-      port.offer(ServerFrames.subscribed(waiting.requestId(), topic, answer.epoch(),
-          complete ? from.sequence() : answer.sequence(), complete));
+      long after = waiting.from().sequence();
+      boolean complete = waiting.from().epoch().equals(answer.epoch())
+          && TopicHistory.coversAfter(after, answer.kept(), answer.sequence());
       if (complete) {
-        for (TopicMessageFrame message : kept) {
-          if (message.sequence() > from.sequence()) {
-            port.offer(message);
-          }
-        }
-      }
-      metrics.resumed(complete);
-      subscribers.put(waiting.subscriber().owner(), waiting.subscriber());
-      if (workers != null) {
-        workers.tell(new FanoutWorker.Add(waiting.subscriber(), null));
+        joinLive(waiting, answer.epoch(), after, true,
+            kept.stream().filter(message -> message.sequence() > after).toList());
+      } else {
+        joinLive(waiting, answer.epoch(), answer.sequence(), false, List.of());
       }
     }
     askedFor.clear();
-    if (workers == null && subscribers.size() > settings.fanoutParallelThreshold()) {
-      startWorkers();
-    }
     askForHistory();
     return this;
+  }
+
+  /** Confirms a resuming subscriber, gives it what it missed, and delivers to it from now on. */
+  private void joinLive(WaitingResume waiting, String epochNow, long sequence, boolean complete,
+      List<TopicMessageFrame> missed) {
+    OutboundPort port = waiting.subscriber().port();
+    port.offer(ServerFrames.subscribed(waiting.requestId(), topic, epochNow, sequence, complete));
+    missed.forEach(port::offer);
+    metrics.resumed(complete);
+    subscribers.put(waiting.subscriber().owner(), waiting.subscriber());
+    if (workers != null) {
+      workers.tell(new FanoutWorker.Add(waiting.subscriber(), null));
+    } else if (subscribers.size() > settings.fanoutParallelThreshold()) {
+      startWorkers();
+    }
   }
 
   private Behavior<Command> onRemoveSubscriber(RemoveSubscriber remove) {

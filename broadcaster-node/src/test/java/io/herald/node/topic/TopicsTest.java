@@ -180,6 +180,29 @@ class TopicsTest {
   }
 
   @Test
+  void aResumeTheHomeNeverAnswersIsConfirmedWithoutWhatItMissedAfterTwoRequests() {
+    TestProbe<ShardingEnvelope<TopicEntity.Command>> silentHomes = testKit.createTestProbe();
+    var quickRetry = new TopicSettings(256, 100, 3, 64, Duration.ofMillis(200), 1000, Duration.ofMinutes(2),
+        TopicSettings.History.NONE);
+    var registry = testKit.spawn(TopicRegistry.create(quickRetry, silentHomes.getRef(), metrics));
+    RecordingPort port = new RecordingPort();
+    registry.tell(new TopicRegistry.Subscribe("unanswered", new Subscriber(testKit.createTestProbe().getRef(), port),
+        1, Optional.of(new ResumePoint("e", 3))));
+    assertTrue(silentHomes.receiveMessage().message() instanceof TopicEntity.Register);
+    TestProbe<TopicEntity.Command> home = testKit.createTestProbe();
+    registry.tell(new TopicRegistry.Registered("unanswered", home.getRef(), "e", 5));
+
+    for (int request = 1; request <= TopicActor.MAX_UNANSWERED_REQUESTS; request++) {
+      silentHomes.fishForMessage(Duration.ofSeconds(2), envelope -> envelope.message() instanceof TopicEntity.ReadHistory
+          ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
+    }
+    awaitConfirmation(port);
+    var subscribed = port.frames().get(0).getSubscribed();
+    assertEquals(false, subscribed.getResumed());
+    assertEquals(5, subscribed.getSequence(), "what follows comes after what the node has");
+  }
+
+  @Test
   void aFollowedTopicConfirmsSubscribersOnlyOnceItsPublisherPublishesTellsItsNextIncarnationAndWhenNobodyListens() {
     assertEquals(List.of(0L), publish("followed/meter", 1));
     assertEquals(false, publisher.receiveMessage().followed(), "a publish nobody receives: the publisher may stop");
