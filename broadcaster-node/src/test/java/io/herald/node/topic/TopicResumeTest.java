@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.LongStream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.cluster.MemberStatus;
@@ -234,8 +235,8 @@ class TopicResumeTest {
   private static TopicRegistry.History fishHistory(TestProbe<TopicRegistry.Command> registry) {
     return (TopicRegistry.History) registry.fishForMessage(Duration.ofSeconds(10), message ->
         message instanceof TopicRegistry.History
-            ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
-            : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore()).get(0);
+            ? FishingOutcomes.complete()
+            : FishingOutcomes.continueAndIgnore()).get(0);
   }
 
   private static List<Long> publish(String topic, int count) {

@@ -162,9 +162,7 @@ class TopicsTest {
   @Test
   void aRegistrationTheHomeNeverAnsweredIsSentAgainAndConfirmsOnceAnswered() {
     TestProbe<ShardingEnvelope<TopicEntity.Command>> silentHomes = testKit.createTestProbe();
-    var quickRetry = new TopicSettings(256, 100, 3, 64, Duration.ofMillis(200), 1000, Duration.ofMinutes(2),
-        TopicSettings.History.NONE);
-    var registry = testKit.spawn(TopicRegistry.create(quickRetry, silentHomes.getRef(), metrics));
+    var registry = registryAskingAgainQuickly(silentHomes);
     RecordingPort port = new RecordingPort();
     registry.tell(new TopicRegistry.Subscribe("lost", new Subscriber(testKit.createTestProbe().getRef(), port), 1,
         Optional.empty()));
@@ -182,9 +180,7 @@ class TopicsTest {
   @Test
   void aResumeTheHomeNeverAnswersIsConfirmedWithoutWhatItMissedAfterTwoRequests() {
     TestProbe<ShardingEnvelope<TopicEntity.Command>> silentHomes = testKit.createTestProbe();
-    var quickRetry = new TopicSettings(256, 100, 3, 64, Duration.ofMillis(200), 1000, Duration.ofMinutes(2),
-        TopicSettings.History.NONE);
-    var registry = testKit.spawn(TopicRegistry.create(quickRetry, silentHomes.getRef(), metrics));
+    var registry = registryAskingAgainQuickly(silentHomes);
     RecordingPort port = new RecordingPort();
     registry.tell(new TopicRegistry.Subscribe("unanswered", new Subscriber(testKit.createTestProbe().getRef(), port),
         1, Optional.of(new ResumePoint("e", 3))));
@@ -257,6 +253,14 @@ class TopicsTest {
     public void unfollowed(String topic, ActorRef<TopicEntity.Command> home) {
       publisher.getRef().tell(new InterestWord(topic, false, 0, home));
     }
+  }
+
+  /** A registry whose homes are the probe, asking again after 200 ms when they do not answer. */
+  private static ActorRef<TopicRegistry.Command> registryAskingAgainQuickly(
+      TestProbe<ShardingEnvelope<TopicEntity.Command>> homes) {
+    var quickRetry = new TopicSettings(256, 100, 3, 64, Duration.ofMillis(200), 1000, Duration.ofMinutes(2),
+        TopicSettings.History.NONE);
+    return testKit.spawn(TopicRegistry.create(quickRetry, homes.getRef(), metrics));
   }
 
   private static TopicSettings settings(int parallelThreshold) {
