@@ -5,8 +5,10 @@ import io.herald.it.support.NodeProcess;
 import io.herald.protocol.WireFormat;
 import io.herald.protocol.v1.ClientFrame;
 import io.herald.protocol.v1.Message;
+import io.herald.protocol.v1.ResumeFrom;
 import io.herald.protocol.v1.ServerFrame;
 import io.herald.protocol.v1.Subscribe;
+import io.herald.protocol.v1.Subscribed;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -32,7 +34,10 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
@@ -41,7 +46,10 @@ import org.HdrHistogram.Histogram;
  * Many device connections on one Netty event loop: no thread and no stream per
  * connection. Each device connects from a given source address with its own token,
  * optionally subscribes to one of {@code topics} topics, answers heartbeats, and records for every message
- * the latency from the intended send time its payload carries.
+ * the latency from the intended send time its payload carries. Devices can drop their
+ * connections and rejoin, to the same node or another, resuming their topic where they
+ * left off; every device checks that its topic's sequences follow on, none missing and
+ * none twice.
  */
 final class DeviceSwarm implements AutoCloseable {
 
@@ -49,7 +57,7 @@ final class DeviceSwarm implements AutoCloseable {
   private static final boolean EPOLL = Epoll.isAvailable();
 
   private final EventLoopGroup loop = EPOLL ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
-  private final URI target;
+  private URI target;
   private final String sourceAddress;
   private final String devicePrefix;
   private final int topics;
@@ -63,7 +71,14 @@ final class DeviceSwarm implements AutoCloseable {
   private final AtomicLong stateAccepted = new AtomicLong();
   private final AtomicLong stateRefused = new AtomicLong();
   private final java.util.List<Channel> channels = new java.util.concurrent.CopyOnWriteArrayList<>();
-  private long opened;
+  private final List<Device> devices = new ArrayList<>();
+  private final AtomicLong resumed = new AtomicLong();
+  private final AtomicLong notResumed = new AtomicLong();
+  private final AtomicLong recovered = new AtomicLong();
+  private final AtomicLong unrecovered = new AtomicLong();
+  private final AtomicLong skipped = new AtomicLong();
+  private final AtomicLong repeated = new AtomicLong();
+  private final Histogram resubscribeMicros = new Histogram(3_600_000_000L, 3);
 
   /**
    * Devices named {@code devicePrefix + n}, device n subscribing to {@link #topicOf topicOf(n, topics)}
@@ -77,18 +92,76 @@ final class DeviceSwarm implements AutoCloseable {
     this.groups = groups;
   }
 
-  /** Opens {@code count} more connections, a batch at a time; returns when all have answered or failed. */
+  /** Opens {@code count} more connections, 200 at a time; returns when all have answered or failed. */
   void open(int count) throws InterruptedException {
-    int batch = 200;
-    for (int done = 0; done < count; done += batch) {
-      int size = Math.min(batch, count - done);
-      CountDownLatch answered = new CountDownLatch(size);
-      for (int i = 0; i < size; i++) {
-        long index = opened++;
-        connect(devicePrefix + index, topics == 0 ? null : topicOf(index, topics), answered);
-      }
-      answered.await(30, TimeUnit.SECONDS);
+    List<Device> added = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      int index = devices.size();
+      Device device = new Device(devicePrefix + index, topics == 0 ? null : topicOf(index, topics));
+      devices.add(device);
+      added.add(device);
     }
+    connectAll(added);
+  }
+
+  /** Closes every device's connection abruptly, as a lost link would; returns when all are closed. */
+  void drop() {
+    List<io.netty.channel.ChannelFuture> closed = new ArrayList<>();
+    for (Device device : devices) {
+      if (device.channel != null) {
+        closed.add(device.channel.close());
+      }
+    }
+    closed.forEach(io.netty.channel.ChannelFuture::awaitUninterruptibly);
+  }
+
+  /**
+   * Reconnects every device to {@code node}, each subscribing again from where it left off,
+   * as a fleet does after a node goes away; returns when all have answered, with how long
+   * that took.
+   */
+  Rejoin rejoin(URI node) throws InterruptedException {
+    target = node;
+    long started = System.nanoTime();
+    long connectedBefore = connected.get();
+    connectAll(devices);
+    long stormMicros = (System.nanoTime() - started) / 1_000;
+    synchronized (resubscribeMicros) {
+      return new Rejoin(connected.get() - connectedBefore, stormMicros, resumed.get(), notResumed.get(),
+          resubscribeMicros.copy());
+    }
+  }
+
+  /**
+   * How a rejoin went: the connections it opened, its whole length, resumes that missed
+   * nothing and those that did, and each device's wait from subscribing to the confirmation.
+   */
+  record Rejoin(long connected, long stormMicros, long resumed, long notResumed, Histogram resubscribeMicros) {}
+
+  /**
+   * Sequences as every device checked them: messages it never received (skipped within a
+   * subscription, or passed over by a resume that missed some, where the epoch says how
+   * many) and received twice, and those published before it connected that it got from a
+   * resume.
+   */
+  record Sequences(long skipped, long repeated, long recovered, long unrecovered) {}
+
+  Sequences sequences() {
+    return new Sequences(skipped.get(), repeated.get(), recovered.get(), unrecovered.get());
+  }
+
+  /** At most 200 connection attempts in flight: enough to keep the node busy, few enough for its backlog. */
+  private void connectAll(List<Device> toConnect) throws InterruptedException {
+    Semaphore inFlight = new Semaphore(200);
+    CountDownLatch answered = new CountDownLatch(toConnect.size());
+    for (Device device : toConnect) {
+      inFlight.acquire();
+      connect(device, () -> {
+        answered.countDown();
+        inFlight.release();
+      });
+    }
+    answered.await(60, TimeUnit.SECONDS);
   }
 
   long connected() {
@@ -171,13 +244,38 @@ final class DeviceSwarm implements AutoCloseable {
     return "load/" + device % topics;
   }
 
-  private void connect(String deviceId, String topic, CountDownLatch answered) {
-    String group = "g" + Math.floorMod(deviceId.hashCode(), Math.max(1, groups));
+  /** One device of the swarm: who it is, its topic (or none) and where it is in it. */
+  private static final class Device {
+    final String id;
+    final String topic;
+    /** Set on the event loop, closed by {@link #drop} from the coordinator's thread. */
+    volatile Channel channel;
+    /** The epoch of its last confirmation, empty before the first. */
+    String epoch = "";
+    /** The sequence it received last (or its confirmation's); the next message must follow it. */
+    long lastSequence;
+    /**
+     * When its current connection started: messages intended before it were published
+     * while it was away; latency counts from here on, waiting for a resume included.
+     */
+    long connectingSinceMicros;
+    long subscribeSentNanos;
+
+    Device(String id, String topic) {
+      this.id = id;
+      this.topic = topic;
+    }
+  }
+
+  private void connect(Device device, Runnable onAnswer) {
+    device.connectingSinceMicros = Micros.now();
+    String group = "g" + Math.floorMod(device.id.hashCode(), Math.max(1, groups));
     URI uri = URI.create(target + "?token=" + NodeProcess.token(new io.herald.node.security.DeviceIdentity(
-        deviceId, groups > 0 ? java.util.List.of(group) : java.util.List.of(), java.util.Optional.empty(),
+        device.id, groups > 0 ? java.util.List.of(group) : java.util.List.of(), java.util.Optional.empty(),
         java.util.Optional.empty())));
     var handshaker = WebSocketClientHandshakerFactory.newHandshaker(uri, WebSocketVersion.V13,
         WireFormat.PROTOBUF.subprotocol(), false, new DefaultHttpHeaders(), 1 << 20);
+    DeviceHandler handler = new DeviceHandler(device, onAnswer);
     new Bootstrap()
         .group(loop)
         .channel(EPOLL ? EpollSocketChannel.class : NioSocketChannel.class)
@@ -186,27 +284,30 @@ final class DeviceSwarm implements AutoCloseable {
           @Override
           protected void initChannel(SocketChannel channel) {
             channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(8192),
-                new WebSocketClientProtocolHandler(handshaker), new DeviceHandler(topic, answered));
+                new WebSocketClientProtocolHandler(handshaker), handler);
           }
         })
         .connect(new InetSocketAddress(target.getHost(), target.getPort()), new InetSocketAddress(sourceAddress, 0))
         .addListener(future -> {
           if (!future.isSuccess()) {
             failed.incrementAndGet();
-            answered.countDown();
+            handler.markAnswered();
           }
         });
   }
 
-  /** One device: subscribes (to its topic, if any) once welcomed, answers pings, records messages. */
+  /**
+   * One connection of a device: subscribes (to its topic, if any, from where the device left
+   * off) once welcomed, answers pings, checks and records messages.
+   */
   private final class DeviceHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
-    private final String topic;
-    private final CountDownLatch answered;
-    private boolean counted;
+    private final Device device;
+    private final Runnable onAnswer;
+    private boolean answered;
 
-    DeviceHandler(String topic, CountDownLatch answered) {
-      this.topic = topic;
-      this.answered = answered;
+    DeviceHandler(Device device, Runnable onAnswer) {
+      this.device = device;
+      this.onAnswer = onAnswer;
     }
 
     @Override
@@ -218,16 +319,16 @@ final class DeviceSwarm implements AutoCloseable {
       switch (serverFrame.getKindCase()) {
         case WELCOME -> {
           connected.incrementAndGet();
+          device.channel = context.channel();
           channels.add(context.channel());
-          if (topic == null) {
+          if (device.topic == null) {
             markAnswered();
           } else {
-            send(context.channel(), ClientFrame.newBuilder().setRequestId(1)
-                .setSubscribe(Subscribe.newBuilder().setTopic(topic)).build());
+            subscribe(context.channel());
           }
         }
         case SUBSCRIBED -> {
-          subscribed.incrementAndGet();
+          confirmed(serverFrame.getSubscribed());
           markAnswered();
         }
         case MESSAGE -> record(serverFrame.getMessage());
@@ -253,16 +354,51 @@ final class DeviceSwarm implements AutoCloseable {
       markAnswered();
     }
 
-    private void markAnswered() {
-      if (!counted) {
-        counted = true;
-        answered.countDown();
+    void markAnswered() {
+      if (!answered) {
+        answered = true;
+        onAnswer.run();
       }
     }
 
+    private void subscribe(Channel channel) {
+      Subscribe.Builder subscribe = Subscribe.newBuilder().setTopic(device.topic);
+      if (!device.epoch.isEmpty()) {
+        subscribe.setResumeFrom(ResumeFrom.newBuilder().setEpoch(device.epoch).setSequence(device.lastSequence));
+      }
+      device.subscribeSentNanos = System.nanoTime();
+      send(channel, ClientFrame.newBuilder().setRequestId(1).setSubscribe(subscribe).build());
+    }
+
+    private void confirmed(Subscribed confirmation) {
+      subscribed.incrementAndGet();
+      if (!device.epoch.isEmpty()) {
+        (confirmation.getResumed() ? resumed : notResumed).incrementAndGet();
+        if (!confirmation.getResumed() && confirmation.getEpoch().equals(device.epoch)) {
+          unrecovered.addAndGet(Math.max(0, confirmation.getSequence() - device.lastSequence));
+        }
+        synchronized (resubscribeMicros) {
+          resubscribeMicros.recordValue((System.nanoTime() - device.subscribeSentNanos) / 1_000);
+        }
+      }
+      device.epoch = confirmation.getEpoch();
+      device.lastSequence = confirmation.getSequence();
+    }
+
     private void record(Message message) {
+      long expected = device.lastSequence + 1;
+      if (message.getSequence() < expected) {
+        repeated.incrementAndGet();
+      } else {
+        skipped.addAndGet(message.getSequence() - expected);
+        device.lastSequence = message.getSequence();
+      }
       long now = Micros.now();
       long sent = message.getPayload().size() >= 8 ? intendedSendTime(message.getPayload()) : now;
+      if (sent < device.connectingSinceMicros) {
+        recovered.incrementAndGet();
+        return;
+      }
       synchronized (DeviceSwarm.this) {
         if (sent < countFromMicros) {
           return;

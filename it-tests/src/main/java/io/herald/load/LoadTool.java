@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -32,6 +31,8 @@ import org.HdrHistogram.Histogram;
  * herald-load cluster [--nodes 3] [--subscribers 9000] [--rate 10] [--topics 1] (and fanout's other options)
  * herald-load state [--devices 10000] [--rate 5000] [--groups 10] [--duration 30] [--warmup 60] [--answers 1] [--workers 2]
  *                   [--resident 0]
+ * herald-load resume [--subscribers 10000] [--topics 100] [--rate 100] [--payload 64] [--warmup 30] [--away-millis 2000]
+ *                    [--after 10] [--workers 2]
  * </pre>
  *
  * <p>Every scenario also takes {@code --nodes N} (a local cluster of N nodes, each worker's
@@ -58,8 +59,9 @@ public final class LoadTool {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length == 0 || !List.of("connections", "fanout", "topics", "cluster", "state").contains(args[0])) {
-      System.err.println("usage: herald-load connections|fanout|topics|cluster|state [--option value]..."
+    if (args.length == 0 || !List.of("connections", "fanout", "topics", "cluster", "state", "resume")
+        .contains(args[0])) {
+      System.err.println("usage: herald-load connections|fanout|topics|cluster|state|resume [--option value]..."
           + " (see BENCHMARKS.md)");
       System.exit(2);
     }
@@ -91,6 +93,7 @@ public final class LoadTool {
         options.putIfAbsent("nodes", "3");
         tool.fanout(1, 9_000, 10);
       }
+      case "resume" -> tool.resume();
       default -> tool.state();
     }
     tool.write(args[0]);
@@ -172,53 +175,28 @@ public final class LoadTool {
       long[] subscribersOf = subscribersPerTopic(topics, workers, subscribers / workers);
       System.out.printf("%d subscribers on %d topic(s) over %d node(s); publishing %d/s of %d bytes for %d s"
           + " after %d s of warm-up%n", subscribed, topics, nodes.size(), rate, payloadBytes, duration, warmup);
-      // Publishes go through every node in turn, each over its own SDK client.
-      List<HeraldClient> publishers = nodes.stream().map(NodeProcess::heraldClient).toList();
-      AtomicLong publishFailures = new AtomicLong();
-      long intervalNanos = 1_000_000_000L / rate;
-      long start = System.nanoTime();
-      long measureFrom = start + Duration.ofSeconds(warmup).toNanos();
-      long end = measureFrom + Duration.ofSeconds(duration).toNanos();
-      boolean reset = false;
+      long measureFrom = System.nanoTime() + Duration.ofSeconds(warmup).toNanos();
       // Publishes intended from measureFrom on are measured, wherever their answers fall.
       long measureFromMicros = Micros.now() + Duration.ofSeconds(warmup).toNanos() / 1_000;
       AtomicLong measuredPublishes = new AtomicLong();
       AtomicLong expected = new AtomicLong();
-      double nodeCpuAtReset = 0;
-      double toolCpuAtReset = 0;
-      List<CompletableFuture<?>> inFlight = new ArrayList<>();
-      for (long i = 0; ; i++) {
-        long intended = start + i * intervalNanos;
-        if (intended >= end) {
-          break;
-        }
-        if (!reset && intended >= measureFrom) {
-          for (WorkerProcess worker : swarm) {
-            worker.ask("reset " + measureFromMicros);
-          }
-          reset = true;
-          nodeCpuAtReset = nodeCpuSeconds(nodes);
-          toolCpuAtReset = toolCpuSeconds(swarm);
-        }
-        LockSupport.parkNanos(intended - System.nanoTime());
-        // The payload carries the intended send time: lateness of the sender counts as latency.
-        long intendedMicros = Micros.now() - (System.nanoTime() - intended) / 1_000;
-        byte[] payload = ByteBuffer.allocate(payloadBytes).putLong(intendedMicros).array();
-        boolean measured = intendedMicros >= measureFromMicros;
-        int topic = (int) (i % topics);
-        HeraldClient publisher = publishers.get((int) (i % publishers.size()));
-        inFlight.add(publisher.publish(DeviceSwarm.topicOf(topic, topics), payload).whenComplete((result, failure) -> {
-          if (failure == null) {
-            if (measured) {
+      Publisher publisher = new Publisher(clientsOf(nodes), topics, rate, payloadBytes);
+      CompletableFuture<Void> published = publisher.start(measureFrom + Duration.ofSeconds(duration).toNanos(),
+          (topic, intendedMicros) -> {
+            if (intendedMicros >= measureFromMicros) {
               measuredPublishes.incrementAndGet();
               expected.addAndGet(subscribersOf[topic]);
             }
-          } else {
-            publishFailures.incrementAndGet();
-          }
-        }));
+          });
+      // Workers count from measureFromMicros on; reset before it, so nothing measured arrives first.
+      sleepUntil(measureFrom - Duration.ofMillis(500).toNanos());
+      for (WorkerProcess worker : swarm) {
+        worker.ask("reset " + measureFromMicros);
       }
-      CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).exceptionally(failure -> null).join();
+      sleepUntil(measureFrom);
+      double nodeCpuAtReset = nodeCpuSeconds(nodes);
+      double toolCpuAtReset = toolCpuSeconds(swarm);
+      published.join();
       double nodeCpu = nodeCpuSeconds(nodes) - nodeCpuAtReset;
       double toolCpu = toolCpuSeconds(swarm) - toolCpuAtReset;
       Thread.sleep(3_000); // let the last messages arrive
@@ -227,23 +205,18 @@ public final class LoadTool {
       for (WorkerProcess worker : swarm) {
         Map<String, String> report = worker.ask("report");
         received += Long.parseLong(report.get("received"));
-        latency.add(Histogram.decodeFromCompressedByteBuffer(
-            ByteBuffer.wrap(Base64.getDecoder().decode(report.get("histogram"))), 0));
+        latency.add(decoded(report.get("histogram")));
       }
       Map<String, Object> fanout = new LinkedHashMap<>();
       fanout.put("nodes", nodes.size());
       fanout.put("topics", topics);
       fanout.put("subscribers", subscribed);
       fanout.put("publishesMeasured", measuredPublishes.get());
-      fanout.put("publishFailures", publishFailures.get());
+      fanout.put("publishFailures", publisher.failures());
       fanout.put("deliveredPerSecond", Math.round(received / (double) duration));
       fanout.put("received", received);
       fanout.put("missing", Math.max(0, expected.get() - received));
-      fanout.put("latencyMillis", Map.of(
-          "p50", latency.getValueAtPercentile(50) / 1000.0,
-          "p99", latency.getValueAtPercentile(99) / 1000.0,
-          "p999", latency.getValueAtPercentile(99.9) / 1000.0,
-          "max", latency.getMaxValue() / 1000.0));
+      fanout.put("latencyMillis", millis(latency));
       fanout.put("nodeCpuPercent", Math.round(100 * nodeCpu / duration));
       fanout.put("toolCpuPercent", Math.round(100 * toolCpu / duration));
       fanout.put("nodeCounters", nodes.stream().map(node -> node.status().getCountersMap()).toList());
@@ -257,6 +230,149 @@ public final class LoadTool {
       swarm.forEach(WorkerProcess::close);
     } finally {
       nodes.forEach(NodeProcess::close);
+    }
+  }
+
+  /**
+   * S subscribers on T topics while a publisher keeps a fixed rate; after the warm-up every
+   * device drops its connection at once, stays away for a while and rejoins (to the next node
+   * in a cluster), resuming its topic where it left off: how long the storm takes, how many
+   * resumes missed nothing, and whether every device's sequences carry on with nothing
+   * missing and nothing twice.
+   */
+  private void resume() throws Exception {
+    int topics = intOption("topics", 100);
+    int subscribers = intOption("subscribers", 10_000);
+    // 1 message a second per topic: each publish through the API costs the node 1-2 ms of CPU.
+    int rate = intOption("rate", 100);
+    int payloadBytes = intOption("payload", 64);
+    int warmup = intOption("warmup", 30);
+    int awayMillis = intOption("away-millis", 2_000);
+    int after = intOption("after", 10);
+    List<NodeProcess> nodes = startNodes(subscribers);
+    try {
+      int workers = intOption("workers", Math.max(2, nodes.size()));
+      List<WorkerProcess> swarm = startWorkers(nodes, workers, topics, 0);
+      long subscribed = 0;
+      for (WorkerProcess worker : swarm) {
+        subscribed += Long.parseLong(worker.ask("open " + subscribers / workers).get("subscribed"));
+      }
+      System.out.printf("%d subscribers on %d topic(s) over %d node(s); publishing %d/s of %d bytes; after %d s"
+              + " every device drops its connection and rejoins %d ms later%s%n", subscribed, topics, nodes.size(), rate,
+          payloadBytes, warmup, awayMillis, nodes.size() > 1 ? " on the next node" : "");
+      Publisher publisher = new Publisher(clientsOf(nodes), topics, rate, payloadBytes);
+      CompletableFuture<Void> published = publisher.start(System.nanoTime() + Duration.ofHours(1).toNanos(),
+          (topic, intendedMicros) -> { });
+      Thread.sleep(warmup * 1000L);
+      askAll(swarm, worker -> "drop");
+      Thread.sleep(awayMillis);
+      // Latency from here on: of messages published once a device had started to rejoin.
+      long rejoinMicros = Micros.now();
+      askAll(swarm, worker -> "reset " + rejoinMicros);
+      double nodeCpuBefore = nodeCpuSeconds(nodes);
+      double toolCpuBefore = toolCpuSeconds(swarm);
+      List<Map<String, String>> rejoins = askAll(swarm, worker -> "rejoin "
+          + nodes.get((swarm.indexOf(worker) + 1) % nodes.size()).webSocketUri());
+      double nodeCpu = nodeCpuSeconds(nodes) - nodeCpuBefore;
+      double toolCpu = toolCpuSeconds(swarm) - toolCpuBefore;
+      Thread.sleep(after * 1000L);
+      publisher.stop();
+      published.join();
+      Thread.sleep(3_000); // let the last messages arrive
+      long stormMicros = 0;
+      long resumed = 0;
+      long notResumed = 0;
+      long connected = 0;
+      Histogram resubscribe = new Histogram(3_600_000_000L, 3);
+      for (Map<String, String> rejoin : rejoins) {
+        stormMicros = Math.max(stormMicros, Long.parseLong(rejoin.get("stormMicros")));
+        resumed += Long.parseLong(rejoin.get("resumed"));
+        notResumed += Long.parseLong(rejoin.get("notResumed"));
+        connected += Long.parseLong(rejoin.get("connected"));
+        resubscribe.add(decoded(rejoin.get("histogram")));
+      }
+      Map<String, Long> sequences = new LinkedHashMap<>();
+      Histogram latency = new Histogram(3_600_000_000L, 3);
+      for (WorkerProcess worker : swarm) {
+        worker.ask("sequences").forEach((key, value) -> sequences.merge(key, Long.parseLong(value), Long::sum));
+        latency.add(decoded(worker.ask("report").get("histogram")));
+      }
+      double stormSeconds = stormMicros / 1e6;
+      Map<String, Object> resume = new LinkedHashMap<>();
+      resume.put("nodes", nodes.size());
+      resume.put("topics", topics);
+      resume.put("subscribers", subscribed);
+      resume.put("rate", rate);
+      resume.put("awayMillis", awayMillis);
+      resume.put("stormMillis", stormMicros / 1000.0);
+      resume.put("rejoinedPerSecond", Math.round(subscribed / stormSeconds));
+      resume.put("connections", connected);
+      resume.put("resumed", resumed);
+      resume.put("notResumed", notResumed);
+      resume.put("resubscribeMillis", millis(resubscribe));
+      resume.putAll(sequences);
+      resume.put("latencyMillis", millis(latency));
+      resume.put("publishFailures", publisher.failures());
+      resume.put("nodeCpuPercentDuringStorm", Math.round(100 * nodeCpu / stormSeconds));
+      resume.put("toolCpuPercentDuringStorm", Math.round(100 * toolCpu / stormSeconds));
+      resume.put("nodeCounters", nodes.stream().map(node -> node.status().getCountersMap()).toList());
+      results.put("resume", resume);
+      System.out.printf("rejoined %d in %.0f ms (%d/s) | resumed %d, not %d | subscribe to subscribed ms p50 %.1f"
+              + " p99 %.1f max %.1f | recovered %d, unrecovered %d | skipped %d repeated %d"
+              + " | latency ms p50 %.1f p99 %.1f max %.1f | CPU during the storm nodes %d%% tool %d%% (of one core)%n",
+          connected, stormMicros / 1000.0, resume.get("rejoinedPerSecond"), resumed, notResumed,
+          resubscribe.getValueAtPercentile(50) / 1000.0, resubscribe.getValueAtPercentile(99) / 1000.0,
+          resubscribe.getMaxValue() / 1000.0, sequences.get("recovered"),
+          sequences.get("unrecovered"), sequences.get("skipped"), sequences.get("repeated"),
+          latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0,
+          latency.getMaxValue() / 1000.0, resume.get("nodeCpuPercentDuringStorm"), resume.get("toolCpuPercentDuringStorm"));
+      swarm.forEach(WorkerProcess::close);
+    } finally {
+      nodes.forEach(NodeProcess::close);
+    }
+  }
+
+  /** Asks every worker at once, each its own command; returns their answers in the workers' order. */
+  private static List<Map<String, String>> askAll(List<WorkerProcess> swarm,
+      java.util.function.Function<WorkerProcess, String> command) {
+    List<CompletableFuture<Map<String, String>>> answers = new ArrayList<>();
+    for (WorkerProcess worker : swarm) {
+      String line = command.apply(worker);
+      answers.add(CompletableFuture.supplyAsync(() -> {
+        try {
+          return worker.ask(line);
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }));
+    }
+    return answers.stream().map(CompletableFuture::join).toList();
+  }
+
+  /** A worker's histogram, sent as one word. */
+  private static Histogram decoded(String word) throws java.util.zip.DataFormatException {
+    return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(word)), 0);
+  }
+
+  /** A histogram of microseconds as milliseconds at the percentiles a table shows. */
+  private static Map<String, Double> millis(Histogram micros) {
+    Map<String, Double> millis = new LinkedHashMap<>();
+    millis.put("p50", micros.getValueAtPercentile(50) / 1000.0);
+    millis.put("p99", micros.getValueAtPercentile(99) / 1000.0);
+    millis.put("p999", micros.getValueAtPercentile(99.9) / 1000.0);
+    millis.put("max", micros.getMaxValue() / 1000.0);
+    return millis;
+  }
+
+  /** One SDK client per node: publishes go through every node in turn. */
+  private static List<HeraldClient> clientsOf(List<NodeProcess> nodes) {
+    return nodes.stream().map(NodeProcess::heraldClient).toList();
+  }
+
+  private static void sleepUntil(long nanos) throws InterruptedException {
+    long left = nanos - System.nanoTime();
+    if (left > 0) {
+      Thread.sleep(left / 1_000_000, (int) (left % 1_000_000));
     }
   }
 
@@ -495,17 +611,7 @@ public final class LoadTool {
 
   /** Has every worker's devices report for {@code seconds}; returns when they have. */
   private static void reportState(List<WorkerProcess> swarm, int rate, int seconds, boolean answered) {
-    List<CompletableFuture<Map<String, String>>> answers = new ArrayList<>();
-    for (WorkerProcess worker : swarm) {
-      answers.add(CompletableFuture.supplyAsync(() -> {
-        try {
-          return worker.ask("state " + rate / swarm.size() + " " + seconds + (answered ? "" : " unanswered"));
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      }));
-    }
-    answers.forEach(CompletableFuture::join);
+    askAll(swarm, worker -> "state " + rate / swarm.size() + " " + seconds + (answered ? "" : " unanswered"));
   }
 
   /** State reports accepted and refused, and those the nodes sent again to their entities, since the start. */

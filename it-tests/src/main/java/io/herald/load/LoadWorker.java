@@ -6,10 +6,12 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import org.HdrHistogram.Histogram;
 
 /**
  * One load-tool worker process: a {@link DeviceSwarm} driven by the coordinator over
- * stdin ({@code open N}, {@code state RATE SECONDS}, {@code reset FROM_MICROS}, {@code report}, {@code exit}), answering one line
+ * stdin ({@code open N}, {@code state RATE SECONDS}, {@code reset FROM_MICROS}, {@code report},
+ * {@code drop}, {@code rejoin URI}, {@code sequences}, {@code exit}), answering one line
  * on stdout per command. Separate processes keep each under the open-file limit.
  */
 public final class LoadWorker {
@@ -42,10 +44,22 @@ public final class LoadWorker {
           }
           case "report" -> {
             DeviceSwarm.Report report = swarm.report();
-            ByteBuffer encoded = ByteBuffer.allocate(report.latencyMicros().getNeededByteBufferCapacity());
-            int length = report.latencyMicros().encodeIntoCompressedByteBuffer(encoded);
-            reply("received=" + report.received() + " histogram="
-                + Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(encoded.array(), length)));
+            reply("received=" + report.received() + " histogram=" + encoded(report.latencyMicros()));
+          }
+          case "drop" -> {
+            swarm.drop();
+            reply("dropped");
+          }
+          case "rejoin" -> {
+            DeviceSwarm.Rejoin rejoin = swarm.rejoin(URI.create(words[1]));
+            reply("stormMicros=" + rejoin.stormMicros() + " resumed=" + rejoin.resumed() + " notResumed="
+                + rejoin.notResumed() + " connected=" + rejoin.connected() + " failed=" + swarm.failed()
+                + " histogram=" + encoded(rejoin.resubscribeMicros()));
+          }
+          case "sequences" -> {
+            DeviceSwarm.Sequences sequences = swarm.sequences();
+            reply("skipped=" + sequences.skipped() + " repeated=" + sequences.repeated() + " recovered="
+                + sequences.recovered() + " unrecovered=" + sequences.unrecovered());
           }
           case "exit" -> {
             return;
@@ -54,6 +68,13 @@ public final class LoadWorker {
         }
       }
     }
+  }
+
+  /** A histogram as one word: compressed, in base64. */
+  private static String encoded(Histogram histogram) {
+    ByteBuffer buffer = ByteBuffer.allocate(histogram.getNeededByteBufferCapacity());
+    int length = histogram.encodeIntoCompressedByteBuffer(buffer);
+    return Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(buffer.array(), length));
   }
 
   private static void reply(String line) {

@@ -1,0 +1,89 @@
+package io.herald.load;
+
+import io.herald.client.HeraldClient;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Publishes at a fixed rate whatever the pace of the answers (open model), round the
+ * topics and through every node in turn, each over its own SDK client. Every payload starts
+ * with its intended send time in microseconds: a sender running late counts as latency.
+ */
+final class Publisher {
+
+  /** Told of each accepted publish: its topic's index and intended send time. */
+  interface Accepted {
+    void accept(int topic, long intendedMicros);
+  }
+
+  private final List<HeraldClient> clients;
+  private final int topics;
+  private final int rate;
+  private final int payloadBytes;
+  private final AtomicLong failures = new AtomicLong();
+  private volatile boolean stopped;
+
+  Publisher(List<HeraldClient> clients, int topics, int rate, int payloadBytes) {
+    this.clients = clients;
+    this.topics = topics;
+    this.rate = rate;
+    this.payloadBytes = Math.max(Long.BYTES, payloadBytes);
+  }
+
+  /**
+   * Publishes on a thread of its own from now until {@code endNanos} ({@link System#nanoTime})
+   * or {@link #stop}; completes when every publish has been answered.
+   */
+  CompletableFuture<Void> start(long endNanos, Accepted accepted) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Thread thread = new Thread(() -> {
+      try {
+        publish(endNanos, accepted);
+        done.complete(null);
+      } catch (RuntimeException e) {
+        done.completeExceptionally(e);
+      }
+    }, "herald-load-publisher");
+    thread.setDaemon(true);
+    thread.start();
+    return done;
+  }
+
+  void stop() {
+    stopped = true;
+  }
+
+  /** Publishes refused or failed. */
+  long failures() {
+    return failures.get();
+  }
+
+  private void publish(long endNanos, Accepted accepted) {
+    long intervalNanos = 1_000_000_000L / rate;
+    long start = System.nanoTime();
+    List<CompletableFuture<?>> inFlight = new ArrayList<>();
+    for (long i = 0; !stopped; i++) {
+      long intended = start + i * intervalNanos;
+      if (intended - endNanos >= 0) {
+        break;
+      }
+      LockSupport.parkNanos(intended - System.nanoTime());
+      long intendedMicros = Micros.now() - (System.nanoTime() - intended) / 1_000;
+      byte[] payload = ByteBuffer.allocate(payloadBytes).putLong(intendedMicros).array();
+      int topic = (int) (i % topics);
+      HeraldClient client = clients.get((int) (i % clients.size()));
+      inFlight.add(client.publish(DeviceSwarm.topicOf(topic, topics), payload).whenComplete((result, failure) -> {
+        if (failure == null) {
+          accepted.accept(topic, intendedMicros);
+        } else {
+          failures.incrementAndGet();
+        }
+      }));
+    }
+    CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).exceptionally(failure -> null).join();
+  }
+}
