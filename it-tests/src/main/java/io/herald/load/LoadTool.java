@@ -202,10 +202,12 @@ public final class LoadTool {
       Thread.sleep(3_000); // let the last messages arrive
       long received = 0;
       Histogram latency = new Histogram(3_600_000_000L, 3);
+      Map<String, Long> sequences = new LinkedHashMap<>();
       for (WorkerProcess worker : swarm) {
         Map<String, String> report = worker.ask("report");
         received += Long.parseLong(report.get("received"));
         latency.add(decoded(report.get("histogram")));
+        addSequences(worker, sequences);
       }
       Map<String, Object> fanout = new LinkedHashMap<>();
       fanout.put("nodes", nodes.size());
@@ -216,16 +218,19 @@ public final class LoadTool {
       fanout.put("deliveredPerSecond", Math.round(received / (double) duration));
       fanout.put("received", received);
       fanout.put("missing", Math.max(0, expected.get() - received));
+      fanout.put("skipped", sequences.get("skipped"));
+      fanout.put("repeated", sequences.get("repeated"));
       fanout.put("latencyMillis", millis(latency));
       fanout.put("nodeCpuPercent", Math.round(100 * nodeCpu / duration));
       fanout.put("toolCpuPercent", Math.round(100 * toolCpu / duration));
       fanout.put("nodeCounters", nodes.stream().map(node -> node.status().getCountersMap()).toList());
       results.put("fanout", fanout);
       System.out.printf("delivered/s %d | latency ms p50 %.1f p99 %.1f p99.9 %.1f max %.1f | missing %d of %d"
-              + " | CPU nodes %d%% tool %d%% (of one core)%n",
+              + " | skipped %d repeated %d | CPU nodes %d%% tool %d%% (of one core)%n",
           fanout.get("deliveredPerSecond"), latency.getValueAtPercentile(50) / 1000.0,
           latency.getValueAtPercentile(99) / 1000.0, latency.getValueAtPercentile(99.9) / 1000.0,
-          latency.getMaxValue() / 1000.0, fanout.get("missing"), expected.get(), fanout.get("nodeCpuPercent"),
+          latency.getMaxValue() / 1000.0, fanout.get("missing"), expected.get(), sequences.get("skipped"),
+          sequences.get("repeated"), fanout.get("nodeCpuPercent"),
           fanout.get("toolCpuPercent"));
       swarm.forEach(WorkerProcess::close);
     } finally {
@@ -294,7 +299,7 @@ public final class LoadTool {
       Map<String, Long> sequences = new LinkedHashMap<>();
       Histogram latency = new Histogram(3_600_000_000L, 3);
       for (WorkerProcess worker : swarm) {
-        worker.ask("sequences").forEach((key, value) -> sequences.merge(key, Long.parseLong(value), Long::sum));
+        addSequences(worker, sequences);
         latency.add(decoded(worker.ask("report").get("histogram")));
       }
       double stormSeconds = stormMicros / 1e6;
@@ -347,6 +352,11 @@ public final class LoadTool {
       }));
     }
     return answers.stream().map(CompletableFuture::join).toList();
+  }
+
+  /** Adds a worker's sequence counts (skipped, repeated, recovered, unrecovered) to {@code sums}. */
+  private static void addSequences(WorkerProcess worker, Map<String, Long> sums) throws IOException {
+    worker.ask("sequences").forEach((key, value) -> sums.merge(key, Long.parseLong(value), Long::sum));
   }
 
   /** A worker's histogram, sent as one word. */
