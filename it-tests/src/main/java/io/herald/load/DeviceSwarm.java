@@ -28,6 +28,7 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -38,6 +39,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
@@ -68,6 +70,7 @@ final class DeviceSwarm implements AutoCloseable {
   private final AtomicLong received = new AtomicLong();
   private long countFromMicros;
   private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
   private final AtomicLong stateAccepted = new AtomicLong();
   private final AtomicLong stateRefused = new AtomicLong();
   private final java.util.List<Channel> channels = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -124,19 +127,22 @@ final class DeviceSwarm implements AutoCloseable {
     target = node;
     long started = System.nanoTime();
     long connectedBefore = connected.get();
+    long refusedBefore = refused.get();
     connectAll(devices);
     long stormMicros = (System.nanoTime() - started) / 1_000;
     synchronized (resubscribeMicros) {
-      return new Rejoin(connected.get() - connectedBefore, stormMicros, resumed.get(), notResumed.get(),
-          resubscribeMicros.copy());
+      return new Rejoin(connected.get() - connectedBefore, refused.get() - refusedBefore, stormMicros, resumed.get(),
+          notResumed.get(), resubscribeMicros.copy());
     }
   }
 
   /**
-   * How a rejoin went: the connections it opened, its whole length, resumes that missed
-   * nothing and those that did, and each device's wait from subscribing to the confirmation.
+   * How a rejoin went: the connections it opened, the attempts refused for now (and tried
+   * again), its whole length, resumes that missed nothing and those that did, and each
+   * device's wait from subscribing to the confirmation.
    */
-  record Rejoin(long connected, long stormMicros, long resumed, long notResumed, Histogram resubscribeMicros) {}
+  record Rejoin(long connected, long refused, long stormMicros, long resumed, long notResumed,
+      Histogram resubscribeMicros) {}
 
   /**
    * Sequences as every device checked them: messages it never received (skipped within a
@@ -161,7 +167,16 @@ final class DeviceSwarm implements AutoCloseable {
         inFlight.release();
       });
     }
-    answered.await(60, TimeUnit.SECONDS);
+    answered.await(300, TimeUnit.SECONDS);
+  }
+
+  /**
+   * The wait before a refused device tries again, as the SDK's devices wait: a random time
+   * between half and all of 200 ms doubled per refusal, at most 10 s.
+   */
+  private static long retryDelayMillis(int refusals) {
+    long ceiling = Math.min(10_000, 200L << Math.min(refusals, 6));
+    return ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
   }
 
   long connected() {
@@ -260,6 +275,8 @@ final class DeviceSwarm implements AutoCloseable {
      */
     long connectingSinceMicros;
     long subscribeSentNanos;
+    /** Attempts refused for now in a row (429 over the node's accept rate, 503 when it is full). */
+    int refusals;
 
     Device(String id, String topic) {
       this.id = id;
@@ -319,6 +336,7 @@ final class DeviceSwarm implements AutoCloseable {
       switch (serverFrame.getKindCase()) {
         case WELCOME -> {
           connected.incrementAndGet();
+          device.refusals = 0;
           device.channel = context.channel();
           channels.add(context.channel());
           if (device.topic == null) {
@@ -343,6 +361,14 @@ final class DeviceSwarm implements AutoCloseable {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+      if (cause instanceof WebSocketClientHandshakeException refusal && refusal.response() != null
+          && (refusal.response().status().code() == 429 || refusal.response().status().code() == 503)) {
+        refused.incrementAndGet();
+        answered = true; // the next attempt answers for this device
+        context.close();
+        loop.schedule(() -> connect(device, onAnswer), retryDelayMillis(device.refusals++), TimeUnit.MILLISECONDS);
+        return;
+      }
       failed.incrementAndGet();
       markAnswered();
       context.close();

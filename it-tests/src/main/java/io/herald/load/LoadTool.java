@@ -288,12 +288,14 @@ public final class LoadTool {
       long resumed = 0;
       long notResumed = 0;
       long connected = 0;
+      long refused = 0;
       Histogram resubscribe = new Histogram(3_600_000_000L, 3);
       for (Map<String, String> rejoin : rejoins) {
         stormMicros = Math.max(stormMicros, Long.parseLong(rejoin.get("stormMicros")));
         resumed += Long.parseLong(rejoin.get("resumed"));
         notResumed += Long.parseLong(rejoin.get("notResumed"));
         connected += Long.parseLong(rejoin.get("connected"));
+        refused += Long.parseLong(rejoin.get("refused"));
         resubscribe.add(decoded(rejoin.get("histogram")));
       }
       Map<String, Long> sequences = new LinkedHashMap<>();
@@ -312,6 +314,7 @@ public final class LoadTool {
       resume.put("stormMillis", stormMicros / 1000.0);
       resume.put("rejoinedPerSecond", Math.round(subscribed / stormSeconds));
       resume.put("connections", connected);
+      resume.put("refusedAndRetried", refused);
       resume.put("resumed", resumed);
       resume.put("notResumed", notResumed);
       resume.put("resubscribeMillis", millis(resubscribe));
@@ -322,10 +325,10 @@ public final class LoadTool {
       resume.put("toolCpuPercentDuringStorm", Math.round(100 * toolCpu / stormSeconds));
       resume.put("nodeCounters", nodes.stream().map(node -> node.status().getCountersMap()).toList());
       results.put("resume", resume);
-      System.out.printf("rejoined %d in %.0f ms (%d/s) | resumed %d, not %d | subscribe to subscribed ms p50 %.1f"
+      System.out.printf("rejoined %d in %.0f ms (%d/s), %d attempts refused and retried | resumed %d, not %d | subscribe to subscribed ms p50 %.1f"
               + " p99 %.1f max %.1f | recovered %d, unrecovered %d | skipped %d repeated %d"
               + " | latency ms p50 %.1f p99 %.1f max %.1f | CPU during the storm nodes %d%% tool %d%% (of one core)%n",
-          connected, stormMicros / 1000.0, resume.get("rejoinedPerSecond"), resumed, notResumed,
+          connected, stormMicros / 1000.0, resume.get("rejoinedPerSecond"), refused, resumed, notResumed,
           resubscribe.getValueAtPercentile(50) / 1000.0, resubscribe.getValueAtPercentile(99) / 1000.0,
           resubscribe.getMaxValue() / 1000.0, sequences.get("recovered"),
           sequences.get("unrecovered"), sequences.get("skipped"), sequences.get("repeated"),

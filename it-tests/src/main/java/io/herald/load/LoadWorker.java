@@ -53,7 +53,8 @@ public final class LoadWorker {
           case "rejoin" -> {
             DeviceSwarm.Rejoin rejoin = swarm.rejoin(URI.create(words[1]));
             reply("stormMicros=" + rejoin.stormMicros() + " resumed=" + rejoin.resumed() + " notResumed="
-                + rejoin.notResumed() + " connected=" + rejoin.connected() + " failed=" + swarm.failed()
+                + rejoin.notResumed() + " connected=" + rejoin.connected() + " refused=" + rejoin.refused() + " failed="
+                + swarm.failed()
                 + " histogram=" + encoded(rejoin.resubscribeMicros()));
           }
           case "sequences" -> {
