@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.herald.node.connection.ConnectionSettings;
 import io.herald.node.device.DeviceSettings;
 import java.time.Duration;
 import java.util.List;
@@ -52,6 +53,15 @@ class ReferenceConfTest {
         .withFallback(Main.loadConfig("single"));
     IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> NodeSettings.from(tooSmall));
     assertEquals("pekko.cluster.sharding.buffer-size must be at least 10, not 9", refused.getMessage());
+  }
+
+  @Test
+  void theAcceptRateIsOffByDefaultAndCannotBeNegative() {
+    Config connection = Main.loadConfig("single").getConfig("herald.connection");
+    assertEquals(0, ConnectionSettings.from(connection).acceptRate());
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> ConnectionSettings.from(
+        ConfigFactory.parseString("accept-rate = -1").withFallback(connection)));
+    assertTrue(refused.getMessage().contains("accept-rate"), refused.getMessage());
   }
 
   @Test

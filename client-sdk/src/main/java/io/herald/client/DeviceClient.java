@@ -19,7 +19,9 @@ import java.util.function.Consumer;
  * and stay connected. Thread-safe.
  *
  * <p>After the first connection succeeds, a lost connection is reopened with backoff (or
- * after the delay a node's {@code disconnect} frame asks for) and every subscription is
+ * after the delay a node's {@code disconnect} frame asks for; an attempt the node refuses,
+ * because it is full, draining or over its rate of new connections, waits for the next
+ * backoff) and every subscription is
  * made again, resuming where it left off: the messages published meanwhile that the
  * topic still keeps (by default its last 100, for up to 2 minutes) reach the handler
  * first, in order, then the live ones. {@link Listener#onResubscribed} says whether
@@ -36,7 +38,12 @@ import java.util.function.Consumer;
  */
 public interface DeviceClient extends AutoCloseable {
 
-  /** Opens a connection; the future completes once the node's welcome has arrived. */
+  /**
+   * Opens a connection; the future completes once the node's welcome has arrived. It fails
+   * if this first attempt is refused: HTTP 401 for a token the node does not accept, 503
+   * when the node is full or draining, 429 when it admits no more new connections this
+   * second (try again after a moment, or another node).
+   */
   static CompletableFuture<DeviceClient> connect(Options options) {
     return WebSocketDeviceClient.connect(options);
   }

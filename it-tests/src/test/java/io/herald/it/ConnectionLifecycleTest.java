@@ -24,7 +24,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
 
-/** Heartbeats, the connection limit and SIGTERM, each on a node of its own. */
+/** Heartbeats, the connection limit, the accept rate and SIGTERM, each on a node of its own. */
 @EveryDeviceEdge
 class ConnectionLifecycleTest {
 
@@ -76,6 +76,43 @@ class ConnectionLifecycleTest {
         assertTrue(again.next(WAIT).hasWelcome());
       }
       open.forEach(RawSocket::close);
+    }
+  }
+
+  @Test
+  void newConnectionsOverTheAcceptRateAreRefusedWith429UntilTheBucketRefills() {
+    try (NodeProcess node = NodeProcess.start("accept-rate", Map.of("herald.edge", edge,
+        "herald.connection.accept-rate", "1", "herald.connection.accept-burst", "3"))) {
+      List<RawSocket> admitted = new ArrayList<>();
+      WebSocketHandshakeException refusal = null;
+      long started = System.nanoTime();
+      // Devices arrive back to back: the burst gets in, then the rate's one a second.
+      while (refusal == null && admitted.size() < 20) {
+        try {
+          RawSocket device = RawSocket.connect(node.deviceUri());
+          assertTrue(device.next(WAIT).hasWelcome());
+          admitted.add(device);
+        } catch (CompletionException refused) {
+          refusal = assertInstanceOf(WebSocketHandshakeException.class, refused.getCause());
+        }
+      }
+      long elapsedSeconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
+      assertTrue(refusal != null, "a device over the rate is refused");
+      assertTrue(admitted.size() >= 3 && admitted.size() <= 3 + elapsedSeconds + 1,
+          admitted.size() + " admitted in " + elapsedSeconds + " s");
+      assertEquals(429, refusal.getResponse().statusCode());
+      assertEquals("1", refusal.getResponse().headers().firstValue("Retry-After").orElseThrow());
+      assertTrue(node.counter("connections_refused.rate_limited") >= 1);
+
+      Await.until(WAIT, "a device gets in once the bucket refills", () -> {
+        try (RawSocket again = RawSocket.connect(node.deviceUri())) {
+          return again.next(WAIT).hasWelcome();
+        } catch (CompletionException stillRefused) {
+          return false;
+        }
+      });
+      assertTrue(admitted.stream().noneMatch(RawSocket::isClosed), "devices already connected are untouched");
+      admitted.forEach(RawSocket::close);
     }
   }
 

@@ -4,7 +4,10 @@ import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.Locale;
 
-/** How the node treats each device connection: queues, limits, heartbeats, timeouts. */
+/**
+ * How the node treats each device connection: queues, limits, heartbeats, timeouts.
+ * {@code acceptRate} is new connections a second, 0 for no limit.
+ */
 public record ConnectionSettings(
     int outboundQueueSize,
     SlowConsumerPolicy slowConsumerPolicy,
@@ -14,6 +17,8 @@ public record ConnectionSettings(
     int maxFrameBytes,
     int maxSubscriptions,
     int maxConnections,
+    int acceptRate,
+    int acceptBurst,
     Duration heartbeatInterval,
     Duration heartbeatTimeout,
     int publishRate,
@@ -25,6 +30,10 @@ public record ConnectionSettings(
   public ConnectionSettings {
     if (outboundQueueSize < 1 || maxBatchMessages < 1 || maxFrameBytes < 1 || maxConnections < 1) {
       throw new IllegalArgumentException("queue sizes and limits must be positive");
+    }
+    if (acceptRate < 0 || acceptBurst < 1) {
+      throw new IllegalArgumentException(
+          "herald.connection.accept-rate must be 0 (no limit) or more, and accept-burst at least 1");
     }
     if (heartbeatTimeout.compareTo(heartbeatInterval) <= 0) {
       throw new IllegalArgumentException("herald.connection.heartbeat-timeout must exceed heartbeat-interval");
@@ -48,6 +57,8 @@ public record ConnectionSettings(
         config.getBytes("max-frame-bytes").intValue(),
         config.getInt("max-subscriptions"),
         config.getInt("max-connections"),
+        config.getInt("accept-rate"),
+        config.getInt("accept-burst"),
         config.getDuration("heartbeat-interval"),
         config.getDuration("heartbeat-timeout"),
         config.getInt("publish-rate"),

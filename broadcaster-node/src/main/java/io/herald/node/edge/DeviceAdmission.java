@@ -2,9 +2,11 @@ package io.herald.node.edge;
 
 import io.herald.node.connection.ConnectionActor;
 import io.herald.node.connection.ConnectionServices;
+import io.herald.node.connection.ConnectionSettings;
 import io.herald.node.connection.OutboundBuffer;
 import io.herald.node.connection.OutboundFrame;
 import io.herald.node.connection.ServerFrames;
+import io.herald.node.connection.TokenBucket;
 import io.herald.node.security.DeviceIdentity;
 import io.herald.node.security.DeviceTokens;
 import io.herald.protocol.WireFormat;
@@ -53,18 +55,30 @@ final class DeviceAdmission {
   private final ActorSystem<?> system;
   private final ConnectionServices services;
   private final DeviceTokens tokens;
+  /** New connections a second, shared by every edge thread (guarded by itself); null for no limit. */
+  private final TokenBucket acceptRate;
+  private final Refused overAcceptRate;
 
   DeviceAdmission(ActorSystem<?> system, ConnectionServices services, DeviceTokens tokens) {
     this.system = system;
     this.services = services;
     this.tokens = tokens;
+    ConnectionSettings settings = services.settings();
+    this.acceptRate = settings.acceptRate() == 0
+        ? null
+        : new TokenBucket(settings.acceptRate(), settings.acceptBurst(), System::nanoTime);
+    this.overAcceptRate = new Refused(429, ErrorCode.RATE_LIMITED, "this node admits " + settings.acceptRate()
+        + " new connections a second; retry after a moment", Optional.of(Duration.ofSeconds(1)));
   }
 
   ConnectionServices services() {
     return services;
   }
 
-  /** The token is checked before the upgrade: a refused device never gets a WebSocket. */
+  /**
+   * The token is checked before the upgrade: a refused device never gets a WebSocket. The
+   * accept rate is taken last, so only a device that would be admitted spends it.
+   */
   Verdict admit(Optional<String> token, List<String> offeredSubprotocols) {
     DeviceTokens.Check check = token.map(tokens::verify)
         .orElse(new DeviceTokens.Refused("no token: send Authorization: Bearer <token> or ?token=<token>"));
@@ -83,6 +97,9 @@ final class DeviceAdmission {
       return refuse(new Refused(503, code, "this node accepts no more connections; try another",
           Optional.of(Duration.ofSeconds(1))));
     }
+    if (!withinAcceptRate()) {
+      return refuse(overAcceptRate);
+    }
     Optional<String> subprotocol = offeredSubprotocols.isEmpty()
         ? Optional.empty()
         : Optional.of(format.get().subprotocol());
@@ -98,6 +115,15 @@ final class DeviceAdmission {
         ConnectionActor.create(sessionId, admitted.identity(), outbound, services),
         "connection-" + sessionId, Props.empty());
     return new OpenedConnection(outbound, connection);
+  }
+
+  private boolean withinAcceptRate() {
+    if (acceptRate == null) {
+      return true;
+    }
+    synchronized (acceptRate) {
+      return acceptRate.tryTake();
+    }
   }
 
   private Refused refuse(Refused refused) {

@@ -20,6 +20,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.model.ws.Message;
 import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -76,10 +77,11 @@ public final class PekkoHttpEdge {
     if (refused.challenge()) {
       return ApiResponses.unauthorized(refused.message(), BodyFormat.JSON);
     }
-    if (refused.retryAfter().isPresent()) {
-      return ApiResponses.unavailable(refused.code(), refused.message(), refused.retryAfter().get(), BodyFormat.JSON);
-    }
-    return ApiResponses.error(StatusCodes.get(refused.status()), refused.code(), refused.message(), BodyFormat.JSON);
+    HttpResponse response = ApiResponses.error(StatusCodes.get(refused.status()), refused.code(), refused.message(),
+        BodyFormat.JSON);
+    return refused.retryAfter()
+        .map(after -> response.addHeader(RetryAfter.create(Math.max(1, after.toSeconds()))))
+        .orElse(response);
   }
 
   /** Opens the connection when, and only when, the WebSocket stream starts. */

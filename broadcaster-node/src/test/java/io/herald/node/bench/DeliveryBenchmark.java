@@ -50,7 +50,7 @@ public class DeliveryBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     ConnectionSettings settings = new ConnectionSettings(1024, SlowConsumerPolicy.DROP_OLDEST, 64, 1 << 20,
-        Duration.ofSeconds(1), 65536, 10, SUBSCRIBERS, Duration.ofSeconds(10), Duration.ofSeconds(30), 100, 100, 10,
+        Duration.ofSeconds(1), 65536, 10, SUBSCRIBERS, 0, 1, Duration.ofSeconds(10), Duration.ofSeconds(30), 100, 100, 10,
         Duration.ofSeconds(5), Duration.ofSeconds(1));
     buffers = new OutboundBuffer[SUBSCRIBERS];
     for (int i = 0; i < SUBSCRIBERS; i++) {

@@ -258,7 +258,7 @@ class ConnectionActorTest {
 
   /** Room for many reports: a burst of 64. */
   private static ConnectionSettings roomySettings() {
-    return new ConnectionSettings(64, SlowConsumerPolicy.DROP_OLDEST, 8, 65536, Duration.ofSeconds(1), 4096, 3, 10,
+    return new ConnectionSettings(64, SlowConsumerPolicy.DROP_OLDEST, 8, 65536, Duration.ofSeconds(1), 4096, 3, 10, 0, 1,
         Duration.ofSeconds(30), Duration.ofSeconds(90), 1, 64, 10, REPORT_TIMEOUT, REPORT_RESEND_AFTER);
   }
 
@@ -397,7 +397,7 @@ class ConnectionActorTest {
 
   /** Three subscriptions, two publishes a burst (and almost no refill), the given heartbeat. */
   private static ConnectionSettings settings(Duration heartbeatInterval) {
-    return new ConnectionSettings(64, SlowConsumerPolicy.DROP_OLDEST, 8, 65536, Duration.ofSeconds(1), 4096, 3, 10,
+    return new ConnectionSettings(64, SlowConsumerPolicy.DROP_OLDEST, 8, 65536, Duration.ofSeconds(1), 4096, 3, 10, 0, 1,
         heartbeatInterval, heartbeatInterval.multipliedBy(3), 1, 2, 10, REPORT_TIMEOUT, REPORT_RESEND_AFTER);
   }
 

@@ -123,7 +123,7 @@ class OutboundBufferTest {
   }
 
   static ConnectionSettings settings(SlowConsumerPolicy policy, int capacity, int maxBatch) {
-    return new ConnectionSettings(capacity, policy, maxBatch, 1 << 20, Duration.ofSeconds(1), 65536, 10, 100,
+    return new ConnectionSettings(capacity, policy, maxBatch, 1 << 20, Duration.ofSeconds(1), 65536, 10, 100, 0, 1,
         Duration.ofSeconds(10), Duration.ofSeconds(30), 100, 100, 10, Duration.ofSeconds(5),
         Duration.ofSeconds(1));
   }
