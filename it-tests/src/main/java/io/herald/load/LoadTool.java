@@ -168,10 +168,7 @@ public final class LoadTool {
     try {
       int workers = intOption("workers", Math.max(2, nodes.size()));
       List<WorkerProcess> swarm = startWorkers(nodes, workers, topics, 0);
-      long subscribed = 0;
-      for (WorkerProcess worker : swarm) {
-        subscribed += Long.parseLong(worker.ask("open " + subscribers / workers).get("subscribed"));
-      }
+      long subscribed = openSubscribers(swarm, subscribers);
       long[] subscribersOf = subscribersPerTopic(topics, workers, subscribers / workers);
       System.out.printf("%d subscribers on %d topic(s) over %d node(s); publishing %d/s of %d bytes for %d s"
           + " after %d s of warm-up%n", subscribed, topics, nodes.size(), rate, payloadBytes, duration, warmup);
@@ -258,10 +255,7 @@ public final class LoadTool {
     try {
       int workers = intOption("workers", Math.max(2, nodes.size()));
       List<WorkerProcess> swarm = startWorkers(nodes, workers, topics, 0);
-      long subscribed = 0;
-      for (WorkerProcess worker : swarm) {
-        subscribed += Long.parseLong(worker.ask("open " + subscribers / workers).get("subscribed"));
-      }
+      long subscribed = openSubscribers(swarm, subscribers);
       System.out.printf("%d subscribers on %d topic(s) over %d node(s); publishing %d/s of %d bytes; after %d s"
               + " every device drops its connection and rejoins %d ms later%s%n", subscribed, topics, nodes.size(), rate,
           payloadBytes, warmup, awayMillis, nodes.size() > 1 ? " on the next node" : "");
@@ -387,6 +381,15 @@ public final class LoadTool {
     if (left > 0) {
       Thread.sleep(left / 1_000_000, (int) (left % 1_000_000));
     }
+  }
+
+  /** Has each worker open its share of {@code subscribers} devices, each subscribing; returns how many did. */
+  private static long openSubscribers(List<WorkerProcess> swarm, int subscribers) throws IOException {
+    long subscribed = 0;
+    for (WorkerProcess worker : swarm) {
+      subscribed += Long.parseLong(worker.ask("open " + subscribers / swarm.size()).get("subscribed"));
+    }
+    return subscribed;
   }
 
   /** How many devices subscribe to each topic when every worker deals {@code perWorker} devices round them. */
