@@ -156,18 +156,29 @@ final class DeviceSwarm implements AutoCloseable {
     return new Sequences(skipped.get(), repeated.get(), recovered.get(), unrecovered.get());
   }
 
-  /** At most 200 connection attempts in flight: enough to keep the node busy, few enough for its backlog. */
+  /**
+   * At most 200 first attempts in flight: enough to keep the node busy, few enough for its
+   * backlog. A refused device gives its place up while it waits, and tries again on its
+   * own schedule, as every device of a fleet does.
+   */
   private void connectAll(List<Device> toConnect) throws InterruptedException {
     Semaphore inFlight = new Semaphore(200);
     CountDownLatch answered = new CountDownLatch(toConnect.size());
     for (Device device : toConnect) {
       inFlight.acquire();
-      connect(device, () -> {
-        answered.countDown();
-        inFlight.release();
-      });
+      connect(device, once(inFlight::release), answered::countDown);
     }
     answered.await(300, TimeUnit.SECONDS);
+  }
+
+  /** Runs {@code action} the first time it is called, never again. */
+  private static Runnable once(Runnable action) {
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    return () -> {
+      if (done.compareAndSet(false, true)) {
+        action.run();
+      }
+    };
   }
 
   /**
@@ -284,7 +295,11 @@ final class DeviceSwarm implements AutoCloseable {
     }
   }
 
-  private void connect(Device device, Runnable onAnswer) {
+  /**
+   * Runs {@code givePlaceUp} at the first refusal or at the answer, and {@code onAnswer} once
+   * the device is connected (and subscribed, if it subscribes) or has failed.
+   */
+  private void connect(Device device, Runnable givePlaceUp, Runnable onAnswer) {
     device.connectingSinceMicros = Micros.now();
     String group = "g" + Math.floorMod(device.id.hashCode(), Math.max(1, groups));
     URI uri = URI.create(target + "?token=" + NodeProcess.token(new io.herald.node.security.DeviceIdentity(
@@ -292,7 +307,7 @@ final class DeviceSwarm implements AutoCloseable {
         java.util.Optional.empty())));
     var handshaker = WebSocketClientHandshakerFactory.newHandshaker(uri, WebSocketVersion.V13,
         WireFormat.PROTOBUF.subprotocol(), false, new DefaultHttpHeaders(), 1 << 20);
-    DeviceHandler handler = new DeviceHandler(device, onAnswer);
+    DeviceHandler handler = new DeviceHandler(device, givePlaceUp, onAnswer);
     new Bootstrap()
         .group(loop)
         .channel(EPOLL ? EpollSocketChannel.class : NioSocketChannel.class)
@@ -319,11 +334,13 @@ final class DeviceSwarm implements AutoCloseable {
    */
   private final class DeviceHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
     private final Device device;
+    private final Runnable givePlaceUp;
     private final Runnable onAnswer;
     private boolean answered;
 
-    DeviceHandler(Device device, Runnable onAnswer) {
+    DeviceHandler(Device device, Runnable givePlaceUp, Runnable onAnswer) {
       this.device = device;
+      this.givePlaceUp = givePlaceUp;
       this.onAnswer = onAnswer;
     }
 
@@ -365,8 +382,10 @@ final class DeviceSwarm implements AutoCloseable {
           && (refusal.response().status().code() == 429 || refusal.response().status().code() == 503)) {
         refused.incrementAndGet();
         answered = true; // the next attempt answers for this device
+        givePlaceUp.run();
         context.close();
-        loop.schedule(() -> connect(device, onAnswer), retryDelayMillis(device.refusals++), TimeUnit.MILLISECONDS);
+        loop.schedule(() -> connect(device, givePlaceUp, onAnswer), retryDelayMillis(device.refusals++),
+            TimeUnit.MILLISECONDS);
         return;
       }
       failed.incrementAndGet();
@@ -383,6 +402,7 @@ final class DeviceSwarm implements AutoCloseable {
     void markAnswered() {
       if (!answered) {
         answered = true;
+        givePlaceUp.run();
         onAnswer.run();
       }
     }

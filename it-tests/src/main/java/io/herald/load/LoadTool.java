@@ -257,8 +257,8 @@ public final class LoadTool {
       List<WorkerProcess> swarm = startWorkers(nodes, workers, topics, 0);
       long subscribed = openSubscribers(swarm, subscribers);
       System.out.printf("%d subscribers on %d topic(s) over %d node(s); publishing %d/s of %d bytes; after %d s"
-              + " every device drops its connection and rejoins %d ms later%s%n", subscribed, topics, nodes.size(), rate,
-          payloadBytes, warmup, awayMillis, nodes.size() > 1 ? " on the next node" : "");
+              + " every device drops its connection and rejoins %d ms later%s%n", subscribed, topics, nodes.size(),
+          rate, payloadBytes, warmup, awayMillis, nodes.size() > 1 ? " on the next node" : "");
       Publisher publisher = new Publisher(clientsOf(nodes), topics, rate, payloadBytes);
       CompletableFuture<Void> published = publisher.start(System.nanoTime() + Duration.ofHours(1).toNanos(),
           (topic, intendedMicros) -> { });
@@ -319,15 +319,17 @@ public final class LoadTool {
       resume.put("toolCpuPercentDuringStorm", Math.round(100 * toolCpu / stormSeconds));
       resume.put("nodeCounters", nodes.stream().map(node -> node.status().getCountersMap()).toList());
       results.put("resume", resume);
-      System.out.printf("rejoined %d in %.0f ms (%d/s), %d attempts refused and retried | resumed %d, not %d | subscribe to subscribed ms p50 %.1f"
-              + " p99 %.1f max %.1f | recovered %d, unrecovered %d | skipped %d repeated %d"
-              + " | latency ms p50 %.1f p99 %.1f max %.1f | CPU during the storm nodes %d%% tool %d%% (of one core)%n",
+      System.out.printf("rejoined %d in %.0f ms (%d/s), %d attempts refused and retried | resumed %d, not %d"
+              + " | subscribe to subscribed ms p50 %.1f p99 %.1f max %.1f | recovered %d, unrecovered %d"
+              + " | skipped %d repeated %d | latency ms p50 %.1f p99 %.1f max %.1f"
+              + " | CPU during the storm nodes %d%% tool %d%% (of one core)%n",
           connected, stormMicros / 1000.0, resume.get("rejoinedPerSecond"), refused, resumed, notResumed,
           resubscribe.getValueAtPercentile(50) / 1000.0, resubscribe.getValueAtPercentile(99) / 1000.0,
           resubscribe.getMaxValue() / 1000.0, sequences.get("recovered"),
           sequences.get("unrecovered"), sequences.get("skipped"), sequences.get("repeated"),
           latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0,
-          latency.getMaxValue() / 1000.0, resume.get("nodeCpuPercentDuringStorm"), resume.get("toolCpuPercentDuringStorm"));
+          latency.getMaxValue() / 1000.0, resume.get("nodeCpuPercentDuringStorm"),
+          resume.get("toolCpuPercentDuringStorm"));
       swarm.forEach(WorkerProcess::close);
     } finally {
       nodes.forEach(NodeProcess::close);
