@@ -21,7 +21,8 @@ import java.util.function.Consumer;
  * <p>After the first connection succeeds, a lost connection is reopened with backoff (or
  * after the delay a node's {@code disconnect} frame asks for; an attempt the node refuses,
  * because it is full, draining or over its rate of new connections, waits for the next
- * backoff) and every subscription is
+ * backoff, and one it holds back at that rate just takes longer, up to the connect
+ * timeout) and every subscription is
  * made again, resuming where it left off: the messages published meanwhile that the
  * topic still keeps (by default its last 100, for up to 2 minutes) reach the handler
  * first, in order, then the live ones. {@link Listener#onResubscribed} says whether
@@ -42,7 +43,8 @@ public interface DeviceClient extends AutoCloseable {
    * Opens a connection; the future completes once the node's welcome has arrived. It fails
    * if this first attempt is refused: HTTP 401 for a token the node does not accept, 503
    * when the node is full or draining, 429 when it admits no more new connections this
-   * second (try again after a moment, or another node).
+   * second (a node serving devices beside its API; try again after a moment, or another
+   * node).
    */
   static CompletableFuture<DeviceClient> connect(Options options) {
     return WebSocketDeviceClient.connect(options);

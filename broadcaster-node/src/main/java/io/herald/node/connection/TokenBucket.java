@@ -3,8 +3,9 @@ package io.herald.node.connection;
 import java.util.function.LongSupplier;
 
 /**
- * A token bucket: {@code ratePerSecond} tokens a second up to {@code burst}. Not thread-safe;
- * each connection actor owns its buckets. Time comes from an injected nanosecond clock.
+ * A token bucket: {@code ratePerSecond} tokens a second up to {@code burst}. Not thread-safe:
+ * one owner uses it (a connection actor, the edge's accepting thread) or guards it. Time
+ * comes from an injected nanosecond clock.
  */
 public final class TokenBucket {
 
@@ -27,13 +28,23 @@ public final class TokenBucket {
 
   /** Takes one token if there is one. */
   public boolean tryTake() {
-    long now = nanoClock.getAsLong();
-    tokens = Math.min(burst, tokens + (now - lastRefillNanos) * tokensPerNano);
-    lastRefillNanos = now;
+    refill();
     if (tokens >= 1) {
       tokens -= 1;
       return true;
     }
     return false;
+  }
+
+  /** Nanoseconds until a token is there to take; 0 when one is there now. */
+  public long nanosUntilNextToken() {
+    refill();
+    return tokens >= 1 ? 0 : (long) Math.ceil((1 - tokens) / tokensPerNano);
+  }
+
+  private void refill() {
+    long now = nanoClock.getAsLong();
+    tokens = Math.min(burst, tokens + (now - lastRefillNanos) * tokensPerNano);
+    lastRefillNanos = now;
   }
 }

@@ -55,20 +55,31 @@ final class DeviceAdmission {
   private final ActorSystem<?> system;
   private final ConnectionServices services;
   private final DeviceTokens tokens;
-  /** New connections a second, shared by every edge thread (guarded by itself); null for no limit. */
+  /** New connections a second, shared by every edge thread (guarded by itself); null when not refused here. */
   private final TokenBucket acceptRate;
   private final Refused overAcceptRate;
 
-  DeviceAdmission(ActorSystem<?> system, ConnectionServices services, DeviceTokens tokens) {
+  /**
+   * {@code refuseOverAcceptRate}: whether upgrades over the accept rate are refused here
+   * (the Pekko HTTP edge, which shares its port with the API) or the edge paces its accepts
+   * itself (Netty, {@link AcceptPacer}).
+   */
+  DeviceAdmission(ActorSystem<?> system, ConnectionServices services, DeviceTokens tokens,
+      boolean refuseOverAcceptRate) {
     this.system = system;
     this.services = services;
     this.tokens = tokens;
     ConnectionSettings settings = services.settings();
-    this.acceptRate = settings.acceptRate() == 0
-        ? null
-        : new TokenBucket(settings.acceptRate(), settings.acceptBurst(), System::nanoTime);
+    this.acceptRate = refuseOverAcceptRate ? acceptRate(settings).orElse(null) : null;
     this.overAcceptRate = new Refused(429, ErrorCode.RATE_LIMITED, "this node admits " + settings.acceptRate()
         + " new connections a second; retry after a moment", Optional.of(Duration.ofSeconds(1)));
+  }
+
+  /** The bucket of {@code herald.connection.accept-rate}; empty when there is no limit. */
+  static Optional<TokenBucket> acceptRate(ConnectionSettings settings) {
+    return settings.acceptRate() == 0
+        ? Optional.empty()
+        : Optional.of(new TokenBucket(settings.acceptRate(), settings.acceptBurst(), System::nanoTime));
   }
 
   ConnectionServices services() {
@@ -77,7 +88,8 @@ final class DeviceAdmission {
 
   /**
    * The token is checked before the upgrade: a refused device never gets a WebSocket. The
-   * accept rate is taken last, so only a device that would be admitted spends it.
+   * accept rate, where it is refused here, is taken last, so only a device that would be
+   * admitted spends it.
    */
   Verdict admit(Optional<String> token, List<String> offeredSubprotocols) {
     DeviceTokens.Check check = token.map(tokens::verify)

@@ -32,11 +32,14 @@ public final class DeviceEdge {
 
   public static DeviceEdge start(ActorSystem<?> system, NodeSettings settings, ConnectionServices services,
       DeviceTokens tokens) {
-    var admission = new DeviceAdmission(system, services, tokens);
     EdgeSettings edge = settings.edge();
     if (edge.transport() == EdgeSettings.Transport.PEKKO_HTTP) {
+      // It shares its port with the API, whose accepts must go on: over the accept rate it refuses (429).
+      var admission = new DeviceAdmission(system, services, tokens, true);
       return new DeviceEdge(new PekkoHttpEdge(admission).route(), CompletableFuture.completedFuture(Done.getInstance()));
     }
+    // On a port of its own, Netty paces its accepts to the accept rate instead (AcceptPacer).
+    var admission = new DeviceAdmission(system, services, tokens, false);
     CompletionStage<Done> serving = NettyEdge.start(settings.httpInterface(), edge, admission)
         .whenComplete((netty, failure) -> {
           if (failure != null) {

@@ -35,7 +35,10 @@ final class NettyEdge {
 
   private static final Logger log = LoggerFactory.getLogger(NettyEdge.class);
 
-  /** Sockets waiting in the kernel to be accepted, for bursts of reconnecting devices. */
+  /**
+   * Sockets waiting in the kernel to be accepted, for bursts of reconnecting devices and for
+   * those the accept rate holds back.
+   */
   private static final int ACCEPT_BACKLOG = 4096;
 
   /** Bytes of an upgrade request's body (it has none; anything more is refused). */
@@ -79,6 +82,9 @@ final class NettyEdge {
                 .addLast(new UpgradeHandler(admission, webSocketUrl, maxFrameBytes, decoderConfig));
           }
         });
+
+    DeviceAdmission.acceptRate(admission.services().settings())
+        .ifPresent(bucket -> bootstrap.handler(new AcceptPacer(bucket, admission.services().metrics())));
 
     CompletableFuture<NettyEdge> started = new CompletableFuture<>();
     bootstrap.bind(new InetSocketAddress(host, settings.nettyPort())).addListener(bound -> {

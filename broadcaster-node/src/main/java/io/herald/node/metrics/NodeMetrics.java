@@ -59,6 +59,7 @@ public final class NodeMetrics {
   private final Count deliveries = count("deliveries", "herald.deliveries", null, null);
   private final Count published = count("messages_published", "herald.messages.published", null, null);
   private final Count connectsAccepted = count("connections_opened", "herald.connections.opened", null, null);
+  private final Count acceptPauses = count("accept_pauses", "herald.accept.pauses", null, null);
   private final Count stateUpdates = count("state_updates", "herald.state.updates", null, null);
   private final Count aggregateTicks = count("aggregate_ticks", "herald.aggregate.ticks", null, null);
   private final Count reportsResent = count("state_reports_resent", "herald.state.reports.resent", null, null);
@@ -107,6 +108,11 @@ public final class NodeMetrics {
 
   public void connectionOpened() {
     connectsAccepted.add(1);
+  }
+
+  /** The Netty edge stopped accepting until its accept rate allows the next connection. */
+  public void acceptPaused() {
+    acceptPauses.add(1);
   }
 
   /** A connection ended; {@code reason} is a disconnect reason or what ended the stream. */

@@ -1,5 +1,6 @@
 package io.herald.node.connection;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,5 +31,17 @@ class TokenBucketTest {
     assertTrue(bucket.tryTake());
     assertTrue(bucket.tryTake());
     assertFalse(bucket.tryTake());
+  }
+
+  @Test
+  void saysHowLongUntilTheNextToken() {
+    TokenBucket bucket = new TokenBucket(10, 1, nanos::get);
+    assertEquals(0, bucket.nanosUntilNextToken());
+    assertTrue(bucket.tryTake());
+    assertEquals(100_000_000, bucket.nanosUntilNextToken());
+    nanos.addAndGet(40_000_000);
+    assertEquals(60_000_000, bucket.nanosUntilNextToken(), 1);
+    nanos.addAndGet(60_000_000);
+    assertEquals(0, bucket.nanosUntilNextToken());
   }
 }
