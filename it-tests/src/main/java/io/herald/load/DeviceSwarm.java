@@ -147,8 +147,8 @@ final class DeviceSwarm implements AutoCloseable {
   /**
    * Sequences as every device checked them: messages it never received (skipped within a
    * subscription, or passed over by a resume that missed some, where the epoch says how
-   * many) and received twice, and those published before it connected that it got from a
-   * resume.
+   * many) and received twice, and those published before the node welcomed it that it got
+   * from a resume.
    */
   record Sequences(long skipped, long repeated, long recovered, long unrecovered) {}
 
@@ -281,10 +281,11 @@ final class DeviceSwarm implements AutoCloseable {
     /** The sequence it received last (or its confirmation's); the next message must follow it. */
     long lastSequence;
     /**
-     * When its current connection started: messages intended before it were published
-     * while it was away; latency counts from here on, waiting for a resume included.
+     * When the node welcomed its current connection: messages intended before it were
+     * published while it was away (refused, held back or not yet trying); latency counts
+     * from here on, its wait for a resume included.
      */
-    long connectingSinceMicros;
+    long welcomedAtMicros;
     long subscribeSentNanos;
     /** Attempts refused for now in a row (429 over the node's accept rate, 503 when it is full). */
     int refusals;
@@ -300,7 +301,6 @@ final class DeviceSwarm implements AutoCloseable {
    * the device is connected (and subscribed, if it subscribes) or has failed.
    */
   private void connect(Device device, Runnable givePlaceUp, Runnable onAnswer) {
-    device.connectingSinceMicros = Micros.now();
     String group = "g" + Math.floorMod(device.id.hashCode(), Math.max(1, groups));
     URI uri = URI.create(target + "?token=" + NodeProcess.token(new io.herald.node.security.DeviceIdentity(
         device.id, groups > 0 ? java.util.List.of(group) : java.util.List.of(), java.util.Optional.empty(),
@@ -353,6 +353,7 @@ final class DeviceSwarm implements AutoCloseable {
       switch (serverFrame.getKindCase()) {
         case WELCOME -> {
           connected.incrementAndGet();
+          device.welcomedAtMicros = Micros.now();
           device.refusals = 0;
           device.channel = context.channel();
           channels.add(context.channel());
@@ -441,7 +442,7 @@ final class DeviceSwarm implements AutoCloseable {
       }
       long now = Micros.now();
       long sent = message.getPayload().size() >= 8 ? intendedSendTime(message.getPayload()) : now;
-      if (sent < device.connectingSinceMicros) {
+      if (sent < device.welcomedAtMicros) {
         recovered.incrementAndGet();
         return;
       }
