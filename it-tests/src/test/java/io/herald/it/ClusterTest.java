@@ -308,6 +308,12 @@ class ClusterTest {
     Await.until(WAIT, "a device connected to the new node receives", () -> newcomer.hasAll(after));
   }
 
+  /** The sequences of {@code sequences} a recorder has not received, in order. */
+  private static List<Long> missing(TopicRecorder recorder, List<Long> sequences) {
+    Set<Long> received = new java.util.HashSet<>(recorder.received());
+    return sequences.stream().filter(sequence -> !received.contains(sequence)).toList();
+  }
+
   @Test
   @Order(5)
   void aNodeLeavingGracefullyHandsOverItsDevicesAndStateWhileTheOthersMissNothing() throws Exception {
@@ -340,7 +346,9 @@ class ClusterTest {
       List<TopicRecorder> drainedSubscribers = new ArrayList<>(drainedHere);
       drainedSubscribers.add(drainedElsewhere);
       for (TopicRecorder recorder : drainedSubscribers) {
-        Await.until(WAIT, recorder + " received the traffic", () -> recorder.hasAll(drainedTraffic.sequences()));
+        Await.until(WAIT, () -> recorder + " received the traffic; resumed " + resumes.get(recorder.toString())
+            + ", missing " + missing(recorder, drainedTraffic.sequences()),
+            () -> recorder.hasAll(drainedTraffic.sequences()));
         recorder.assertReceivedExactly(drainedTraffic.sequences());
       }
       for (TopicRecorder recorder : drainedHere) {
