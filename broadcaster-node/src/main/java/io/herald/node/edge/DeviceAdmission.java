@@ -2,7 +2,6 @@ package io.herald.node.edge;
 
 import io.herald.node.connection.ConnectionActor;
 import io.herald.node.connection.ConnectionServices;
-import io.herald.node.connection.ConnectionSettings;
 import io.herald.node.connection.OutboundBuffer;
 import io.herald.node.connection.OutboundFrame;
 import io.herald.node.connection.ServerFrames;
@@ -60,26 +59,19 @@ final class DeviceAdmission {
   private final Refused overAcceptRate;
 
   /**
-   * {@code refuseOverAcceptRate}: whether upgrades over the accept rate are refused here
-   * (the Pekko HTTP edge, which shares its port with the API) or the edge paces its accepts
-   * itself (Netty, {@link AcceptPacer}).
+   * {@code refuseOverRate}: the accept rate's bucket where upgrades over it are refused here
+   * (the Pekko HTTP edge, which shares its port with the API); empty where the edge paces
+   * its accepts itself (Netty, {@link AcceptPacer}) or there is no limit.
    */
   DeviceAdmission(ActorSystem<?> system, ConnectionServices services, DeviceTokens tokens,
-      boolean refuseOverAcceptRate) {
+      Optional<TokenBucket> refuseOverRate) {
     this.system = system;
     this.services = services;
     this.tokens = tokens;
-    ConnectionSettings settings = services.settings();
-    this.acceptRate = refuseOverAcceptRate ? acceptRate(settings).orElse(null) : null;
-    this.overAcceptRate = new Refused(429, ErrorCode.RATE_LIMITED, "this node admits " + settings.acceptRate()
-        + " new connections a second; retry after a moment", Optional.of(Duration.ofSeconds(1)));
-  }
-
-  /** The bucket of {@code herald.connection.accept-rate}; empty when there is no limit. */
-  static Optional<TokenBucket> acceptRate(ConnectionSettings settings) {
-    return settings.acceptRate() == 0
-        ? Optional.empty()
-        : Optional.of(new TokenBucket(settings.acceptRate(), settings.acceptBurst(), System::nanoTime));
+    this.acceptRate = refuseOverRate.orElse(null);
+    this.overAcceptRate = new Refused(429, ErrorCode.RATE_LIMITED, "this node admits "
+        + services.settings().acceptRate() + " new connections a second; retry after a moment",
+        Optional.of(Duration.ofSeconds(1)));
   }
 
   ConnectionServices services() {

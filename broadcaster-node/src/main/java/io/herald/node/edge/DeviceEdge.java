@@ -2,8 +2,11 @@ package io.herald.node.edge;
 
 import io.herald.node.NodeSettings;
 import io.herald.node.connection.ConnectionServices;
+import io.herald.node.connection.ConnectionSettings;
+import io.herald.node.connection.TokenBucket;
 import io.herald.node.ops.StartupFailure;
 import io.herald.node.security.DeviceTokens;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
@@ -33,14 +36,15 @@ public final class DeviceEdge {
   public static DeviceEdge start(ActorSystem<?> system, NodeSettings settings, ConnectionServices services,
       DeviceTokens tokens) {
     EdgeSettings edge = settings.edge();
+    Optional<TokenBucket> acceptRate = acceptRate(services.settings());
     if (edge.transport() == EdgeSettings.Transport.PEKKO_HTTP) {
       // It shares its port with the API, whose accepts must go on: over the accept rate it refuses (429).
-      var admission = new DeviceAdmission(system, services, tokens, true);
+      var admission = new DeviceAdmission(system, services, tokens, acceptRate);
       return new DeviceEdge(new PekkoHttpEdge(admission).route(), CompletableFuture.completedFuture(Done.getInstance()));
     }
     // On a port of its own, Netty paces its accepts to the accept rate instead (AcceptPacer).
-    var admission = new DeviceAdmission(system, services, tokens, false);
-    CompletionStage<Done> serving = NettyEdge.start(settings.httpInterface(), edge, admission)
+    var admission = new DeviceAdmission(system, services, tokens, Optional.empty());
+    CompletionStage<Done> serving = NettyEdge.start(settings.httpInterface(), edge, admission, acceptRate)
         .whenComplete((netty, failure) -> {
           if (failure != null) {
             log.error("could not bind the device edge on {}:{}; stopping", settings.httpInterface(), edge.nettyPort(),
@@ -52,6 +56,13 @@ public final class DeviceEdge {
         })
         .thenApply(netty -> Done.getInstance());
     return new DeviceEdge(PekkoHttpEdge.servedElsewhere(edge.nettyPort()), serving);
+  }
+
+  /** The bucket of {@code herald.connection.accept-rate}; empty when there is no limit. */
+  private static Optional<TokenBucket> acceptRate(ConnectionSettings settings) {
+    return settings.acceptRate() == 0
+        ? Optional.empty()
+        : Optional.of(new TokenBucket(settings.acceptRate(), settings.acceptBurst(), System::nanoTime));
   }
 
   /** Unbinds with the HTTP server; closes what is left once the devices were drained. */

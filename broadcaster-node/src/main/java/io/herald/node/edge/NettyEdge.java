@@ -1,5 +1,6 @@
 package io.herald.node.edge;
 
+import io.herald.node.connection.TokenBucket;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -19,6 +20,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -54,8 +56,12 @@ final class NettyEdge {
     this.server = server;
   }
 
-  /** Binds {@code host} and the edge port; fails when the port cannot be bound. */
-  static CompletionStage<NettyEdge> start(String host, EdgeSettings settings, DeviceAdmission admission) {
+  /**
+   * Binds {@code host} and the edge port, pacing accepts to {@code acceptRate} if there is
+   * one; fails when the port cannot be bound.
+   */
+  static CompletionStage<NettyEdge> start(String host, EdgeSettings settings, DeviceAdmission admission,
+      Optional<TokenBucket> acceptRate) {
     boolean epoll = settings.nativeTransport() && Epoll.isAvailable();
     EventLoopGroup acceptor = eventLoops(epoll, 1, "herald-edge-accept");
     EventLoopGroup workers = eventLoops(epoll, settings.threads(), "herald-edge");
@@ -83,8 +89,7 @@ final class NettyEdge {
           }
         });
 
-    DeviceAdmission.acceptRate(admission.services().settings())
-        .ifPresent(bucket -> bootstrap.handler(new AcceptPacer(bucket, admission.services().metrics())));
+    acceptRate.ifPresent(bucket -> bootstrap.handler(new AcceptPacer(bucket, admission.services().metrics())));
 
     CompletableFuture<NettyEdge> started = new CompletableFuture<>();
     bootstrap.bind(new InetSocketAddress(host, settings.nettyPort())).addListener(bound -> {
