@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -190,7 +192,9 @@ public final class TopicActor extends AbstractBehavior<TopicActor.Command> {
     toAskFor.clear();
     historyRequest++;
     historyRequestInFlight = true;
-    registry.tell(new TopicRegistry.ReadHistory(topic, historyRequest));
+    Set<String> resumeEpochs = askedFor.values().stream().map(waiting -> waiting.from().epoch())
+        .collect(Collectors.toSet());
+    registry.tell(new TopicRegistry.ReadHistory(topic, historyRequest, resumeEpochs));
     timers.startSingleTimer(HistoryOverdue.INSTANCE, settings.recoveryTimeout());
   }
 

@@ -16,6 +16,7 @@ import io.herald.protocol.cluster.v1.TopicSubscriptionReport;
 import io.herald.protocol.cluster.v1.TopicUnregister;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 
 /** Protobuf codecs for the messages between {@link TopicEntity} and {@link TopicRegistry}. */
@@ -74,10 +75,11 @@ public final class TopicCodecs {
             }),
         ClusterCodec.of(TopicEntity.ReadHistory.class, "trh",
             m -> TopicReadHistory.newBuilder().setRegistry(refs.toSerializationFormat(m.registry()))
-                .setRequest(m.request()).build().toByteArray(),
+                .setRequest(m.request()).addAllResumeEpochs(m.resumeEpochs()).build().toByteArray(),
             bytes -> {
               TopicReadHistory m = TopicReadHistory.parseFrom(bytes);
-              return new TopicEntity.ReadHistory(refs.resolveActorRef(m.getRegistry()), m.getRequest());
+              return new TopicEntity.ReadHistory(refs.resolveActorRef(m.getRegistry()), m.getRequest(),
+                  Set.copyOf(m.getResumeEpochsList()));
             }),
         ClusterCodec.of(TopicRegistry.History.class, "th",
             m -> TopicHistoryAnswer.newBuilder().setTopic(m.topic()).setRequest(m.request()).setEpoch(m.epoch())

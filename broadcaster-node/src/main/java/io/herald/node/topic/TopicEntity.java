@@ -40,7 +40,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * subscribed to since its home started keeps nothing. Within one <em>epoch</em>, a random name
  * each home starts with, sequences and kept messages carry on; a home handed off gives
  * its next home its epoch, sequence and kept messages ({@link Restore}), so a device
- * resuming after a drain misses nothing. Nothing is stored: after a crash the next home
+ * resuming after a drain misses nothing; a starting home answers a resume from an epoch
+ * other than its own only once that restore is in, or after the recovery timeout when none
+ * comes. Nothing is stored: after a crash the next home
  * starts a new epoch, and resuming devices learn that they missed messages.
  *
  * <p>A home that starts (first use, a rebalance, a crash) asks every node's registry
@@ -79,10 +81,12 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   public record PublisherFollowing(long request, ActorRef<?> publisher) implements Command {}
 
   /**
-   * A node's topic actor asks what the home keeps, answered with {@link TopicRegistry.History}
-   * to {@code registry} after every message owed to that node so far.
+   * A node's topic actor asks what the home keeps for subscribers resuming from
+   * {@code resumeEpochs}, answered with {@link TopicRegistry.History} to {@code registry}
+   * after every message owed to that node so far.
    */
-  public record ReadHistory(ActorRef<TopicRegistry.Command> registry, long request) implements Command {}
+  public record ReadHistory(ActorRef<TopicRegistry.Command> registry, long request, Set<String> resumeEpochs)
+      implements Command {}
 
   /** What a home handed off gives its next one: its epoch, sequence and kept messages (oldest first). */
   public record Restore(String epoch, long sequence, List<Message> kept) implements Command {}
@@ -98,6 +102,11 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   private record RegistriesFound(Set<ActorRef<TopicRegistry.Command>> registries) implements Command {}
 
   private enum RecoveryTimedOut implements Command {
+    INSTANCE
+  }
+
+  /** An earlier home's restore would have arrived by now: answer the resumes held for it. */
+  private enum RestoreWaitOver implements Command {
     INSTANCE
   }
 
@@ -153,6 +162,14 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   private boolean everSubscribed;
   /** The first sequence this home stamped, or 0: an earlier home's restore must end right before it. */
   private long firstStampedHere;
+  /**
+   * Whether an earlier home's restore arrived, or would have by now. Until then, resumes
+   * from an epoch other than this home's wait ({@link #readsAwaitingRestore}): they may be
+   * resuming from the epoch the restore carries on, and would otherwise be told they
+   * missed messages that are on their way.
+   */
+  private boolean restoreSettled;
+  private final List<ReadHistory> readsAwaitingRestore = new ArrayList<>();
   private boolean flushRequested;
   /** Null for a topic whose publishers need not know whether anyone follows. */
   private final TopicInterest interest;
@@ -175,6 +192,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         ? new TopicHistory(settings.history()) : null;
     this.metrics = metrics;
     this.shard = shard;
+    this.restoreSettled = history == null;
   }
 
   private Behavior<Command> recover() {
@@ -182,12 +200,16 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         listing -> new RegistriesFound(listing.getServiceInstances(TopicRegistry.SERVICE_KEY)));
     getContext().getSystem().receptionist().tell(Receptionist.find(TopicRegistry.SERVICE_KEY, listings));
     timers.startSingleTimer(RecoveryTimedOut.INSTANCE, settings.recoveryTimeout());
+    if (!restoreSettled) {
+      timers.startSingleTimer(RestoreWaitOver.INSTANCE, settings.recoveryTimeout());
+    }
     return Behaviors.receive(Command.class)
         .onMessage(RegistriesFound.class, this::onRegistriesFound)
         .onMessage(SubscriptionReport.class, this::onRecoveryReport)
         .onMessage(RecoveryTimedOut.class, timedOut -> active())
         .onMessage(RegistryGone.class, this::onRegistryGoneWhileRecovering)
         .onMessage(Restore.class, this::onRestore)
+        .onMessage(RestoreWaitOver.class, over -> settleRestore())
         .onMessage(HandOff.class, handOff -> onHandOff())
         .onAnyMessage(this::hold)
         .build();
@@ -250,6 +272,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         .onMessage(PublisherStopped.class, this::onPublisherStopped)
         .onMessage(ReadHistory.class, this::onReadHistory)
         .onMessage(Restore.class, this::onRestore)
+        .onMessage(RestoreWaitOver.class, over -> settleRestore())
         .onMessage(HandOff.class, handOff -> onHandOff())
         // Answers of a recovery that already ended by timeout.
         .onMessage(RegistriesFound.class, found -> this)
@@ -380,6 +403,15 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   }
 
   private Behavior<Command> onReadHistory(ReadHistory read) {
+    if (!restoreSettled && read.resumeEpochs().stream().anyMatch(resumeEpoch -> !resumeEpoch.equals(epoch))) {
+      readsAwaitingRestore.add(read);
+      return Behaviors.same();
+    }
+    answer(read);
+    return Behaviors.same();
+  }
+
+  private void answer(ReadHistory read) {
     // What the node is still owed leaves first: the answer overtakes no message up to its sequence.
     List<Message> waiting = nodes.get(read.registry());
     if (waiting != null && !waiting.isEmpty()) {
@@ -387,12 +419,23 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     }
     List<Message> kept = history == null ? List.of() : history.messages(System.currentTimeMillis());
     read.registry().tell(new TopicRegistry.History(topic, read.request(), epoch, sequence, kept));
+  }
+
+  /** The earlier home's restore is taken over, too late, or not coming: resumes are answered from now on. */
+  private Behavior<Command> settleRestore() {
+    if (!restoreSettled) {
+      restoreSettled = true;
+      timers.cancel(RestoreWaitOver.INSTANCE);
+      readsAwaitingRestore.forEach(this::answer);
+      readsAwaitingRestore.clear();
+    }
     return Behaviors.same();
   }
 
   /** Hands the epoch, sequence and kept messages on, so devices resume across the move. */
   private Behavior<Command> onHandOff() {
     // What is stamped leaves before the home stops: its publishers were told it was accepted.
+    // Resumes still waiting for a restore go unanswered: their nodes ask the next home again.
     onFlush();
     long now = System.currentTimeMillis();
     // A passivating home has neither nodes nor messages: nothing to hand on, nothing restarts.
@@ -414,7 +457,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         ? restore.sequence() + 1 == firstStampedHere
         : restore.sequence() >= sequence;
     if (history == null || !endsRightBefore) {
-      return Behaviors.same();
+      return settleRestore();
     }
     long now = System.currentTimeMillis();
     List<Message> own = history.messages(now);
@@ -434,7 +477,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         confirm(registry);
       }
     }
-    return Behaviors.same();
+    return settleRestore();
   }
 
   private boolean keepsWhileNobodySubscribes() {

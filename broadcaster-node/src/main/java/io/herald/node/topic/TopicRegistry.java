@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -44,8 +45,8 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
   public record Registered(String topic, ActorRef<TopicEntity.Command> home, String epoch, long sequence)
       implements Command, ClusterMessage {}
 
-  /** A topic actor asks its home what it keeps, to resume subscribers. */
-  record ReadHistory(String topic, long request) implements Command {}
+  /** A topic actor asks its home what it keeps, to resume subscribers from {@code resumeEpochs}. */
+  record ReadHistory(String topic, long request, Set<String> resumeEpochs) implements Command {}
 
   /** A home's answer to {@link ReadHistory}: what it keeps, oldest first, up to {@code sequence}. */
   public record History(String topic, long request, String epoch, long sequence, List<TopicEntity.Message> kept)
@@ -166,7 +167,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
 
   private Behavior<Command> onReadHistory(ReadHistory read) {
     homes.tell(new ShardingEnvelope<>(read.topic(), new TopicEntity.ReadHistory(getContext().getSelf(),
-        read.request())));
+        read.request(), read.resumeEpochs())));
     return this;
   }
 

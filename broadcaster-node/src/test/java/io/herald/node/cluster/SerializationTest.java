@@ -108,7 +108,7 @@ class SerializationTest {
         new TopicEntity.Unregister(probe.getRef().unsafeUpcast()),
         new TopicEntity.SubscriptionReport(probe.getRef().unsafeUpcast(), true, 12),
         new TopicRegistry.Registered("a/b", probe.getRef().unsafeUpcast(), "5f3a9c01d2e4b678", 12),
-        new TopicEntity.ReadHistory(probe.getRef().unsafeUpcast(), 3),
+        new TopicEntity.ReadHistory(probe.getRef().unsafeUpcast(), 3, Set.of("5f3a")),
         new TopicRegistry.History("a/b", 3, "5f3a9c01d2e4b678", 9, List.of(
             new TopicEntity.Message(8, ByteString.copyFromUtf8("one"), 1_700_000_000_000L),
             new TopicEntity.Message(9, ByteString.EMPTY, 1_700_000_000_001L))),

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.LongStream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
@@ -144,12 +145,12 @@ class TopicResumeTest {
     earlier.tell(new TopicEntity.Register(registry.getRef(), 0));
     TopicRegistry.Registered registered = registry.expectMessageClass(TopicRegistry.Registered.class);
     publishTo(earlier, 3);
-    earlier.tell(new TopicEntity.ReadHistory(registry.getRef(), 1));
+    earlier.tell(new TopicEntity.ReadHistory(registry.getRef(), 1, Set.of()));
     TopicRegistry.History before = fishHistory(registry);
 
     ActorRef<TopicEntity.Command> next = freshHome("handed");
     next.tell(new TopicEntity.Restore(before.epoch(), before.sequence(), before.kept()));
-    next.tell(new TopicEntity.ReadHistory(registry.getRef(), 2));
+    next.tell(new TopicEntity.ReadHistory(registry.getRef(), 2, Set.of()));
 
     TopicRegistry.History after = fishHistory(registry);
     assertEquals(registered.epoch(), after.epoch(), "the epoch carries on");
@@ -163,7 +164,7 @@ class TopicResumeTest {
     ActorRef<TopicEntity.Command> earlier = freshHome("overtaken");
     earlier.tell(new TopicEntity.Register(registry.getRef(), 0));
     publishTo(earlier, 2);
-    earlier.tell(new TopicEntity.ReadHistory(registry.getRef(), 1));
+    earlier.tell(new TopicEntity.ReadHistory(registry.getRef(), 1, Set.of()));
     TopicRegistry.History before = fishHistory(registry);
 
     // The next home goes on from the last message a node saw, the second.
@@ -171,11 +172,46 @@ class TopicResumeTest {
     next.tell(new TopicEntity.Register(registry.getRef(), 2));
     publishTo(next, 1);
     next.tell(new TopicEntity.Restore(before.epoch(), before.sequence(), before.kept()));
-    next.tell(new TopicEntity.ReadHistory(registry.getRef(), 2));
+    next.tell(new TopicEntity.ReadHistory(registry.getRef(), 2, Set.of()));
 
     TopicRegistry.History after = fishHistory(registry);
     assertEquals(before.epoch(), after.epoch());
     assertEquals(List.of(1L, 2L, 3L), sequences(after.kept()));
+  }
+
+  @Test
+  void aResumeReachingTheNextHomeBeforeTheRestoreWaitsForIt() {
+    TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
+    ActorRef<TopicEntity.Command> earlier = freshHome("moving");
+    earlier.tell(new TopicEntity.Register(registry.getRef(), 0));
+    publishTo(earlier, 3);
+    earlier.tell(new TopicEntity.ReadHistory(registry.getRef(), 1, Set.of()));
+    TopicRegistry.History before = fishHistory(registry);
+
+    ActorRef<TopicEntity.Command> next = freshHome("moving");
+    next.tell(new TopicEntity.ReadHistory(registry.getRef(), 2, Set.of(before.epoch())));
+    registry.expectNoMessage(Duration.ofMillis(300));
+    next.tell(new TopicEntity.Restore(before.epoch(), before.sequence(), before.kept()));
+
+    TopicRegistry.History after = fishHistory(registry);
+    assertEquals(2, after.request());
+    assertEquals(before.epoch(), after.epoch(), "answered in the epoch carried on, so nothing is missed");
+    assertEquals(before.kept(), after.kept());
+  }
+
+  @Test
+  void aResumeFromAnEpochNoRestoreCarriesOnIsAnsweredOnceTheWaitIsOver() {
+    TopicSettings oneSecond = new TopicSettings(256, 100, 3, 64, Duration.ofSeconds(1), 1000,
+        Duration.ofMinutes(2), KEEP_FIFTY);
+    TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
+    ActorRef<TopicEntity.Command> home = testKit.spawn(TopicEntity.create("after-a-crash", oneSecond,
+        TopicInterest.NONE, metrics, testKit.<ClusterSharding.ShardCommand>createTestProbe().getRef()));
+    home.tell(new TopicEntity.ReadHistory(registry.getRef(), 1, Set.of("of-a-home-that-crashed")));
+    registry.expectNoMessage(Duration.ofMillis(300));
+
+    TopicRegistry.History answer = fishHistory(registry);
+    assertNotEquals("of-a-home-that-crashed", answer.epoch());
+    assertEquals(0, answer.sequence());
   }
 
   @Test
@@ -185,7 +221,7 @@ class TopicResumeTest {
     home.tell(new TopicEntity.Register(registry.getRef(), 0));
     publishTo(home, 1);
     home.tell(new TopicEntity.Restore("late", 5, List.of()));
-    home.tell(new TopicEntity.ReadHistory(registry.getRef(), 1));
+    home.tell(new TopicEntity.ReadHistory(registry.getRef(), 1, Set.of()));
 
     TopicRegistry.History history = fishHistory(registry);
     assertNotEquals("late", history.epoch(), "messages 2 to 5 of the earlier home are not here");
