@@ -20,9 +20,9 @@ import java.util.function.Consumer;
  *
  * <p>After the first connection succeeds, a lost connection is reopened with backoff (or
  * after the delay a node's {@code disconnect} frame asks for; an attempt the node refuses,
- * because it is full, draining or over its rate of new connections, waits for the next
- * backoff, and one it holds back at that rate just takes longer, up to the connect
- * timeout) and every subscription is
+ * because it is full, draining or over its rate of new connections, waits for its
+ * {@code Retry-After}, spread, or the next backoff, and one it holds back at that rate
+ * just takes longer, up to the connect timeout) and every subscription is
  * made again, resuming where it left off: the messages published meanwhile that the
  * topic still keeps (by default its last 100, for up to 2 minutes) reach the handler
  * first, in order, then the live ones. {@link Listener#onResubscribed} says whether
@@ -40,11 +40,14 @@ import java.util.function.Consumer;
 public interface DeviceClient extends AutoCloseable {
 
   /**
-   * Opens a connection; the future completes once the node's welcome has arrived. It fails
-   * if this first attempt is refused: HTTP 401 for a token the node does not accept, 503
-   * when the node is full or draining, 429 when it admits no more new connections this
-   * second (a node serving devices beside its API; try again after a moment, or another
-   * node).
+   * Opens a connection; the future completes once the node's welcome has arrived. A node
+   * that refuses the upgrade for now (HTTP 503 when it is full or draining, 429 when it
+   * admits no more new connections this second) is tried again after the wait its
+   * {@code Retry-After} asks for (spread over up to twice it) or the backoff, whichever is
+   * longer, on the next of the options' addresses, for as long as it refuses for now (bound
+   * the wait with {@link CompletableFuture#orTimeout} and {@link #close()} the client). The
+   * future fails if the node refuses for good (HTTP 401 for a token it does not accept),
+   * cannot be reached, or refuses at all while {@link Options.Builder#reconnect} is off.
    */
   static CompletableFuture<DeviceClient> connect(Options options) {
     return WebSocketDeviceClient.connect(options);

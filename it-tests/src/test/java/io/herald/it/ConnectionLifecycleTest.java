@@ -19,8 +19,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
 
@@ -138,6 +141,17 @@ class ConnectionLifecycleTest {
       }
     });
     assertTrue(admitted.stream().noneMatch(RawSocket::isClosed), "devices already connected are untouched");
+
+    // Devices arriving together through the SDK: those refused wait for Retry-After, then get in.
+    long refusedBefore = node.counter("connections_refused.rate_limited");
+    List<CompletableFuture<DeviceClient>> arriving = IntStream.range(0, 6)
+        .mapToObj(i -> DeviceClient.connect(DeviceClient.Options.builder().uri(node.deviceUri("arriving-" + i)).build()))
+        .toList();
+    List<DeviceClient> welcomed = arriving.stream().map(connect -> connect.orTimeout(20, TimeUnit.SECONDS).join())
+        .toList();
+    assertTrue(welcomed.stream().allMatch(DeviceClient::isConnected));
+    assertTrue(node.counter("connections_refused.rate_limited") > refusedBefore, "some were refused first");
+    welcomed.forEach(DeviceClient::close);
     admitted.forEach(RawSocket::close);
   }
 

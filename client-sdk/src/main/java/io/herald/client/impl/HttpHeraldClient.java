@@ -218,7 +218,7 @@ public final class HttpHeraldClient implements HeraldClient {
           }
           Duration wait = options.backoff().delay(retry);
           if (response != null) {
-            wait = max(wait, retryAfter(response));
+            wait = max(wait, RetryAfter.of(response).orElse(Duration.ZERO));
           }
           return CompletableFuture.supplyAsync(() -> null,
                   CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS))
@@ -271,18 +271,6 @@ public final class HttpHeraldClient implements HeraldClient {
     return new BroadcastResult.Outcome(result.getTopic(), result.getAccepted(), result.getSequence(),
         result.hasError() ? Optional.of(result.getError().getCode()) : Optional.empty(),
         result.getError().getMessage());
-  }
-
-  private static Duration retryAfter(HttpResponse<?> response) {
-    return response.headers().firstValue("Retry-After")
-        .flatMap(value -> {
-          try {
-            return Optional.of(Duration.ofSeconds(Long.parseLong(value.trim())));
-          } catch (NumberFormatException e) {
-            return Optional.empty();
-          }
-        })
-        .orElse(Duration.ZERO);
   }
 
   private static Duration max(Duration a, Duration b) {

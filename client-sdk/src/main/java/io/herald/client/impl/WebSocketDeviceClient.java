@@ -28,12 +28,14 @@ import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -238,9 +240,28 @@ public final class WebSocketDeviceClient implements DeviceClient {
     builder.buildAsync(target, new SocketListener())
         .whenComplete((socket, failure) -> {
           if (failure != null) {
-            connectionLost(Optional.empty(), "could not connect: " + failure.getMessage(), null);
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+            String why = cause instanceof WebSocketHandshakeException refused
+                ? "the node refused the upgrade with HTTP " + refused.getResponse().statusCode()
+                : "could not connect: " + cause.getMessage();
+            connectionLost(Optional.empty(), refusedForNow(cause), why, null);
           }
         });
+  }
+
+  /**
+   * A node that is full or draining (503) or over its rate of new connections (429) refuses
+   * the upgrade for now: the wait it asks for (its {@code Retry-After}, spread), or zero.
+   */
+  private static Optional<Duration> refusedForNow(Throwable failure) {
+    if (failure instanceof WebSocketHandshakeException refused) {
+      int status = refused.getResponse().statusCode();
+      if (status == 429 || status == 503) {
+        return Optional.of(RetryAfter.of(refused.getResponse()).orElse(Duration.ZERO));
+      }
+    }
+    return Optional.empty();
   }
 
   private void welcomed(WebSocket socket, Welcome welcome) {
@@ -257,6 +278,12 @@ public final class WebSocketDeviceClient implements DeviceClient {
   }
 
   private void connectionLost(Optional<Disconnect> disconnect, String message, WebSocket socket) {
+    connectionLost(disconnect, Optional.empty(), message, socket);
+  }
+
+  /** {@code refusedForNow}: the node refused this attempt and asked to come back after that wait. */
+  private void connectionLost(Optional<Disconnect> disconnect, Optional<Duration> refusedForNow, String message,
+      WebSocket socket) {
     Session lost = session;
     if (socket != null && lost != null && lost.socket() != socket) {
       return; // a callback of an earlier connection
@@ -271,25 +298,28 @@ public final class WebSocketDeviceClient implements DeviceClient {
     pending.clear();
 
     boolean everConnected = firstConnection.isDone();
-    boolean willReconnect = options.reconnect() && !closing && everConnected;
+    // A node that refused for now is tried again, also before the first welcome.
+    boolean willReconnect = options.reconnect() && !closing && (everConnected || refusedForNow.isPresent());
     options.listener().onDisconnected(disconnect.map(Disconnect::getReason), message, willReconnect);
-    if (!everConnected) {
+    if (!everConnected && !willReconnect) {
       firstConnection.completeExceptionally(failure);
     }
     if (willReconnect) {
-      scheduleReconnect(disconnect);
+      Duration asked = refusedForNow.orElse(
+          Duration.ofMillis(disconnect.map(Disconnect::getReconnectAfterMs).orElse(0)));
+      scheduleReconnect(asked);
     } else {
       closed.complete(null);
     }
   }
 
-  private void scheduleReconnect(Optional<Disconnect> disconnect) {
+  /** Reconnects after the backoff, or after {@code asked} if the node asked for longer. */
+  private void scheduleReconnect(Duration asked) {
     Duration wait;
     synchronized (this) {
       wait = options.backoff().delay(reconnectAttempt++);
       nextUri++;
     }
-    Duration asked = Duration.ofMillis(disconnect.map(Disconnect::getReconnectAfterMs).orElse(0));
     if (asked.compareTo(wait) > 0) {
       wait = asked;
     }
