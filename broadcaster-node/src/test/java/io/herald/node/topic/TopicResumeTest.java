@@ -161,11 +161,7 @@ class TopicResumeTest {
   @Test
   void aRestoreOvertakenByPublishesIsTakenOverWhenItEndsRightBeforeThem() {
     TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
-    ActorRef<TopicEntity.Command> earlier = freshHome("overtaken");
-    earlier.tell(new TopicEntity.Register(registry.getRef(), 0));
-    publishTo(earlier, 2);
-    earlier.tell(new TopicEntity.ReadHistory(registry.getRef(), 1, Set.of()));
-    TopicRegistry.History before = fishHistory(registry);
+    TopicRegistry.History before = keptByAnEarlierHome("overtaken", registry, 2);
 
     // The next home goes on from the last message a node saw, the second.
     ActorRef<TopicEntity.Command> next = freshHome("overtaken");
@@ -182,11 +178,7 @@ class TopicResumeTest {
   @Test
   void aResumeReachingTheNextHomeBeforeTheRestoreWaitsForIt() {
     TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
-    ActorRef<TopicEntity.Command> earlier = freshHome("moving");
-    earlier.tell(new TopicEntity.Register(registry.getRef(), 0));
-    publishTo(earlier, 3);
-    earlier.tell(new TopicEntity.ReadHistory(registry.getRef(), 1, Set.of()));
-    TopicRegistry.History before = fishHistory(registry);
+    TopicRegistry.History before = keptByAnEarlierHome("moving", registry, 3);
 
     ActorRef<TopicEntity.Command> next = freshHome("moving");
     next.tell(new TopicEntity.ReadHistory(registry.getRef(), 2, Set.of(before.epoch())));
@@ -257,6 +249,16 @@ class TopicResumeTest {
   private static ActorRef<TopicEntity.Command> freshHome(String topic) {
     TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
     return testKit.spawn(TopicEntity.create(topic, SETTINGS, TopicInterest.NONE, metrics, shard.getRef()));
+  }
+
+  /** What a home that {@code registry} subscribed to keeps after {@code count} publishes, as it would hand it on. */
+  private static TopicRegistry.History keptByAnEarlierHome(String topic, TestProbe<TopicRegistry.Command> registry,
+      int count) {
+    ActorRef<TopicEntity.Command> earlier = freshHome(topic);
+    earlier.tell(new TopicEntity.Register(registry.getRef(), 0));
+    publishTo(earlier, count);
+    earlier.tell(new TopicEntity.ReadHistory(registry.getRef(), 1, Set.of()));
+    return fishHistory(registry);
   }
 
   private static void publishTo(ActorRef<TopicEntity.Command> home, int count) {
