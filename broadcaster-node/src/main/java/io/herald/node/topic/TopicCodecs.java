@@ -2,6 +2,7 @@ package io.herald.node.topic;
 
 import io.herald.node.cluster.ClusterCodec;
 import io.herald.protocol.cluster.v1.TopicDeliver;
+import io.herald.protocol.cluster.v1.TopicHandedOff;
 import io.herald.protocol.cluster.v1.TopicHistoryAnswer;
 import io.herald.protocol.cluster.v1.TopicMessage;
 import io.herald.protocol.cluster.v1.TopicPublish;
@@ -52,11 +53,12 @@ public final class TopicCodecs {
             bytes -> new TopicEntity.Unregister(refs.resolveActorRef(TopicUnregister.parseFrom(bytes).getRegistry()))),
         ClusterCodec.of(TopicEntity.SubscriptionReport.class, "tsr",
             m -> TopicSubscriptionReport.newBuilder().setRegistry(refs.toSerializationFormat(m.registry()))
-                .setSubscribed(m.subscribed()).setLastSequence(m.lastSequence()).build().toByteArray(),
+                .setSubscribed(m.subscribed()).setLastSequence(m.lastSequence()).setRestoreComing(m.restoreComing())
+                .build().toByteArray(),
             bytes -> {
               TopicSubscriptionReport m = TopicSubscriptionReport.parseFrom(bytes);
               return new TopicEntity.SubscriptionReport(refs.resolveActorRef(m.getRegistry()), m.getSubscribed(),
-                  m.getLastSequence());
+                  m.getLastSequence(), m.getRestoreComing());
             }),
         ClusterCodec.of(TopicEntity.PublisherFollowing.class, "tpf",
             m -> TopicPublisherFollowing.newBuilder().setRequest(m.request())
@@ -109,6 +111,12 @@ public final class TopicCodecs {
             bytes -> {
               TopicDeliver wire = TopicDeliver.parseFrom(bytes);
               return new TopicRegistry.Deliver(wire.getTopic(), fromWire(wire.getMessagesList()));
+            }),
+        ClusterCodec.of(TopicRegistry.HandedOff.class, "tho",
+            m -> TopicHandedOff.newBuilder().setTopic(m.topic()).setSequence(m.sequence()).build().toByteArray(),
+            bytes -> {
+              TopicHandedOff m = TopicHandedOff.parseFrom(bytes);
+              return new TopicRegistry.HandedOff(m.getTopic(), m.getSequence());
             }));
   }
 

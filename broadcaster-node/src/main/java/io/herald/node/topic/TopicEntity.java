@@ -48,7 +48,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * <p>A home that starts (first use, a rebalance, a crash) asks every node's registry
  * whether it has subscribers and which sequence it saw last, and holds publishes until
  * all have answered, so neither the subscriptions nor the order are lost when a home
- * moves. Registries also register again when they see their home stop.
+ * moves. A home handed off tells its nodes so after its last delivery; when one of them
+ * says so, its next home also waits for the restore before it stamps anything. Registries also register again when they see their home stop.
  *
  * <p>A topic with a {@link TopicInterest} publisher (a device's own topics) keeps that
  * publisher told whether anyone follows, confirms a node's subscribers only once the
@@ -73,9 +74,12 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   /** A node has no subscribers any more. */
   public record Unregister(ActorRef<TopicRegistry.Command> registry) implements Command {}
 
-  /** A registry's answer to a starting home. */
-  public record SubscriptionReport(ActorRef<TopicRegistry.Command> registry, boolean subscribed, long lastSequence)
-      implements Command {}
+  /**
+   * A registry's answer to a starting home; {@code restoreComing} when the earlier home told
+   * it that it handed its messages on ({@link TopicRegistry.HandedOff}).
+   */
+  public record SubscriptionReport(ActorRef<TopicRegistry.Command> registry, boolean subscribed, long lastSequence,
+      boolean restoreComing) implements Command {}
 
   /** The topic's publisher answers {@link TopicInterest#followed}: it publishes from now on. */
   public record PublisherFollowing(long request, ActorRef<?> publisher) implements Command {}
@@ -149,7 +153,14 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   /** Every registry with subscribers, and the messages waiting to leave for it. */
   private final Map<ActorRef<TopicRegistry.Command>, List<Message>> nodes = new HashMap<>();
+  private boolean registriesFound;
   private final Set<ActorRef<TopicRegistry.Command>> awaitingReports = new HashSet<>();
+  /**
+   * A node was told the earlier home handed on what it keeps: recovery ends once that
+   * restore is in, so this home neither stamps sequences the earlier one used nor answers
+   * resumes in an epoch of its own.
+   */
+  private boolean restoreComing;
   private long sequence;
   private String epoch = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
   /** Null for a topic that keeps no messages. */
@@ -208,37 +219,48 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         .onMessage(SubscriptionReport.class, this::onRecoveryReport)
         .onMessage(RecoveryTimedOut.class, timedOut -> active())
         .onMessage(RegistryGone.class, this::onRegistryGoneWhileRecovering)
-        .onMessage(Restore.class, this::onRestore)
-        .onMessage(RestoreWaitOver.class, over -> settleRestore())
+        .onMessage(Restore.class, restore -> {
+          onRestore(restore);
+          return recoveredIfDone();
+        })
+        .onMessage(RestoreWaitOver.class, over -> {
+          settleRestore();
+          return recoveredIfDone();
+        })
         .onMessage(HandOff.class, handOff -> onHandOff())
         .onAnyMessage(this::hold)
         .build();
   }
 
   private Behavior<Command> onRegistriesFound(RegistriesFound found) {
+    registriesFound = true;
     awaitingReports.addAll(found.registries());
-    if (awaitingReports.isEmpty()) {
-      return active();
-    }
     for (ActorRef<TopicRegistry.Command> registry : found.registries()) {
       registry.tell(new TopicRegistry.ReportSubscription(topic, getContext().getSelf()));
     }
-    return Behaviors.same();
+    return recoveredIfDone();
   }
 
   private Behavior<Command> onRecoveryReport(SubscriptionReport report) {
     sequence = Math.max(sequence, report.lastSequence());
+    restoreComing |= report.restoreComing();
     if (report.subscribed()) {
       addNode(report.registry());
     }
     awaitingReports.remove(report.registry());
-    return awaitingReports.isEmpty() ? active() : Behaviors.same();
+    return recoveredIfDone();
   }
 
   private Behavior<Command> onRegistryGoneWhileRecovering(RegistryGone gone) {
     removeNode(gone.registry());
     awaitingReports.remove(gone.registry());
-    return awaitingReports.isEmpty() ? active() : Behaviors.same();
+    return recoveredIfDone();
+  }
+
+  /** Every node has answered, and the earlier home's restore is in if one is coming. */
+  private Behavior<Command> recoveredIfDone() {
+    boolean done = registriesFound && awaitingReports.isEmpty() && (!restoreComing || restoreSettled);
+    return done ? active() : Behaviors.same();
   }
 
   private Behavior<Command> hold(Command command) {
@@ -439,8 +461,10 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     onFlush();
     long now = System.currentTimeMillis();
     // A passivating home has neither nodes nor messages: nothing to hand on, nothing restarts.
-    if (history != null && (!nodes.isEmpty() || !history.isEmpty(now))) {
-      NextHome.send(getContext(), ENTITY_TYPE_KEY, topic, new Restore(epoch, sequence, history.messages(now)));
+    if (history != null && (!nodes.isEmpty() || !history.isEmpty(now))
+        && NextHome.send(getContext(), ENTITY_TYPE_KEY, topic, new Restore(epoch, sequence, history.messages(now)))) {
+      // After the last delivery to each node: its registry tells the next home to wait for the restore.
+      nodes.keySet().forEach(registry -> registry.tell(new TopicRegistry.HandedOff(topic, sequence)));
     }
     return Behaviors.stopped();
   }

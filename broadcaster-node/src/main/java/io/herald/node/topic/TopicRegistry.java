@@ -55,6 +55,12 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
   /** Messages of a topic for this node's subscribers, in sequence order. */
   public record Deliver(String topic, List<TopicEntity.Message> messages) implements Command, ClusterMessage {}
 
+  /**
+   * The topic's home stopped for a move after its last delivery here, {@code sequence}, and
+   * handed what it keeps on: its next home is told so, and waits for that restore.
+   */
+  public record HandedOff(String topic, long sequence) implements Command, ClusterMessage {}
+
   /** A starting topic home asks whether this node has subscribers. */
   public record ReportSubscription(String topic, ActorRef<TopicEntity.Command> replyTo)
       implements Command, ClusterMessage {}
@@ -74,6 +80,8 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     final ActorRef<TopicActor.Command> actor;
     long subscribesSent;
     long lastSequence;
+    /** The home handed off and no next home has confirmed this node since. */
+    boolean restoreComing;
     /** Null until the home answers {@link Registered}, and again once it stops. */
     ActorRef<TopicEntity.Command> home;
 
@@ -112,6 +120,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         .onMessage(Unsubscribe.class, this::onUnsubscribe)
         .onMessage(Registered.class, this::onRegistered)
         .onMessage(Deliver.class, this::onDeliver)
+        .onMessage(HandedOff.class, this::onHandedOff)
         .onMessage(ReadHistory.class, this::onReadHistory)
         .onMessage(History.class, this::onHistory)
         .onMessage(ReportSubscription.class, this::onReportSubscription)
@@ -152,6 +161,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
       topic.home = registered.home();
       getContext().watchWith(topic.home, new HomeStopped(registered.topic(), topic.home));
     }
+    topic.restoreComing = false;
     topic.actor.tell(new TopicActor.Registered(registered.epoch(), registered.sequence()));
     return this;
   }
@@ -161,6 +171,15 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     if (topic != null && !deliver.messages().isEmpty()) {
       topic.lastSequence = deliver.messages().get(deliver.messages().size() - 1).sequence();
       topic.actor.tell(new TopicActor.Deliver(deliver.messages()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onHandedOff(HandedOff handedOff) {
+    LiveTopic topic = topics.get(handedOff.topic());
+    if (topic != null) {
+      topic.lastSequence = Math.max(topic.lastSequence, handedOff.sequence());
+      topic.restoreComing = true;
     }
     return this;
   }
@@ -184,7 +203,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
   private Behavior<Command> onReportSubscription(ReportSubscription ask) {
     LiveTopic topic = topics.get(ask.topic());
     ask.replyTo().tell(new TopicEntity.SubscriptionReport(getContext().getSelf(), topic != null,
-        topic == null ? 0 : topic.lastSequence));
+        topic == null ? 0 : topic.lastSequence, topic != null && topic.restoreComing));
     return this;
   }
 

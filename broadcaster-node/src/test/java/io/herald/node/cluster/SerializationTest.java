@@ -106,7 +106,8 @@ class SerializationTest {
         new DeviceEntity.Interest(DeviceTopic.PRESENCE, false, 0, probe.getRef().unsafeUpcast()),
         new TopicEntity.Register(probe.getRef().unsafeUpcast(), 12),
         new TopicEntity.Unregister(probe.getRef().unsafeUpcast()),
-        new TopicEntity.SubscriptionReport(probe.getRef().unsafeUpcast(), true, 12),
+        new TopicEntity.SubscriptionReport(probe.getRef().unsafeUpcast(), true, 12, true),
+        new TopicRegistry.HandedOff("a/b", 41),
         new TopicRegistry.Registered("a/b", probe.getRef().unsafeUpcast(), "5f3a9c01d2e4b678", 12),
         new TopicEntity.ReadHistory(probe.getRef().unsafeUpcast(), 3, Set.of("5f3a")),
         new TopicRegistry.History("a/b", 3, "5f3a9c01d2e4b678", 9, List.of(

@@ -21,6 +21,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -44,6 +45,7 @@ class TopicResumeTest {
       .withFallback(ConfigFactory.load("application-test")));
   private static final NodeMetrics metrics = new NodeMetrics();
   private static TopicService topics;
+  private static ActorRef<TopicRegistry.Command> registryHere;
 
   @BeforeAll
   static void joinAndStart() {
@@ -54,7 +56,15 @@ class TopicResumeTest {
       return null;
     });
     var homes = TopicEntity.init(testKit.system(), SETTINGS, TopicInterest.NONE, metrics);
-    topics = new TopicService(testKit.spawn(TopicRegistry.create(SETTINGS, homes, metrics)), homes, metrics);
+    registryHere = testKit.spawn(TopicRegistry.create(SETTINGS, homes, metrics));
+    topics = new TopicService(registryHere, homes, metrics);
+    // Homes started by hand find the registry through the receptionist, which lists it a moment later.
+    TestProbe<Receptionist.Listing> listings = testKit.createTestProbe();
+    listings.awaitAssert(Duration.ofSeconds(10), () -> {
+      testKit.system().receptionist().tell(Receptionist.find(TopicRegistry.SERVICE_KEY, listings.getRef()));
+      assertEquals(Set.of(registryHere), listings.receiveMessage().getServiceInstances(TopicRegistry.SERVICE_KEY));
+      return null;
+    });
   }
 
   @AfterAll
@@ -173,6 +183,30 @@ class TopicResumeTest {
     TopicRegistry.History after = fishHistory(registry);
     assertEquals(before.epoch(), after.epoch());
     assertEquals(List.of(1L, 2L, 3L), sequences(after.kept()));
+  }
+
+  @Test
+  void aHomeStartingAfterAHandOffStampsNothingBeforeTheRestore() {
+    RecordingPort port = new RecordingPort();
+    topics.subscribe("handing-off", new Subscriber(testKit.createTestProbe().getRef(), port), 1);
+    Subscribed confirmed = awaitConfirmation(port);
+    publish("handing-off", 3);
+    awaitMessages(port, List.of(1L, 2L, 3L));
+    // What the home says to each node as it stops for a move, after its last delivery there.
+    registryHere.tell(new TopicRegistry.HandedOff("handing-off", 3));
+
+    ActorRef<TopicEntity.Command> next = freshHome("handing-off");
+    TestProbe<TopicEntity.Published> replies = testKit.createTestProbe();
+    next.tell(new TopicEntity.Publish(ByteString.copyFromUtf8("after the move"), 1, replies.getRef()));
+    replies.expectNoMessage(Duration.ofMillis(300));
+    next.tell(new TopicEntity.Restore(confirmed.getEpoch(), 3, List.of()));
+
+    assertEquals(4, replies.receiveMessage(Duration.ofSeconds(5)).sequence(), "on from the earlier home's last");
+    awaitMessages(port, List.of(1L, 2L, 3L, 4L));
+    TestProbe<TopicRegistry.Command> reader = testKit.createTestProbe();
+    next.tell(new TopicEntity.ReadHistory(reader.getRef(), 1, Set.of()));
+    assertEquals(confirmed.getEpoch(), fishHistory(reader).epoch(), "in the earlier home's epoch");
+    testKit.stop(next);
   }
 
   @Test
