@@ -76,6 +76,12 @@ public final class NodeMetrics {
       count("group_members_forgotten", "herald.group.members.forgotten", null, null);
   private final Count resumesComplete = count("resumes.complete", "herald.resumes", "result", "complete");
   private final Count resumesMissed = count("resumes.missed", "herald.resumes", "result", "missed");
+  private final Count recoveriesAnswered =
+      count("topic_recoveries.answered", "herald.topic.recoveries", "outcome", "answered");
+  private final Count recoveriesTimedOut =
+      count("topic_recoveries.timed_out", "herald.topic.recoveries", "outcome", "timed_out");
+  private final Count restoresTaken = count("topic_restores.taken", "herald.topic.restores", "result", "taken");
+  private final Count restoresTooLate = count("topic_restores.too_late", "herald.topic.restores", "result", "too_late");
   private final Gauge openConnectionsGauge = Kamon.gauge("herald.connections.open").withoutTags();
   private final Gauge topicsGauge = Kamon.gauge("herald.topics.active").withoutTags();
   private final Gauge deviceEntitiesGauge = Kamon.gauge("herald.device.entities").withoutTags();
@@ -227,6 +233,22 @@ public final class NodeMetrics {
    */
   public void resumed(boolean complete) {
     (complete ? resumesComplete : resumesMissed).add(1);
+  }
+
+  /**
+   * A starting topic home ended its recovery: {@code answered} when every node answered (and
+   * its predecessor's restore came, if one was coming), otherwise at the recovery timeout.
+   */
+  public void topicRecovered(boolean answered) {
+    (answered ? recoveriesAnswered : recoveriesTimedOut).add(1);
+  }
+
+  /**
+   * A topic home got what its predecessor handed on: {@code taken} over, or too late (it had
+   * stamped messages that do not follow on), when it starts a new epoch.
+   */
+  public void topicRestore(boolean taken) {
+    (taken ? restoresTaken : restoresTooLate).add(1);
   }
 
   /** A group published a snapshot of its aggregates. */

@@ -217,7 +217,10 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     return Behaviors.receive(Command.class)
         .onMessage(RegistriesFound.class, this::onRegistriesFound)
         .onMessage(SubscriptionReport.class, this::onRecoveryReport)
-        .onMessage(RecoveryTimedOut.class, timedOut -> active())
+        .onMessage(RecoveryTimedOut.class, timedOut -> {
+          metrics.topicRecovered(false);
+          return active();
+        })
         .onMessage(RegistryGone.class, this::onRegistryGoneWhileRecovering)
         .onMessage(Restore.class, restore -> {
           onRestore(restore);
@@ -260,7 +263,11 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   /** Every node has answered, and the earlier home's restore is in if one is coming. */
   private Behavior<Command> recoveredIfDone() {
     boolean done = registriesFound && awaitingReports.isEmpty() && (!restoreComing || restoreSettled);
-    return done ? active() : Behaviors.same();
+    if (!done) {
+      return Behaviors.same();
+    }
+    metrics.topicRecovered(true);
+    return active();
   }
 
   private Behavior<Command> hold(Command command) {
@@ -480,7 +487,11 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     boolean endsRightBefore = firstStampedHere > 0
         ? restore.sequence() + 1 == firstStampedHere
         : restore.sequence() >= sequence;
-    if (history == null || !endsRightBefore) {
+    if (history == null) {
+      return settleRestore();
+    }
+    metrics.topicRestore(endsRightBefore);
+    if (!endsRightBefore) {
       return settleRestore();
     }
     long now = System.currentTimeMillis();

@@ -195,6 +195,7 @@ class TopicResumeTest {
     // What the home says to each node as it stops for a move, after its last delivery there.
     registryHere.tell(new TopicRegistry.HandedOff("handing-off", 3));
 
+    long taken = metrics.snapshot().getOrDefault("topic_restores.taken", 0L);
     ActorRef<TopicEntity.Command> next = freshHome("handing-off");
     TestProbe<TopicEntity.Published> replies = testKit.createTestProbe();
     next.tell(new TopicEntity.Publish(ByteString.copyFromUtf8("after the move"), 1, replies.getRef()));
@@ -206,6 +207,7 @@ class TopicResumeTest {
     TestProbe<TopicRegistry.Command> reader = testKit.createTestProbe();
     next.tell(new TopicEntity.ReadHistory(reader.getRef(), 1, Set.of()));
     assertEquals(confirmed.getEpoch(), fishHistory(reader).epoch(), "in the earlier home's epoch");
+    assertEquals(taken + 1, metrics.snapshot().get("topic_restores.taken"));
     testKit.stop(next);
   }
 
@@ -246,11 +248,13 @@ class TopicResumeTest {
     ActorRef<TopicEntity.Command> home = freshHome("own-epoch");
     home.tell(new TopicEntity.Register(registry.getRef(), 0));
     publishTo(home, 1);
+    long tooLate = metrics.snapshot().getOrDefault("topic_restores.too_late", 0L);
     home.tell(new TopicEntity.Restore("late", 5, List.of()));
     home.tell(new TopicEntity.ReadHistory(registry.getRef(), 1, Set.of()));
 
     TopicRegistry.History history = fishHistory(registry);
     assertNotEquals("late", history.epoch(), "messages 2 to 5 of the earlier home are not here");
+    assertEquals(tooLate + 1, metrics.snapshot().get("topic_restores.too_late"));
     assertEquals(1, history.sequence());
     assertEquals(1, history.kept().size());
   }
