@@ -32,7 +32,7 @@ import org.HdrHistogram.Histogram;
  * herald-load state [--devices 10000] [--rate 5000] [--groups 10] [--duration 30] [--warmup 60] [--answers 1] [--workers 2]
  *                   [--resident 0]
  * herald-load resume [--subscribers 10000] [--topics 100] [--rate 100] [--payload 64] [--warmup 30] [--away-millis 2000]
- *                    [--after 10] [--workers 2]
+ *                    [--after 10] [--workers 2] [--drain 0]
  * </pre>
  *
  * <p>Every scenario also takes {@code --nodes N} (a local cluster of N nodes, each worker's
@@ -53,6 +53,8 @@ public final class LoadTool {
 
   private final Map<String, String> options;
   private final Map<String, Object> results = new LinkedHashMap<>();
+  /** Each started node's cluster port, to ask it to leave. */
+  private final Map<NodeProcess, Integer> clusterPorts = new HashMap<>();
 
   private LoadTool(Map<String, String> options) {
     this.options = options;
@@ -251,28 +253,45 @@ public final class LoadTool {
     int warmup = intOption("warmup", 30);
     int awayMillis = intOption("away-millis", 2_000);
     int after = intOption("after", 10);
-    List<NodeProcess> nodes = startNodes(subscribers);
+    // 0: every device drops its connection. N: node N (from 1) leaves the cluster instead.
+    int drain = intOption("drain", 0);
+    // A draining node's devices all come to one node, which then holds two shares.
+    List<NodeProcess> nodes = startNodes(drain > 0 ? 2 * subscribers : subscribers);
+    if (drain < 0 || drain > nodes.size() || (drain > 0 && nodes.size() < 2)) {
+      throw new IllegalArgumentException("--drain N needs --nodes of at least 2, N one of them");
+    }
+    NodeProcess leaving = drain > 0 ? nodes.get(drain - 1) : null;
+    List<NodeProcess> staying = nodes.stream().filter(node -> node != leaving).toList();
     try {
       int workers = intOption("workers", Math.max(2, nodes.size()));
       List<WorkerProcess> swarm = startWorkers(nodes, workers, topics, 0);
+      // Worker k's devices are on node k mod nodes; those of a draining node move, the others stay.
+      List<WorkerProcess> moving = swarm.stream()
+          .filter(worker -> leaving == null || nodes.get(swarm.indexOf(worker) % nodes.size()) == leaving).toList();
       long subscribed = openSubscribers(swarm, subscribers);
-      System.out.printf("%d subscribers on %d topic(s) over %d node(s); publishing %d/s of %d bytes; after %d s"
-              + " every device drops its connection and rejoins %d ms later%s%n", subscribed, topics, nodes.size(),
-          rate, payloadBytes, warmup, awayMillis, nodes.size() > 1 ? " on the next node" : "");
-      Publisher publisher = new Publisher(clientsOf(nodes), topics, rate, payloadBytes);
+      System.out.printf("%d subscribers on %d topic(s) over %d node(s); publishing %d/s of %d bytes; after %d s %s%n",
+          subscribed, topics, nodes.size(), rate, payloadBytes, warmup, leaving == null
+              ? "every device drops its connection and rejoins " + awayMillis + " ms later"
+                  + (nodes.size() > 1 ? " on the next node" : "")
+              : "node " + drain + " leaves the cluster and its devices rejoin on the next node once it has closed them");
+      Publisher publisher = new Publisher(clientsOf(staying), topics, rate, payloadBytes);
       CompletableFuture<Void> published = publisher.start(System.nanoTime() + Duration.ofHours(1).toNanos(),
           (topic, intendedMicros) -> { });
       Thread.sleep(warmup * 1000L);
-      askAll(swarm, worker -> "drop");
-      Thread.sleep(awayMillis);
+      if (leaving == null) {
+        askAll(swarm, worker -> "drop");
+        Thread.sleep(awayMillis);
+      } else {
+        drainAway(leaving);
+      }
       // Latency from here on: of messages published once a device had started to rejoin.
       long rejoinMicros = Micros.now();
       askAll(swarm, worker -> "reset " + rejoinMicros);
-      double nodeCpuBefore = nodeCpuSeconds(nodes);
+      double nodeCpuBefore = nodeCpuSeconds(staying);
       double toolCpuBefore = toolCpuSeconds(swarm);
-      List<Map<String, String>> rejoins = askAll(swarm, worker -> "rejoin "
+      List<Map<String, String>> rejoins = askAll(moving, worker -> "rejoin "
           + nodes.get((swarm.indexOf(worker) + 1) % nodes.size()).webSocketUri());
-      double nodeCpu = nodeCpuSeconds(nodes) - nodeCpuBefore;
+      double nodeCpu = nodeCpuSeconds(staying) - nodeCpuBefore;
       double toolCpu = toolCpuSeconds(swarm) - toolCpuBefore;
       Thread.sleep(after * 1000L);
       publisher.stop();
@@ -301,12 +320,13 @@ public final class LoadTool {
       double stormSeconds = stormMicros / 1e6;
       Map<String, Object> resume = new LinkedHashMap<>();
       resume.put("nodes", nodes.size());
+      resume.put("drainedNode", drain);
       resume.put("topics", topics);
       resume.put("subscribers", subscribed);
       resume.put("rate", rate);
-      resume.put("awayMillis", awayMillis);
+      resume.put("awayMillis", leaving == null ? awayMillis : 0);
       resume.put("stormMillis", stormMicros / 1000.0);
-      resume.put("rejoinedPerSecond", Math.round(subscribed / stormSeconds));
+      resume.put("rejoinedPerSecond", Math.round(connected / stormSeconds));
       resume.put("connections", connected);
       resume.put("refusedAndRetried", refused);
       resume.put("resumed", resumed);
@@ -317,7 +337,7 @@ public final class LoadTool {
       resume.put("publishFailures", publisher.failures());
       resume.put("nodeCpuPercentDuringStorm", Math.round(100 * nodeCpu / stormSeconds));
       resume.put("toolCpuPercentDuringStorm", Math.round(100 * toolCpu / stormSeconds));
-      resume.put("nodeCounters", nodes.stream().map(node -> node.status().getCountersMap()).toList());
+      resume.put("nodeCounters", staying.stream().map(node -> node.status().getCountersMap()).toList());
       results.put("resume", resume);
       System.out.printf("rejoined %d in %.0f ms (%d/s), %d attempts refused and retried | resumed %d, not %d"
               + " | subscribe to subscribed ms p50 %.1f p99 %.1f max %.1f | recovered %d, unrecovered %d"
@@ -333,6 +353,31 @@ public final class LoadTool {
       swarm.forEach(WorkerProcess::close);
     } finally {
       nodes.forEach(NodeProcess::close);
+    }
+  }
+
+  /**
+   * Asks {@code node} to leave the cluster through management and returns once it has
+   * closed its last device's connection: it hands its shards on meanwhile, and goes on doing
+   * so while its devices come back elsewhere, as a fleet's would after their reconnect delay.
+   */
+  private void drainAway(NodeProcess node) throws InterruptedException {
+    int status = node.leaveThroughManagement(clusterPorts.get(node));
+    if (status / 100 != 2) {
+      throw new IllegalStateException("the node refused to leave: HTTP " + status);
+    }
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (System.nanoTime() < deadline && node.process().isAlive() && connectionsOpen(node) > 0) {
+      Thread.sleep(100);
+    }
+  }
+
+  /** A leaving node's open connections; none once it no longer answers. */
+  private static long connectionsOpen(NodeProcess node) {
+    try {
+      return node.status().getConnectionsOpen();
+    } catch (RuntimeException gone) {
+      return 0;
     }
   }
 
@@ -603,6 +648,7 @@ public final class LoadTool {
       for (int n = 0; n < count; n++) {
         int clusterPort = n == 0 ? seedPort : NodeProcess.freePort();
         nodes.add(NodeProcess.startClusterMember("load-" + (n + 1), clusterPort, seedPort, settings, jvmOptions));
+        clusterPorts.put(nodes.get(n), clusterPort);
       }
     }
     results.put("nodeHeap", heap);
