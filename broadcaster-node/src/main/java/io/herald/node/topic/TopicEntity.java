@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -23,10 +24,13 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * A topic's home in the cluster, wherever Cluster Sharding places it. It stamps each
@@ -47,8 +51,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  *
  * <p>A home that starts (first use, a rebalance, a crash) asks every node's registry
  * whether it has subscribers and which sequence it saw last, and holds publishes until
- * all have answered, so neither the subscriptions nor the order are lost when a home
- * moves. A home handed off tells its nodes so after its last delivery; when one of them
+ * those of the nodes that are up have answered, so neither the subscriptions nor the
+ * order are lost when a home moves. A home handed off tells its nodes so after its last delivery; when one of them
  * says so, its next home also waits for the restore before it stamps anything. Registries also register again when they see their home stop.
  *
  * <p>A topic with a {@link TopicInterest} publisher (a device's own topics) keeps that
@@ -235,13 +239,33 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         .build();
   }
 
+  /**
+   * Asks every registry, and waits for those of nodes that are up: a node that is leaving
+   * may already have stopped (its devices move elsewhere and resume), and its answer, if it
+   * comes, counts as a late one.
+   */
   private Behavior<Command> onRegistriesFound(RegistriesFound found) {
     registriesFound = true;
-    awaitingReports.addAll(found.registries());
+    Cluster cluster = Cluster.get(getContext().getSystem());
     for (ActorRef<TopicRegistry.Command> registry : found.registries()) {
       registry.tell(new TopicRegistry.ReportSubscription(topic, getContext().getSelf()));
+      if (isUp(cluster, registry.path().address())) {
+        awaitingReports.add(registry);
+      }
     }
     return recoveredIfDone();
+  }
+
+  private static boolean isUp(Cluster cluster, Address address) {
+    if (!address.hasGlobalScope()) {
+      return true; // this node's own registry
+    }
+    for (Member member : cluster.state().getMembers()) {
+      if (member.address().equals(address)) {
+        return member.status().equals(MemberStatus.up()) || member.status().equals(MemberStatus.weaklyUp());
+      }
+    }
+    return false;
   }
 
   private Behavior<Command> onRecoveryReport(SubscriptionReport report) {
