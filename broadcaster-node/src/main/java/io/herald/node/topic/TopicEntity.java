@@ -46,14 +46,15 @@ import org.apache.pekko.cluster.typed.Cluster;
  * its next home its epoch, sequence and kept messages ({@link Restore}), so a device
  * resuming after a drain misses nothing; a starting home answers a resume from an epoch
  * other than its own only once that restore is in, or after the recovery timeout when none
- * comes. Nothing is stored: after a crash the next home
- * starts a new epoch, and resuming devices learn that they missed messages.
+ * comes. Nothing is stored: after a crash the next home starts a new epoch, and resuming
+ * devices learn that they missed messages.
  *
  * <p>A home that starts (first use, a rebalance, a crash) asks every node's registry
  * whether it has subscribers and which sequence it saw last, and holds publishes until
  * those of the nodes that are up have answered, so neither the subscriptions nor the
- * order are lost when a home moves. A home handed off tells its nodes so after its last delivery; when one of them
- * says so, its next home also waits for the restore before it stamps anything. Registries also register again when they see their home stop.
+ * order are lost when a home moves. A home handed off tells its nodes so after its last
+ * delivery; when one of them says so, its next home also waits for the restore before it
+ * stamps anything. Registries also register again when they see their home stop.
  *
  * <p>A topic with a {@link TopicInterest} publisher (a device's own topics) keeps that
  * publisher told whether anyone follows, confirms a node's subscribers only once the
