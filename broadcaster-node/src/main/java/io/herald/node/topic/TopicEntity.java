@@ -52,9 +52,10 @@ import org.apache.pekko.cluster.typed.Cluster;
  * <p>A home that starts (first use, a rebalance, a crash) asks every node's registry
  * whether it has subscribers and which sequence it saw last, and holds publishes until
  * those of the nodes that are up have answered, so neither the subscriptions nor the
- * order are lost when a home moves. A home handed off tells its nodes so after its last
- * delivery; when one of them says so, its next home also waits for the restore before it
- * stamps anything. Registries also register again when they see their home stop.
+ * order are lost when a home moves. A home handed off tells every node it knows of so,
+ * after its last delivery there; when one of them says so, its next home also waits for the
+ * restore before it stamps anything. Registries also register again when they see their
+ * home stop.
  *
  * <p>A topic with a {@link TopicInterest} publisher (a device's own topics) keeps that
  * publisher told whether anyone follows, confirms a node's subscribers only once the
@@ -103,8 +104,8 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   /** One stamped message. */
   public record Message(long sequence, ByteString payload, long publishedAtMillis) {}
 
-  /** Sharding stops a home with this (a hand-off or a passivation). */
-  private enum HandOff implements Command {
+  /** Sharding stops a home with this (a hand-off or a passivation); package-visible for tests. */
+  enum HandOff implements Command {
     INSTANCE
   }
 
@@ -159,6 +160,11 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   /** Every registry with subscribers, and the messages waiting to leave for it. */
   private final Map<ActorRef<TopicRegistry.Command>, List<Message>> nodes = new HashMap<>();
   private boolean registriesFound;
+  /**
+   * Every registry this home has heard of, kept only by a topic that keeps messages: each is
+   * told of a hand-off, subscribed or not, since the devices of a node may resume on any.
+   */
+  private final Set<ActorRef<TopicRegistry.Command>> knownRegistries = new HashSet<>();
   private final Set<ActorRef<TopicRegistry.Command>> awaitingReports = new HashSet<>();
   /**
    * A node was told the earlier home handed on what it keeps: recovery ends once that
@@ -247,6 +253,9 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
    */
   private Behavior<Command> onRegistriesFound(RegistriesFound found) {
     registriesFound = true;
+    if (history != null) {
+      knownRegistries.addAll(found.registries());
+    }
     Cluster cluster = Cluster.get(getContext().getSystem());
     for (ActorRef<TopicRegistry.Command> registry : found.registries()) {
       registry.tell(new TopicRegistry.ReportSubscription(topic, getContext().getSelf()));
@@ -280,6 +289,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   }
 
   private Behavior<Command> onRegistryGoneWhileRecovering(RegistryGone gone) {
+    knownRegistries.remove(gone.registry());
     removeNode(gone.registry());
     awaitingReports.remove(gone.registry());
     return recoveredIfDone();
@@ -318,7 +328,10 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         .onMessage(Register.class, this::onRegister)
         .onMessage(Unregister.class, unregister -> removeNode(unregister.registry()))
         .onMessage(SubscriptionReport.class, this::onLateReport)
-        .onMessage(RegistryGone.class, gone -> removeNode(gone.registry()))
+        .onMessage(RegistryGone.class, gone -> {
+          knownRegistries.remove(gone.registry());
+          return removeNode(gone.registry());
+        })
         .onMessage(Flush.class, flush -> onFlush())
         .onMessage(Idle.class, idle -> onIdle())
         .onMessage(PublisherFollowing.class, this::onPublisherFollowing)
@@ -495,8 +508,11 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     // A passivating home has neither nodes nor messages: nothing to hand on, nothing restarts.
     if (history != null && (!nodes.isEmpty() || !history.isEmpty(now))
         && NextHome.send(getContext(), ENTITY_TYPE_KEY, topic, new Restore(epoch, sequence, history.messages(now)))) {
-      // After the last delivery to each node: its registry tells the next home to wait for the restore.
-      nodes.keySet().forEach(registry -> registry.tell(new TopicRegistry.HandedOff(topic, sequence)));
+      // After the last delivery to each node. Every registry is told, subscribed or not: when
+      // the topic's subscribers were all on a leaving node (whose registry nobody waits for),
+      // another node's word is what keeps the next home from answering a publish before the
+      // restore with "nobody follows" and keeping nothing for the devices coming back.
+      knownRegistries.forEach(registry -> registry.tell(new TopicRegistry.HandedOff(topic, sequence)));
     }
     return Behaviors.stopped();
   }
@@ -546,6 +562,9 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
 
   private void addNode(ActorRef<TopicRegistry.Command> registry) {
     everSubscribed = true;
+    if (history != null) {
+      knownRegistries.add(registry);
+    }
     if (!nodes.containsKey(registry)) {
       nodes.put(registry, new ArrayList<>());
       getContext().watchWith(registry, new RegistryGone(registry));

@@ -3,6 +3,7 @@ package io.herald.node.topic;
 import io.herald.node.cluster.ClusterMessage;
 import io.herald.node.connection.ServerFrames;
 import io.herald.node.metrics.NodeMetrics;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +58,9 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
 
   /**
    * The topic's home stopped for a move after its last delivery here, {@code sequence}, and
-   * handed what it keeps on: its next home is told so, and waits for that restore.
+   * handed what it keeps on: its next home is told so, and waits for that restore. Heard
+   * also by nodes without subscribers to the topic, which remember it until the next home
+   * asks or for the sharding hand-off timeout.
    */
   public record HandedOff(String topic, long sequence) implements Command, ClusterMessage {}
 
@@ -70,6 +73,9 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
       implements Command {}
 
   private record HomeStopped(String topic, ActorRef<TopicEntity.Command> home) implements Command {}
+
+  /** A hand-off heard for a topic without subscribers here is no longer worth telling. */
+  private record ForgetHandOff(String topic) implements Command {}
 
   /** Registers again every topic whose home has not answered yet. */
   private enum RetryRegistrations implements Command {
@@ -103,6 +109,10 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
   private final ActorRef<ShardingEnvelope<TopicEntity.Command>> homes;
   private final NodeMetrics metrics;
   private final Map<String, LiveTopic> topics = new HashMap<>();
+  /** The last sequence of each topic whose home handed off and that has no subscribers here. */
+  private final Map<String, Long> handOffsHeard = new HashMap<>();
+  /** A next home starts within a shard's hand-off; a word older than that tells nobody anything. */
+  private final Duration handOffMemory;
 
   private TopicRegistry(ActorContext<Command> context, TimerScheduler<Command> timers, TopicSettings settings,
       ActorRef<ShardingEnvelope<TopicEntity.Command>> homes, NodeMetrics metrics) {
@@ -111,6 +121,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     this.settings = settings;
     this.homes = homes;
     this.metrics = metrics;
+    this.handOffMemory = context.getSystem().settings().config().getDuration("pekko.cluster.sharding.handoff-timeout");
   }
 
   @Override
@@ -127,6 +138,10 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         .onMessage(HomeStopped.class, this::onHomeStopped)
         .onMessage(RetryRegistrations.class, retry -> onRetryRegistrations())
         .onMessage(TopicIdle.class, this::onTopicIdle)
+        .onMessage(ForgetHandOff.class, forget -> {
+          handOffsHeard.remove(forget.topic());
+          return this;
+        })
         .build();
   }
 
@@ -180,6 +195,9 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     if (topic != null) {
       topic.lastSequence = Math.max(topic.lastSequence, handedOff.sequence());
       topic.restoreComing = true;
+    } else {
+      handOffsHeard.merge(handedOff.topic(), handedOff.sequence(), Math::max);
+      timers.startSingleTimer(new ForgetHandOff(handedOff.topic()), handOffMemory);
     }
     return this;
   }
@@ -202,8 +220,14 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
 
   private Behavior<Command> onReportSubscription(ReportSubscription ask) {
     LiveTopic topic = topics.get(ask.topic());
-    ask.replyTo().tell(new TopicEntity.SubscriptionReport(getContext().getSelf(), topic != null,
-        topic == null ? 0 : topic.lastSequence, topic != null && topic.restoreComing));
+    if (topic != null) {
+      ask.replyTo().tell(new TopicEntity.SubscriptionReport(getContext().getSelf(), true, topic.lastSequence,
+          topic.restoreComing));
+    } else {
+      Long heard = takeHandOffHeard(ask.topic());
+      ask.replyTo().tell(new TopicEntity.SubscriptionReport(getContext().getSelf(), false,
+          heard == null ? 0 : heard, heard != null));
+    }
     return this;
   }
 
@@ -256,8 +280,21 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         TopicActor.create(name, getContext().getSelf(), settings, metrics));
     metrics.setActiveTopics(topics.size() + 1);
     LiveTopic topic = new LiveTopic(actor);
+    Long heard = takeHandOffHeard(name);
+    if (heard != null) {
+      topic.lastSequence = heard;
+      topic.restoreComing = true;
+    }
     register(name, topic);
     return topic;
+  }
+
+  private Long takeHandOffHeard(String topic) {
+    Long heard = handOffsHeard.remove(topic);
+    if (heard != null) {
+      timers.cancel(new ForgetHandOff(topic));
+    }
+    return heard;
   }
 
   /**

@@ -212,6 +212,52 @@ class TopicResumeTest {
   }
 
   @Test
+  void aHomeHandedOffTellsEveryRegistryItKnowsSubscribedOrNot() {
+    TestProbe<TopicRegistry.Command> unsubscribed = testKit.createTestProbe();
+    ActorRef<TopicEntity.Command> home = freshHome("all-gone");
+    home.tell(new TopicEntity.Register(unsubscribed.getRef(), 0));
+    publishTo(home, 2);
+    home.tell(new TopicEntity.Unregister(unsubscribed.getRef()));
+    home.tell(TopicEntity.HandOff.INSTANCE);
+
+    var heard = (TopicRegistry.HandedOff) unsubscribed.fishForMessage(Duration.ofSeconds(10), message ->
+        message instanceof TopicRegistry.HandedOff
+            ? FishingOutcomes.complete()
+            : FishingOutcomes.continueAndIgnore()).get(0);
+    assertEquals(2, heard.sequence(), "its devices may resume on any node, this one too");
+  }
+
+  @Test
+  void aPublishBeforeTheRestoreIsKeptWhenOnlyANodeWithoutSubscribersHeardOfTheHandOff() {
+    // Every subscriber was on the node that left; this one heard of the hand-off all the same.
+    registryHere.tell(new TopicRegistry.HandedOff("followed-elsewhere", 3));
+    ActorRef<TopicEntity.Command> next = freshHome("followed-elsewhere");
+    TestProbe<TopicEntity.Published> replies = testKit.createTestProbe();
+    next.tell(new TopicEntity.Publish(ByteString.copyFromUtf8("while they are away"), 1, replies.getRef()));
+    replies.expectNoMessage(Duration.ofMillis(300));
+    long now = System.currentTimeMillis();
+    next.tell(new TopicEntity.Restore("earlier", 3, List.of(new TopicEntity.Message(2, ByteString.EMPTY, now),
+        new TopicEntity.Message(3, ByteString.EMPTY, now))));
+
+    assertEquals(4, replies.receiveMessage(Duration.ofSeconds(5)).sequence(), "kept, not \"nobody follows\"");
+    TestProbe<TopicRegistry.Command> reader = testKit.createTestProbe();
+    next.tell(new TopicEntity.ReadHistory(reader.getRef(), 1, Set.of("earlier")));
+    TopicRegistry.History history = fishHistory(reader);
+    assertEquals("earlier", history.epoch());
+    assertEquals(List.of(2L, 3L, 4L), sequences(history.kept()));
+    testKit.stop(next);
+  }
+
+  @Test
+  void aSubscriptionAfterAHandOffWasHeardGoesOnFromItsSequence() {
+    registryHere.tell(new TopicRegistry.HandedOff("joined-after", 5));
+    RecordingPort port = new RecordingPort();
+    topics.subscribe("joined-after", new Subscriber(testKit.createTestProbe().getRef(), port), 1);
+
+    assertEquals(5, awaitConfirmation(port).getSequence(), "the next home stamps none of the earlier one's");
+  }
+
+  @Test
   void aResumeReachingTheNextHomeBeforeTheRestoreWaitsForIt() {
     TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
     TopicRegistry.History before = keptByAnEarlierHome("moving", registry, 3);
