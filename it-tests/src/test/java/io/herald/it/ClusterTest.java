@@ -310,8 +310,23 @@ class ClusterTest {
 
   /** The sequences of {@code sequences} a recorder has not received, in order. */
   private static List<Long> missing(TopicRecorder recorder, List<Long> sequences) {
-    Set<Long> received = new java.util.HashSet<>(recorder.received());
+    Set<Long> received = new HashSet<>(recorder.received());
     return sequences.stream().filter(sequence -> !received.contains(sequence)).toList();
+  }
+
+  /** Every message the traffic had accepted reached each recorder, once and in order. */
+  private void assertReceivedEverything(List<TopicRecorder> recorders, Traffic traffic) {
+    for (TopicRecorder recorder : recorders) {
+      Await.until(WAIT, () -> recorder + " received the traffic; resumed " + resumes.get(recorder.toString())
+          + ", missing " + missing(recorder, traffic.sequences()), () -> recorder.hasAll(traffic.sequences()));
+      recorder.assertReceivedExactly(traffic.sequences());
+    }
+  }
+
+  /** The first topic named {@code prefix} and a number whose shard is one of {@code shards}. */
+  private static String topicHomedOn(Set<String> shards, String prefix) {
+    return IntStream.range(0, 100_000).mapToObj(i -> prefix + i)
+        .filter(topic -> shards.contains(shardOf(topic))).findFirst().orElseThrow();
   }
 
   @Test
@@ -325,17 +340,23 @@ class ClusterTest {
     // A topic whose home lives on the leaving node: its devices there resume elsewhere from
     // what the home handed on.
     Set<String> leavingTopicShards = shardsOn(1, "topic");
-    String drained = IntStream.range(0, 100_000).mapToObj(i -> "cluster/drained-" + i)
-        .filter(topic -> leavingTopicShards.contains(shardOf(topic))).findFirst().orElseThrow();
+    String drained = topicHomedOn(leavingTopicShards, "cluster/drained-");
     List<TopicRecorder> drainedHere = List.of(subscribe(1, "drained-1", drained), subscribe(1, "drained-2", drained));
     TopicRecorder drainedElsewhere = subscribe(0, "drained-0", drained);
+    // And one followed only there: the next home hears of the hand-off from nodes without
+    // subscribers, and keeps what is published until the devices are back.
+    String followedThere = topicHomedOn(leavingTopicShards, "cluster/followed-there-");
+    List<TopicRecorder> onlyThere = List.of(subscribe(1, "there-1", followedThere),
+        subscribe(1, "there-2", followedThere));
     try (Traffic traffic = Traffic.start(this, NEWS, List.of(0, 2));
-        Traffic drainedTraffic = Traffic.start(this, drained, List.of(2, 0))) {
+        Traffic drainedTraffic = Traffic.start(this, drained, List.of(2, 0));
+        Traffic followedThereTraffic = Traffic.start(this, followedThere, List.of(0, 2))) {
       assertEquals(200, leaving.leaveThroughManagement(clusterPorts[1]));
       assertEquals(0, leaving.awaitExit(WAIT), "a node that leaves exits 0:\n" + leaving.log());
       Await.until(WAIT, "three members remain", () -> upMembers(node(0)) == 3);
       traffic.stop();
       drainedTraffic.stop();
+      followedThereTraffic.stop();
       // Those of the node that left too: they resumed on another node, the topic's home
       // handing what it keeps on if it lived on the leaving node.
       for (TopicRecorder recorder : moved) {
@@ -345,13 +366,11 @@ class ClusterTest {
       assertEveryoneReceived(traffic.sequences(), List.of(0, 1, 2));
       List<TopicRecorder> drainedSubscribers = new ArrayList<>(drainedHere);
       drainedSubscribers.add(drainedElsewhere);
-      for (TopicRecorder recorder : drainedSubscribers) {
-        Await.until(WAIT, () -> recorder + " received the traffic; resumed " + resumes.get(recorder.toString())
-            + ", missing " + missing(recorder, drainedTraffic.sequences()),
-            () -> recorder.hasAll(drainedTraffic.sequences()));
-        recorder.assertReceivedExactly(drainedTraffic.sequences());
-      }
-      for (TopicRecorder recorder : drainedHere) {
+      assertReceivedEverything(drainedSubscribers, drainedTraffic);
+      assertReceivedEverything(onlyThere, followedThereTraffic);
+      List<TopicRecorder> resumedElsewhere = new ArrayList<>(drainedHere);
+      resumedElsewhere.addAll(onlyThere);
+      for (TopicRecorder recorder : resumedElsewhere) {
         assertEquals(List.of(true), resumes.get(recorder.toString()), recorder + " resumed without missing anything");
       }
     }
