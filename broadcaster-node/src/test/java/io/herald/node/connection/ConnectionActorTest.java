@@ -10,6 +10,7 @@ import io.herald.node.device.FieldValue;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.security.DeviceIdentity;
 import io.herald.node.security.TopicPattern;
+import io.herald.node.topic.ResumePoint;
 import io.herald.node.topic.TopicEntity;
 import io.herald.node.topic.TopicRegistry;
 import io.herald.node.topic.TopicService;
@@ -292,6 +293,21 @@ class ConnectionActorTest {
     assertEquals("a/b", subscribe.topic());
     assertEquals(4, subscribe.requestId());
     acks.expectMessage("handled");
+  }
+
+  @Test
+  void aSubscribeForAHeldTopicIsConfirmedAtOnceAndChangesNothing() {
+    ActorRef<ConnectionActor.Command> connection = start(settings(Duration.ofSeconds(10)));
+    connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Subscribe(4, "a/b", Optional.empty())));
+    topics.expectMessageClass(TopicRegistry.Subscribe.class);
+    connection.tell(new ConnectionActor.Inbound(gate, new ClientRequest.Subscribe(5, "a/b",
+        Optional.of(new ResumePoint("5f3a9c01d2e4b678", 41)))));
+
+    topics.expectNoMessage(Duration.ofMillis(100));
+    ServerFrame again = port.frames().stream().filter(ServerFrame::hasSubscribed).findFirst().orElseThrow();
+    assertEquals(5, again.getRequestId());
+    assertEquals("a/b", again.getSubscribed().getTopic());
+    assertEquals("", again.getSubscribed().getEpoch(), "the first confirmation said where it starts");
   }
 
   @Test
