@@ -45,8 +45,8 @@ import org.apache.pekko.cluster.typed.Cluster;
  * each home starts with, sequences and kept messages carry on; a home handed off gives
  * its next home its epoch, sequence and kept messages ({@link Restore}), so a device
  * resuming after a drain misses nothing; a starting home answers a resume from an epoch
- * other than its own only once that restore is in, or after the recovery timeout when none
- * comes. Nothing is stored: after a crash the next home starts a new epoch, and resuming
+ * other than its own only once that restore is in, or once its recovery found that no node
+ * heard of a hand-off (or the recovery timeout passed). Nothing is stored: after a crash the next home starts a new epoch, and resuming
  * devices learn that they missed messages.
  *
  * <p>A home that starts (first use, a rebalance, a crash) asks every node's registry
@@ -185,7 +185,8 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   /** The first sequence this home stamped, or 0: an earlier home's restore must end right before it. */
   private long firstStampedHere;
   /**
-   * Whether an earlier home's restore arrived, or would have by now. Until then, resumes
+   * Whether an earlier home's restore arrived, is not coming (no node heard of a hand-off),
+   * or would have by now. Until then, resumes
    * from an epoch other than this home's wait ({@link #readsAwaitingRestore}): they may be
    * resuming from the epoch the restore carries on, and would otherwise be told they
    * missed messages that are on their way.
@@ -302,6 +303,11 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       return Behaviors.same();
     }
     metrics.topicRecovered(true);
+    if (!restoreComing) {
+      // No node that is up heard of a hand-off (every node a home knows is told): a first
+      // start or a crash, so nothing is on its way and resumes are answered from now on.
+      settleRestore();
+    }
     return active();
   }
 

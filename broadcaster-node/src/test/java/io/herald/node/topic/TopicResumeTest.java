@@ -261,6 +261,7 @@ class TopicResumeTest {
   void aResumeReachingTheNextHomeBeforeTheRestoreWaitsForIt() {
     TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
     TopicRegistry.History before = keptByAnEarlierHome("moving", registry, 3);
+    registryHere.tell(new TopicRegistry.HandedOff("moving", 3));
 
     ActorRef<TopicEntity.Command> next = freshHome("moving");
     next.tell(new TopicEntity.ReadHistory(registry.getRef(), 2, Set.of(before.epoch())));
@@ -274,18 +275,34 @@ class TopicResumeTest {
   }
 
   @Test
-  void aResumeFromAnEpochNoRestoreCarriesOnIsAnsweredOnceTheWaitIsOver() {
-    TopicSettings oneSecond = new TopicSettings(256, 100, 3, 64, Duration.ofSeconds(1), 1000,
+  void aResumeFromAnEpochNoNodeHeardHandedOnIsAnsweredWithoutWaiting() {
+    TopicSettings tenSeconds = new TopicSettings(256, 100, 3, 64, Duration.ofSeconds(10), 1000,
         Duration.ofMinutes(2), KEEP_FIFTY);
     TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
-    ActorRef<TopicEntity.Command> home = testKit.spawn(TopicEntity.create("after-a-crash", oneSecond,
+    ActorRef<TopicEntity.Command> home = testKit.spawn(TopicEntity.create("after-a-crash", tenSeconds,
         TopicInterest.NONE, metrics, testKit.<ClusterSharding.ShardCommand>createTestProbe().getRef()));
     home.tell(new TopicEntity.ReadHistory(registry.getRef(), 1, Set.of("of-a-home-that-crashed")));
+
+    // Well before the recovery timeout: after a crash nothing is on its way.
+    var answer = (TopicRegistry.History) registry.receiveMessage(Duration.ofSeconds(5));
+    assertNotEquals("of-a-home-that-crashed", answer.epoch());
+    assertEquals(0, answer.sequence());
+  }
+
+  @Test
+  void aResumeWaitingForARestoreThatNeverComesIsAnsweredOnceTheWaitIsOver() {
+    TopicSettings oneSecond = new TopicSettings(256, 100, 3, 64, Duration.ofSeconds(1), 1000,
+        Duration.ofMinutes(2), KEEP_FIFTY);
+    registryHere.tell(new TopicRegistry.HandedOff("restore-lost", 7));
+    TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
+    ActorRef<TopicEntity.Command> home = testKit.spawn(TopicEntity.create("restore-lost", oneSecond,
+        TopicInterest.NONE, metrics, testKit.<ClusterSharding.ShardCommand>createTestProbe().getRef()));
+    home.tell(new TopicEntity.ReadHistory(registry.getRef(), 1, Set.of("of-the-earlier-home")));
     registry.expectNoMessage(Duration.ofMillis(300));
 
     TopicRegistry.History answer = fishHistory(registry);
-    assertNotEquals("of-a-home-that-crashed", answer.epoch());
-    assertEquals(0, answer.sequence());
+    assertNotEquals("of-the-earlier-home", answer.epoch());
+    assertEquals(7, answer.sequence(), "on from the earlier home's last, in an epoch of its own");
   }
 
   @Test
