@@ -32,7 +32,7 @@ import org.HdrHistogram.Histogram;
  * herald-load state [--devices 10000] [--rate 5000] [--groups 10] [--duration 30] [--warmup 60] [--answers 1] [--workers 2]
  *                   [--resident 0]
  * herald-load resume [--subscribers 10000] [--topics 100] [--rate 100] [--payload 64] [--warmup 30] [--away-millis 2000]
- *                    [--after 10] [--workers 2] [--drain 0]
+ *                    [--after 10] [--workers 2] [--drain 0 | --crash 0]
  * </pre>
  *
  * <p>Every scenario also takes {@code --nodes N} (a local cluster of N nodes, each worker's
@@ -242,7 +242,8 @@ public final class LoadTool {
    * device drops its connection at once, stays away for a while and rejoins (to the next node
    * in a cluster), resuming its topic where it left off: how long the storm takes, how many
    * resumes missed nothing, and whether every device's sequences carry on with nothing
-   * missing and nothing twice.
+   * missing and nothing twice. Or one node leaves ({@code --drain}) or is killed
+   * ({@code --crash}), and only its devices rejoin.
    */
   private void resume() throws Exception {
     int topics = intOption("topics", 100);
@@ -253,14 +254,20 @@ public final class LoadTool {
     int warmup = intOption("warmup", 30);
     int awayMillis = intOption("away-millis", 2_000);
     int after = intOption("after", 10);
-    // 0: every device drops its connection. N: node N (from 1) leaves the cluster instead.
+    // 0: every device drops its connection. N: node N (from 1) leaves the cluster, or is
+    // killed, instead.
     int drain = intOption("drain", 0);
-    // A draining node's devices all come to one node, which then holds two shares.
-    List<NodeProcess> nodes = startNodes(drain > 0 ? 2 * subscribers : subscribers);
-    if (drain < 0 || drain > nodes.size() || (drain > 0 && nodes.size() < 2)) {
-      throw new IllegalArgumentException("--drain N needs --nodes of at least 2, N one of them");
+    int crash = intOption("crash", 0);
+    int gone = Math.max(drain, crash);
+    if (drain != 0 && crash != 0) {
+      throw new IllegalArgumentException("--drain or --crash, not both");
     }
-    NodeProcess leaving = drain > 0 ? nodes.get(drain - 1) : null;
+    // A leaving node's devices all come to one node, which then holds two shares.
+    List<NodeProcess> nodes = startNodes(gone > 0 ? 2 * subscribers : subscribers);
+    if (gone < 0 || gone > nodes.size() || (gone > 0 && nodes.size() < 2)) {
+      throw new IllegalArgumentException("--drain N or --crash N needs --nodes of at least 2, N one of them");
+    }
+    NodeProcess leaving = gone > 0 ? nodes.get(gone - 1) : null;
     List<NodeProcess> staying = nodes.stream().filter(node -> node != leaving).toList();
     try {
       int workers = intOption("workers", Math.max(2, nodes.size()));
@@ -273,7 +280,9 @@ public final class LoadTool {
           subscribed, topics, nodes.size(), rate, payloadBytes, warmup, leaving == null
               ? "every device drops its connection and rejoins " + awayMillis + " ms later"
                   + (nodes.size() > 1 ? " on the next node" : "")
-              : "node " + drain + " leaves the cluster and its devices rejoin on the next node once it has closed them");
+              : crash > 0
+                  ? "node " + crash + " is killed and its devices rejoin on the next node at once"
+                  : "node " + drain + " leaves the cluster and its devices rejoin on the next node once it has closed them");
       Publisher publisher = new Publisher(clientsOf(staying), topics, rate, payloadBytes);
       CompletableFuture<Void> published = publisher.start(System.nanoTime() + Duration.ofHours(1).toNanos(),
           (topic, intendedMicros) -> { });
@@ -281,6 +290,8 @@ public final class LoadTool {
       if (leaving == null) {
         askAll(swarm, worker -> "drop");
         Thread.sleep(awayMillis);
+      } else if (crash > 0) {
+        leaving.process().destroyForcibly().waitFor();
       } else {
         drainAway(leaving);
       }
@@ -321,6 +332,7 @@ public final class LoadTool {
       Map<String, Object> resume = new LinkedHashMap<>();
       resume.put("nodes", nodes.size());
       resume.put("drainedNode", drain);
+      resume.put("crashedNode", crash);
       resume.put("topics", topics);
       resume.put("subscribers", subscribed);
       resume.put("rate", rate);
