@@ -27,6 +27,7 @@ import io.herald.node.topic.TopicService;
 import io.herald.protocol.v1.NodeStatus;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
+import java.util.Set;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -83,7 +84,8 @@ public final class Guardian {
       DeviceEntity.init(context.getSystem(),
           new DeviceEntity.Services(settings.device(), topics, groupFeed, metrics, Clock.systemUTC()));
       context.spawn(LostReports.create(metrics), "lost-reports");
-      context.spawn(ClusterDrops.create(metrics), "cluster-drops");
+      context.spawn(ClusterDrops.create(metrics, Set.of(TopicEntity.ENTITY_TYPE_KEY.name(),
+          DeviceEntity.ENTITY_TYPE_KEY.name(), GroupAggregator.ENTITY_TYPE_KEY.name())), "cluster-drops");
       GroupAggregator.init(context.getSystem(), settings.group(), topics, groupFeed, metrics);
       context.spawn(GroupRebuild.create(devices, groups, settings.group().rebuildRate(),
           settings.group().rebuildAfter()), "group-rebuild");

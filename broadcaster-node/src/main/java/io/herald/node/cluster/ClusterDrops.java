@@ -1,6 +1,7 @@
 package io.herald.node.cluster;
 
 import io.herald.node.metrics.NodeMetrics;
+import java.util.Set;
 import org.apache.pekko.actor.ActorPath;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.AllDeadLetters;
@@ -42,7 +43,12 @@ public final class ClusterDrops {
 
   private ClusterDrops() {}
 
-  public static Behavior<AllDeadLetters> create(NodeMetrics metrics) {
+  /**
+   * Counts into {@code metrics}; {@code entityTypes} names the sharded entity types, whose
+   * regions are the only senders of the dead letters counted as buffer drops (the sharding
+   * replicator, a sibling of the regions, sends gossip to dead letters after a crash).
+   */
+  public static Behavior<AllDeadLetters> create(NodeMetrics metrics, Set<String> entityTypes) {
     return Behaviors.setup(context -> {
       EventStream.Command subscribeDropped = new EventStream.Subscribe<>(Dropped.class, context.getSelf().narrow());
       EventStream.Command subscribeDead = new EventStream.Subscribe<>(DeadLetter.class, context.getSelf().narrow());
@@ -53,7 +59,7 @@ public final class ClusterDrops {
         if (event instanceof Dropped dropped) {
           countDropped(dropped.reason(), metrics);
         } else if (event instanceof DeadLetter dead && dead.recipient().equals(deadLetters)
-            && isShardRegion(dead.sender().path())) {
+            && isShardRegion(dead.sender().path(), entityTypes)) {
           // A region whose buffer is full hands the message straight to dead letters.
           metrics.dropped(NodeMetrics.DropReason.SHARD_BUFFER);
         }
@@ -73,9 +79,10 @@ public final class ClusterDrops {
   }
 
   /** A shard region lives at {@code /system/sharding/<entity type>}. */
-  private static boolean isShardRegion(ActorPath path) {
+  private static boolean isShardRegion(ActorPath path, Set<String> entityTypes) {
     ActorPath parent = path.parent();
-    return parent.name().equals("sharding") && parent.parent().name().equals("system")
+    return entityTypes.contains(path.name())
+        && parent.name().equals("sharding") && parent.parent().name().equals("system")
         && parent.parent().parent().equals(path.root());
   }
 }

@@ -7,6 +7,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.herald.node.metrics.NodeMetrics;
 import java.time.Duration;
+import java.util.Set;
 import org.apache.pekko.actor.DeadLetter;
 import org.apache.pekko.actor.Dropped;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -49,7 +50,7 @@ class ClusterDropsTest {
     ActorTestKit receiver = ActorTestKit.create("receiver", remote);
     try {
       NodeMetrics metrics = new NodeMetrics();
-      sender.spawn(ClusterDrops.create(metrics));
+      sender.spawn(ClusterDrops.create(metrics, Set.of()));
       TestProbe<String> far = receiver.createTestProbe();
       ActorRef<String> farFromSender = ActorRefResolver.get(sender.system())
           .resolveActorRef(ActorRefResolver.get(receiver.system()).toSerializationFormat(far.getRef()));
@@ -85,7 +86,7 @@ class ClusterDropsTest {
         """));
     try {
       NodeMetrics metrics = new NodeMetrics();
-      member.spawn(ClusterDrops.create(metrics));
+      member.spawn(ClusterDrops.create(metrics, Set.of("things")));
       EntityTypeKey<String> type = EntityTypeKey.create(String.class, "things");
       ClusterSharding sharding = ClusterSharding.get(member.system());
       sharding.init(Entity.of(type, entity -> Behaviors.empty()));
@@ -115,9 +116,12 @@ class ClusterDropsTest {
   @Test
   void eachDropReasonOfTheClusterLayersIsCountedAndOtherDropsAreNot() {
     NodeMetrics metrics = new NodeMetrics();
-    testKit.spawn(ClusterDrops.create(metrics));
+    testKit.spawn(ClusterDrops.create(metrics, Set.of("device")));
     TestProbe<Object> waiter = testKit.createTestProbe();
     var nobody = Adapter.toClassic(testKit.system().deadLetters());
+    var region = shardingChild("device");
+    // The sharding replicator's gossip to a node that crashed goes to dead letters too.
+    var replicator = shardingChild("replicator");
     // The events Pekko publishes, in its words (pekko-remote's Association, pekko-cluster-sharding's
     // Shard and ShardRegion), when it drops a message.
     Dropped overflow = new Dropped("a batch", ClusterDrops.SEND_QUEUE_OVERFLOW + ", size [3072]", nobody, nobody);
@@ -131,16 +135,24 @@ class ClusterDropsTest {
     long counted = metrics.snapshot().get("drops.cluster_send_queue");
     publish(new Dropped("a command", "Stash buffer is full", nobody, nobody));
     publish(new DeadLetter("a report", nobody, nobody));
+    publish(new DeadLetter("a report", region, nobody));
+    publish(new DeadLetter("gossip", replicator, nobody));
     publish(overflow);
     publish(new Dropped("a report", "Buffer for [device-7] is full", nobody, nobody));
     publish(new Dropped("a report", ClusterDrops.HAND_OFF_REORDERING, nobody, nobody));
     publish(new Dropped("a batch", ClusterDrops.HAND_OFF_REORDERING, nobody, nobody));
     waiter.awaitAssert(() -> {
       assertEquals(counted + 1, metrics.snapshot().get("drops.cluster_send_queue"));
-      assertEquals(1, metrics.snapshot().get("drops.shard_buffer"), "a dead letter not from a region is not");
+      assertEquals(2, metrics.snapshot().get("drops.shard_buffer"), "a dead letter not from a region is not");
       assertEquals(2, metrics.snapshot().get("drops.shard_hand_off"));
       return null;
     });
+  }
+
+  /** An actor (there or not) at {@code /system/sharding/<name>}, where regions and the replicator live. */
+  private static org.apache.pekko.actor.ActorRef shardingChild(String name) {
+    String path = "pekko://" + testKit.system().name() + "/system/sharding/" + name;
+    return Adapter.toClassic(ActorRefResolver.get(testKit.system()).<Object>resolveActorRef(path));
   }
 
   private static void publish(Object event) {
