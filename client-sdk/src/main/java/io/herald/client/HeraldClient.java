@@ -18,8 +18,8 @@ import java.util.concurrent.CompletableFuture;
  * {@link Options#maxRetries()} times; the future then fails with a {@link HeraldException}
  * ({@link HeraldApiException.UnavailableException} for 503). 4xx answers fail at once with
  * the {@link HeraldApiException} subclass of their status. A publish retried after a lost
- * connection, or after a 503 for a topic whose home did not answer in time (the first stays
- * on its way), may be delivered twice: publishes are at-least-once.
+ * connection, or after a 503 for a topic whose home did not answer in time (the first may
+ * still be on its way), may be delivered twice: publishes are at-least-once.
  *
  * <p>At most {@link Options#maxConcurrentRequests()} requests are on the wire at once (one
  * connection each); later calls wait their turn in a queue of at most
