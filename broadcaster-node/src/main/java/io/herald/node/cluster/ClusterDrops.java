@@ -25,7 +25,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  *       more arrived for shards whose home was being decided or handed off, or for entities
  *       starting, than the buffer holds;
  *   <li>a region dropped what it had buffered for a shard being handed off, rather than
- *       deliver it out of order.
+ *       deliver it out of order;
+ *   <li>the transport dropped what it still held for a node that crashed or left, once it cut
+ *       that node off.
  * </ul>
  */
 public final class ClusterDrops {
@@ -62,6 +64,9 @@ public final class ClusterDrops {
             && isShardRegion(dead.sender().path(), entityTypes)) {
           // A region whose buffer is full hands the message straight to dead letters.
           metrics.dropped(NodeMetrics.DropReason.SHARD_BUFFER);
+        } else if (event instanceof DeadLetter dead && isOnAnotherNode(dead.recipient())) {
+          // The transport gives up on what it holds for a node it has cut off.
+          metrics.dropped(NodeMetrics.DropReason.NODE_GONE);
         }
         return Behaviors.same();
       });
@@ -76,6 +81,11 @@ public final class ClusterDrops {
     } else if (reason.equals(HAND_OFF_REORDERING)) {
       metrics.dropped(NodeMetrics.DropReason.SHARD_HAND_OFF);
     }
+  }
+
+  /** Local actors' paths carry no host; only refs to other nodes' actors do. */
+  private static boolean isOnAnotherNode(ActorRef recipient) {
+    return recipient.path().address().hasGlobalScope();
   }
 
   /** A shard region lives at {@code /system/sharding/<entity type>}. */

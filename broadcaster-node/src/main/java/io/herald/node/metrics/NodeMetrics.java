@@ -40,7 +40,12 @@ public final class NodeMetrics {
     /** A message for a shard or entity not yet placed or started, dropped from a full sharding buffer. */
     SHARD_BUFFER,
     /** A message a shard region buffered for a shard that was then handed off, dropped to keep order. */
-    SHARD_HAND_OFF
+    SHARD_HAND_OFF,
+    /**
+     * A message to a node that crashed or left, dropped by the cluster transport once that
+     * node was cut off (quarantined): sent before the cluster removed it, after its last word.
+     */
+    NODE_GONE
   }
 
   /** A running total and its Kamon counter; a count of nothing (a batch of events without one) is skipped. */

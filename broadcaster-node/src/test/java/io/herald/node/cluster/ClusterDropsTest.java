@@ -113,6 +113,47 @@ class ClusterDropsTest {
     }
   }
 
+  /**
+   * What the transport still held for a node it cut off (crashed, then removed) ends as a
+   * dead letter addressed to that node's actor: counted, unlike a local actor's.
+   */
+  @Test
+  void deadLettersForAnotherNodesActorsAreCountedAsNodeGone() {
+    ActorTestKit member = ActorTestKit.create("survivor", ConfigFactory.parseString("""
+        pekko.actor.provider = cluster
+        pekko.remote.artery.canonical.hostname = "127.0.0.1"
+        pekko.remote.artery.canonical.port = 0
+        pekko.log-dead-letters = off
+        """));
+    try {
+      NodeMetrics metrics = new NodeMetrics();
+      member.spawn(ClusterDrops.create(metrics, Set.of()));
+      var onTheCrashedNode = Adapter.toClassic(ActorRefResolver.get(member.system())
+          .<Object>resolveActorRef("pekko://survivor@127.0.0.1:9/user/topics"));
+      var local = Adapter.toClassic(member.createTestProbe().getRef());
+      var nobody = Adapter.toClassic(member.system().deadLetters());
+      TestProbe<Object> waiter = member.createTestProbe();
+      waiter.awaitAssert(Duration.ofSeconds(10), () -> {
+        // Until the listener has subscribed, events pass it unseen: publish until one is counted.
+        member.system().eventStream().tell(new EventStream.Publish<>(
+            new DeadLetter("a delivery", nobody, onTheCrashedNode)));
+        assertTrue(metrics.snapshot().get("drops.node_gone") > 0);
+        return null;
+      });
+      waiter.expectNoMessage(Duration.ofMillis(300)); // the last of those counted too
+      long counted = metrics.snapshot().get("drops.node_gone");
+      member.system().eventStream().tell(new EventStream.Publish<>(new DeadLetter("a command", nobody, local)));
+      member.system().eventStream().tell(new EventStream.Publish<>(
+          new DeadLetter("a publish", nobody, onTheCrashedNode)));
+      waiter.awaitAssert(() -> {
+        assertEquals(counted + 1, metrics.snapshot().get("drops.node_gone"), "a local actor's dead letter is not");
+        return null;
+      });
+    } finally {
+      member.shutdownTestKit();
+    }
+  }
+
   @Test
   void eachDropReasonOfTheClusterLayersIsCountedAndOtherDropsAreNot() {
     NodeMetrics metrics = new NodeMetrics();
