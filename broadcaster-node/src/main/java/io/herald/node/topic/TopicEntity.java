@@ -46,8 +46,8 @@ import org.apache.pekko.cluster.typed.Cluster;
  * its next home its epoch, sequence and kept messages ({@link Restore}), so a device
  * resuming after a drain misses nothing; a starting home answers a resume from an epoch
  * other than its own only once that restore is in, or once its recovery found that no node
- * heard of a hand-off (or the recovery timeout passed). Nothing is stored: after a crash the next home starts a new epoch, and resuming
- * devices learn that they missed messages.
+ * heard of a hand-off (or the recovery timeout passed). Nothing is stored: after a crash
+ * the next home starts a new epoch, and resuming devices learn that they missed messages.
  *
  * <p>A home that starts (first use, a rebalance, a crash) asks every node's registry
  * whether it has subscribers and which sequence it saw last, and holds publishes until
@@ -186,10 +186,9 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   private long firstStampedHere;
   /**
    * Whether an earlier home's restore arrived, is not coming (no node heard of a hand-off),
-   * or would have by now. Until then, resumes
-   * from an epoch other than this home's wait ({@link #readsAwaitingRestore}): they may be
-   * resuming from the epoch the restore carries on, and would otherwise be told they
-   * missed messages that are on their way.
+   * or would have by now. Until then, resumes from an epoch other than this home's wait
+   * ({@link #readsAwaitingRestore}): they may be resuming from the epoch the restore carries
+   * on, and would otherwise be told they missed messages that are on their way.
    */
   private boolean restoreSettled;
   private final List<ReadHistory> readsAwaitingRestore = new ArrayList<>();
@@ -290,8 +289,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   }
 
   private Behavior<Command> onRegistryGoneWhileRecovering(RegistryGone gone) {
-    knownRegistries.remove(gone.registry());
-    removeNode(gone.registry());
+    forgetRegistry(gone.registry());
     awaitingReports.remove(gone.registry());
     return recoveredIfDone();
   }
@@ -334,10 +332,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         .onMessage(Register.class, this::onRegister)
         .onMessage(Unregister.class, unregister -> removeNode(unregister.registry()))
         .onMessage(SubscriptionReport.class, this::onLateReport)
-        .onMessage(RegistryGone.class, gone -> {
-          knownRegistries.remove(gone.registry());
-          return removeNode(gone.registry());
-        })
+        .onMessage(RegistryGone.class, gone -> forgetRegistry(gone.registry()))
         .onMessage(Flush.class, flush -> onFlush())
         .onMessage(Idle.class, idle -> onIdle())
         .onMessage(PublisherFollowing.class, this::onPublisherFollowing)
@@ -402,6 +397,12 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
       addNode(report.registry());
     }
     return this;
+  }
+
+  /** A node that is gone: told of no hand-off, sent nothing more. */
+  private Behavior<Command> forgetRegistry(ActorRef<TopicRegistry.Command> registry) {
+    knownRegistries.remove(registry);
+    return removeNode(registry);
   }
 
   /** Forgets a node (unregistered or gone); what still waited to leave for it is dropped with it. */
