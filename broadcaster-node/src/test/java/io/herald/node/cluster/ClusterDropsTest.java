@@ -39,13 +39,7 @@ class ClusterDropsTest {
    */
   @Test
   void aBurstThatOverflowsArterysSendQueueToAnotherNodeIsCounted() {
-    Config remote = ConfigFactory.parseString("""
-        pekko.actor.provider = remote
-        pekko.remote.artery.canonical.hostname = "127.0.0.1"
-        pekko.remote.artery.canonical.port = 0
-        pekko.remote.artery.advanced.outbound-message-queue-size = 16
-        pekko.log-dead-letters = off
-        """);
+    Config remote = onLoopback("remote", "pekko.remote.artery.advanced.outbound-message-queue-size = 16");
     ActorTestKit sender = ActorTestKit.create("sender", remote);
     ActorTestKit receiver = ActorTestKit.create("receiver", remote);
     try {
@@ -75,12 +69,8 @@ class ClusterDropsTest {
    */
   @Test
   void messagesAFullShardRegionBufferDropsAreCounted() {
-    ActorTestKit member = ActorTestKit.create("unjoined", ConfigFactory.parseString("""
-        pekko.actor.provider = cluster
-        pekko.remote.artery.canonical.hostname = "127.0.0.1"
-        pekko.remote.artery.canonical.port = 0
+    ActorTestKit member = ActorTestKit.create("unjoined", onLoopback("cluster", """
         pekko.cluster.sharding.buffer-size = 20
-        pekko.log-dead-letters = off
         # a region that never had a coordinator has nothing to hand off
         pekko.coordinated-shutdown.phases.cluster-sharding-shutdown-region.timeout = 100ms
         """));
@@ -119,12 +109,7 @@ class ClusterDropsTest {
    */
   @Test
   void deadLettersForAnotherNodesActorsAreCountedAsNodeGone() {
-    ActorTestKit member = ActorTestKit.create("survivor", ConfigFactory.parseString("""
-        pekko.actor.provider = cluster
-        pekko.remote.artery.canonical.hostname = "127.0.0.1"
-        pekko.remote.artery.canonical.port = 0
-        pekko.log-dead-letters = off
-        """));
+    ActorTestKit member = ActorTestKit.create("survivor", onLoopback("cluster", ""));
     try {
       NodeMetrics metrics = new NodeMetrics();
       member.spawn(ClusterDrops.create(metrics, Set.of()));
@@ -188,6 +173,17 @@ class ClusterDropsTest {
       assertEquals(2, metrics.snapshot().get("drops.shard_hand_off"));
       return null;
     });
+  }
+
+  /** Artery on a free loopback port, with {@code provider} and {@code more} settings, dead letters not logged. */
+  private static Config onLoopback(String provider, String more) {
+    return ConfigFactory.parseString(more + """
+
+        pekko.actor.provider = %s
+        pekko.remote.artery.canonical.hostname = "127.0.0.1"
+        pekko.remote.artery.canonical.port = 0
+        pekko.log-dead-letters = off
+        """.formatted(provider));
   }
 
   /** An actor (there or not) at {@code /system/sharding/<name>}, where regions and the replicator live. */
