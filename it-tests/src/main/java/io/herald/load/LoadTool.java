@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 
@@ -272,7 +273,7 @@ public final class LoadTool {
     try {
       int workers = intOption("workers", Math.max(2, nodes.size()));
       List<WorkerProcess> swarm = startWorkers(nodes, workers, topics, 0);
-      // Worker k's devices are on node k mod nodes; those of a draining node move, the others stay.
+      // Worker k's devices are on node k mod nodes; those of a leaving node move, the others stay.
       List<WorkerProcess> moving = swarm.stream()
           .filter(worker -> leaving == null || nodes.get(swarm.indexOf(worker) % nodes.size()) == leaving).toList();
       long subscribed = openSubscribers(swarm, subscribers);
@@ -291,7 +292,9 @@ public final class LoadTool {
         askAll(swarm, worker -> "drop");
         Thread.sleep(awayMillis);
       } else if (crash > 0) {
-        leaving.process().destroyForcibly().waitFor();
+        if (!leaving.process().destroyForcibly().waitFor(30, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("node " + crash + " outlived SIGKILL for 30 s");
+        }
       } else {
         drainAway(leaving);
       }
