@@ -21,6 +21,7 @@ import io.herald.node.ops.StartupFailure;
 import io.herald.node.security.AuthSettings;
 import io.herald.node.security.DevCredentials;
 import io.herald.node.security.DeviceTokens;
+import io.herald.node.topic.HistoryBudget;
 import io.herald.node.topic.TopicEntity;
 import io.herald.node.topic.TopicRegistry;
 import io.herald.node.topic.TopicService;
@@ -76,7 +77,9 @@ public final class Guardian {
       }
       NodeMetrics metrics = new NodeMetrics();
       var devices = DeviceEntity.directory(context.getSystem());
-      var topicHomes = TopicEntity.init(context.getSystem(), settings.topic(), new DeviceTopicInterest(devices), metrics);
+      var historyBudget = new HistoryBudget(settings.topic().history().nodeMaxBytes(), metrics);
+      var topicHomes = TopicEntity.init(context.getSystem(), settings.topic(), new DeviceTopicInterest(devices),
+          historyBudget, metrics);
       var topicRegistry = context.spawn(TopicRegistry.create(settings.topic(), topicHomes, metrics), "topics");
       TopicService topics = new TopicService(topicRegistry, topicHomes, metrics);
       var groups = GroupAggregator.directory(context.getSystem());
@@ -108,6 +111,7 @@ public final class Guardian {
               .setDeviceEntities(metrics.residentDeviceEntities())
               .setGroupAggregators(metrics.residentGroupAggregators())
               .setApiRequestsInFlight(metrics.apiRequestsInFlight())
+              .setTopicHistoryBytes(historyBudget.usedBytes())
               .putAllCounters(metrics.snapshot())
               .setHeapUsedBytes(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed())
               .setDraining(connections.isDraining())

@@ -48,7 +48,9 @@ class MetricsTest {
             && value(scrape, "herald_frames_total\\{direction=\"out\"\\}") > 0
             && value(scrape, "herald_errors_total\\{code=\"invalid_topic\"\\}") == 1
             && value(scrape, "herald_fanout_latency_seconds_count") >= 5
-            && value(scrape, "herald_outbound_queue_depth_count") > 0;
+            && value(scrape, "herald_outbound_queue_depth_count") > 0
+            // Five one-byte messages kept for devices that resume, 80 bytes of bookkeeping each.
+            && value(scrape, "herald_topic_history_bytes") == 5 * 81;
       });
 
       double before = value(scrape(node), "herald_messages_published_total");

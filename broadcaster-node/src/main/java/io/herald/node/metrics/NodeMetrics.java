@@ -45,7 +45,12 @@ public final class NodeMetrics {
      * A message to a node that crashed or left, dropped by the cluster transport once that
      * node was cut off (quarantined): sent before the cluster removed it, after its last word.
      */
-    NODE_GONE
+    NODE_GONE,
+    /**
+     * A message a topic kept for devices that resume, given up before its topic's own bounds
+     * because the node's room for kept messages was full (or not kept at all).
+     */
+    HISTORY_FULL
   }
 
   /** A running total and its Kamon counter; a count of nothing (a batch of events without one) is skipped. */
@@ -92,6 +97,8 @@ public final class NodeMetrics {
   private final Gauge deviceEntitiesGauge = Kamon.gauge("herald.device.entities").withoutTags();
   private final Gauge apiRequestsGauge = Kamon.gauge("herald.api.requests.in.flight").withoutTags();
   private final Gauge groupAggregatorsGauge = Kamon.gauge("herald.group.aggregators").withoutTags();
+  private final Gauge topicHistoryGauge =
+      Kamon.gauge("herald.topic.history", MeasurementUnit.information().bytes()).withoutTags();
   private final Histogram fanoutLatency =
       Kamon.histogram("herald.fanout.latency", MeasurementUnit.time().nanoseconds()).withoutTags();
   private final Histogram outboundQueueDepth = Kamon.histogram("herald.outbound.queue.depth").withoutTags();
@@ -175,6 +182,10 @@ public final class NodeMetrics {
     drops.get(reason).add(1);
   }
 
+  public void dropped(DropReason reason, int count) {
+    drops.get(reason).add(count);
+  }
+
   public void error(ErrorCode code) {
     Count count = errors.get(code);
     if (count != null) {
@@ -254,6 +265,11 @@ public final class NodeMetrics {
    */
   public void topicRestore(boolean taken) {
     (taken ? restoresTaken : restoresTooLate).add(1);
+  }
+
+  /** Bytes the topics homed on this node keep for devices that resume, payload and bookkeeping. */
+  public void topicHistoryBytes(long bytes) {
+    topicHistoryGauge.update(bytes);
   }
 
   /** A group published a snapshot of its aggregates. */

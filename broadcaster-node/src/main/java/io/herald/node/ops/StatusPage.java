@@ -36,6 +36,7 @@ public final class StatusPage {
     number(html, "resident device entities", status.getDeviceEntities());
     number(html, "resident group aggregators", status.getGroupAggregators());
     number(html, "API requests in flight", status.getApiRequestsInFlight());
+    number(html, "kept for resumes (KB)", status.getTopicHistoryBytes() / 1024);
     number(html, "heap used (MB)", status.getHeapUsedBytes() / (1024 * 1024));
     html.append("</table>\n");
 

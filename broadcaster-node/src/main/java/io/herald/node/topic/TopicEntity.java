@@ -17,6 +17,7 @@ import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -128,6 +129,11 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     INSTANCE
   }
 
+  /** Gives back the room of kept messages that expired on a topic no longer published to. */
+  private enum ExpireKept implements Command {
+    INSTANCE
+  }
+
   /** The publisher has not answered yet: tell it again (the first word may have been lost). */
   private enum FollowAgain implements Command {
     INSTANCE
@@ -139,16 +145,17 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
 
   /** Starts sharding for topic homes on this node; returns the region that reaches them. */
   public static ActorRef<ShardingEnvelope<Command>> init(ActorSystem<?> system, TopicSettings settings,
-      TopicInterest interest, NodeMetrics metrics) {
+      TopicInterest interest, HistoryBudget historyBudget, NodeMetrics metrics) {
     return ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-        entity -> create(entity.getEntityId(), settings, interest, metrics, entity.getShard()))
+        entity -> create(entity.getEntityId(), settings, interest, historyBudget, metrics, entity.getShard()))
         .withStopMessage(HandOff.INSTANCE));
   }
 
-  static Behavior<Command> create(String topic, TopicSettings settings, TopicInterest interest, NodeMetrics metrics,
-      ActorRef<ClusterSharding.ShardCommand> shard) {
+  static Behavior<Command> create(String topic, TopicSettings settings, TopicInterest interest,
+      HistoryBudget historyBudget, NodeMetrics metrics, ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(settings.recoveryBuffer(),
-        stash -> new TopicEntity(context, timers, stash, topic, settings, interest, metrics, shard).recover())));
+        stash -> new TopicEntity(context, timers, stash, topic, settings, interest, historyBudget, metrics, shard)
+            .recover())));
   }
 
   private final TimerScheduler<Command> timers;
@@ -202,7 +209,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
   private final Set<ActorRef<TopicRegistry.Command>> awaitingPublisher = new HashSet<>();
 
   private TopicEntity(ActorContext<Command> context, TimerScheduler<Command> timers, StashBuffer<Command> stash,
-      String topic, TopicSettings settings, TopicInterest interest, NodeMetrics metrics,
+      String topic, TopicSettings settings, TopicInterest interest, HistoryBudget historyBudget, NodeMetrics metrics,
       ActorRef<ClusterSharding.ShardCommand> shard) {
     super(context);
     this.timers = timers;
@@ -211,7 +218,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     this.settings = settings;
     this.interest = interest.tracks(topic) ? interest : null;
     this.history = this.interest == null && settings.history().keptFor(topic)
-        ? new TopicHistory(settings.history()) : null;
+        ? new TopicHistory(settings.history(), historyBudget) : null;
     this.metrics = metrics;
     this.shard = shard;
     this.restoreSettled = history == null;
@@ -243,6 +250,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         })
         .onMessage(HandOff.class, handOff -> onHandOff())
         .onAnyMessage(this::hold)
+        .onSignal(PostStop.class, this::onPostStop)
         .build();
   }
 
@@ -342,9 +350,11 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
         .onMessage(Restore.class, this::onRestore)
         .onMessage(RestoreWaitOver.class, over -> settleRestore())
         .onMessage(HandOff.class, handOff -> onHandOff())
+        .onMessage(ExpireKept.class, expire -> onExpireKept())
         // Answers of a recovery that already ended by timeout.
         .onMessage(RegistriesFound.class, found -> this)
         .onMessage(RecoveryTimedOut.class, timedOut -> this)
+        .onSignal(PostStop.class, this::onPostStop)
         .build();
   }
 
@@ -364,6 +374,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     Message message = new Message(sequence, publish.payload(), System.currentTimeMillis());
     if (history != null) {
       history.add(message);
+      expireKeptLater();
     }
     for (Map.Entry<ActorRef<TopicRegistry.Command>, List<Message>> node : nodes.entrySet()) {
       if (!awaitingPublisher.isEmpty() && awaitingPublisher.contains(node.getKey())) {
@@ -476,6 +487,28 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     return this;
   }
 
+  /** A topic published to expires its history as it adds; one that went quiet, at this timer. */
+  private void expireKeptLater() {
+    if (!timers.isTimerActive(ExpireKept.INSTANCE)) {
+      timers.startSingleTimer(ExpireKept.INSTANCE, settings.history().ttl());
+    }
+  }
+
+  private Behavior<Command> onExpireKept() {
+    if (!history.isEmpty(System.currentTimeMillis())) {
+      expireKeptLater();
+    }
+    return this;
+  }
+
+  /** Stopped, handed off or failed: what it kept leaves the node's room (a hand-off sent it on). */
+  private Behavior<Command> onPostStop(PostStop stopped) {
+    if (history != null) {
+      history.release();
+    }
+    return Behaviors.same();
+  }
+
   private Behavior<Command> onReadHistory(ReadHistory read) {
     if (!restoreSettled && read.resumeEpochs().stream().anyMatch(resumeEpoch -> !resumeEpoch.equals(epoch))) {
       readsAwaitingRestore.add(read);
@@ -554,6 +587,7 @@ public final class TopicEntity extends AbstractBehavior<TopicEntity.Command> {
     everSubscribed = true;
     sequence = Math.max(sequence, restore.sequence());
     history.restore(kept, now);
+    expireKeptLater();
     // Nodes confirmed since this home started were told its own epoch.
     for (ActorRef<TopicRegistry.Command> registry : nodes.keySet()) {
       if (!awaitingPublisher.contains(registry)) {

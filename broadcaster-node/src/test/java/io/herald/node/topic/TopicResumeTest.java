@@ -37,13 +37,15 @@ import org.junit.jupiter.api.Test;
  */
 class TopicResumeTest {
 
-  private static final TopicSettings.History KEEP_FIFTY = new TopicSettings.History(50, 1 << 20, Duration.ofMinutes(2));
+  private static final TopicSettings.History KEEP_FIFTY = new TopicSettings.History(50, 1 << 20, Duration.ofMinutes(2),
+      64 << 20);
   private static final TopicSettings SETTINGS = new TopicSettings(256, 100, 3, 64, Duration.ofSeconds(3), 1000,
       Duration.ofMinutes(2), KEEP_FIFTY);
   private static final ActorTestKit testKit = ActorTestKit.create(ConfigFactory.parseString(
       "pekko.actor.provider = cluster\npekko.cluster.sharding.passivation.strategy = none")
       .withFallback(ConfigFactory.load("application-test")));
   private static final NodeMetrics metrics = new NodeMetrics();
+  private static final HistoryBudget budget = new HistoryBudget(KEEP_FIFTY.nodeMaxBytes(), metrics);
   private static TopicService topics;
   private static ActorRef<TopicRegistry.Command> registryHere;
 
@@ -55,7 +57,7 @@ class TopicResumeTest {
       assertEquals(MemberStatus.up(), cluster.selfMember().status());
       return null;
     });
-    var homes = TopicEntity.init(testKit.system(), SETTINGS, TopicInterest.NONE, metrics);
+    var homes = TopicEntity.init(testKit.system(), SETTINGS, TopicInterest.NONE, budget, metrics);
     registryHere = testKit.spawn(TopicRegistry.create(SETTINGS, homes, metrics));
     topics = new TopicService(registryHere, homes, metrics);
     // Homes started by hand find the registry through the receptionist, which lists it a moment later.
@@ -280,7 +282,7 @@ class TopicResumeTest {
         Duration.ofMinutes(2), KEEP_FIFTY);
     TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
     ActorRef<TopicEntity.Command> home = testKit.spawn(TopicEntity.create("after-a-crash", tenSeconds,
-        TopicInterest.NONE, metrics, testKit.<ClusterSharding.ShardCommand>createTestProbe().getRef()));
+        TopicInterest.NONE, budget, metrics, testKit.<ClusterSharding.ShardCommand>createTestProbe().getRef()));
     home.tell(new TopicEntity.ReadHistory(registry.getRef(), 1, Set.of("of-a-home-that-crashed")));
 
     // Well before the recovery timeout: after a crash nothing is on its way.
@@ -296,7 +298,7 @@ class TopicResumeTest {
     registryHere.tell(new TopicRegistry.HandedOff("restore-lost", 7));
     TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
     ActorRef<TopicEntity.Command> home = testKit.spawn(TopicEntity.create("restore-lost", oneSecond,
-        TopicInterest.NONE, metrics, testKit.<ClusterSharding.ShardCommand>createTestProbe().getRef()));
+        TopicInterest.NONE, budget, metrics, testKit.<ClusterSharding.ShardCommand>createTestProbe().getRef()));
     home.tell(new TopicEntity.ReadHistory(registry.getRef(), 1, Set.of("of-the-earlier-home")));
     registry.expectNoMessage(Duration.ofMillis(300));
 
@@ -328,28 +330,36 @@ class TopicResumeTest {
   }
 
   @Test
-  void theHistoryKeepsItsBounds() {
-    var fiveOrTenBytes = new TopicHistory(new TopicSettings.History(5, 10, Duration.ofSeconds(60)));
-    for (long sequence = 1; sequence <= 7; sequence++) {
-      fiveOrTenBytes.add(new TopicEntity.Message(sequence, ByteString.copyFromUtf8("x"), 1_000));
-    }
-    assertEquals(List.of(3L, 4L, 5L, 6L, 7L), sequences(fiveOrTenBytes.messages(1_000)));
-    fiveOrTenBytes.add(new TopicEntity.Message(8, ByteString.copyFromUtf8("eightbytes"), 2_000));
-    assertEquals(List.of(8L), sequences(fiveOrTenBytes.messages(2_000)), "ten bytes at most");
-    assertTrue(fiveOrTenBytes.messages(62_000).isEmpty(), "expired a minute after it was published");
+  void aHomeGivesTheNodesRoomBackAsItsMessagesExpireAndWhenItStops() {
+    var room = new HistoryBudget(1 << 20, metrics);
+    long twoBytesKept = 2 + HistoryBudget.MESSAGE_OVERHEAD;
+    var halfASecond = new TopicSettings(256, 100, 3, 64, Duration.ofSeconds(3), 1000, Duration.ofMinutes(2),
+        new TopicSettings.History(50, 1 << 20, Duration.ofMillis(500), 1 << 20));
+    TestProbe<TopicRegistry.Command> registry = testKit.createTestProbe();
+    ActorRef<TopicEntity.Command> quiet = testKit.spawn(TopicEntity.create("gone-quiet", halfASecond,
+        TopicInterest.NONE, room, metrics, testKit.<ClusterSharding.ShardCommand>createTestProbe().getRef()));
+    quiet.tell(new TopicEntity.Register(registry.getRef(), 0));
+    publishTo(quiet, 2);
+    assertEquals(2 * twoBytesKept, room.usedBytes());
+    // Still followed, published to no more: nothing reads or adds, and the room comes back all the same.
+    registry.awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(0, room.usedBytes());
+      return null;
+    });
 
-    var kept = List.of(new TopicEntity.Message(4, ByteString.EMPTY, 0), new TopicEntity.Message(5, ByteString.EMPTY, 0));
-    assertTrue(TopicHistory.coversAfter(3, kept, 5), "missed 4 and 5, both kept");
-    assertTrue(TopicHistory.coversAfter(5, kept, 5), "missed nothing");
-    assertFalse(TopicHistory.coversAfter(2, kept, 5), "3 is gone");
-    assertFalse(TopicHistory.coversAfter(6, kept, 5), "a sequence the topic never gave");
-    assertTrue(TopicHistory.coversAfter(9, List.of(), 9), "nothing published since");
-    assertFalse(TopicHistory.coversAfter(8, List.of(), 9), "9 expired");
+    ActorRef<TopicEntity.Command> stopping = testKit.spawn(TopicEntity.create("stopping", SETTINGS,
+        TopicInterest.NONE, room, metrics, testKit.<ClusterSharding.ShardCommand>createTestProbe().getRef()));
+    stopping.tell(new TopicEntity.Register(registry.getRef(), 0));
+    publishTo(stopping, 3);
+    assertEquals(3 * twoBytesKept, room.usedBytes());
+    testKit.stop(stopping);
+    assertEquals(0, room.usedBytes());
+    testKit.stop(quiet);
   }
 
   private static ActorRef<TopicEntity.Command> freshHome(String topic) {
     TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
-    return testKit.spawn(TopicEntity.create(topic, SETTINGS, TopicInterest.NONE, metrics, shard.getRef()));
+    return testKit.spawn(TopicEntity.create(topic, SETTINGS, TopicInterest.NONE, budget, metrics, shard.getRef()));
   }
 
   /** What a home that {@code registry} subscribed to keeps after {@code count} publishes, as it would hand it on. */

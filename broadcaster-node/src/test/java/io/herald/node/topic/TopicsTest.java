@@ -47,7 +47,8 @@ class TopicsTest {
       assertEquals(MemberStatus.up(), cluster.selfMember().status());
       return null;
     });
-    var homes = TopicEntity.init(testKit.system(), settings(100), new RecordingInterest(), metrics);
+    var homes = TopicEntity.init(testKit.system(), settings(100), new RecordingInterest(),
+        new HistoryBudget(0, metrics), metrics);
     topics = new TopicService(testKit.spawn(TopicRegistry.create(settings(100), homes, metrics)), homes, metrics);
     // A second registry on the same node stands in for another node, one whose topics are hot.
     hotTopics = new TopicService(testKit.spawn(TopicRegistry.create(settings(10), homes, metrics)), homes, metrics);
@@ -147,8 +148,8 @@ class TopicsTest {
 
     // A fresh home for the same topic, as after a rebalance or a crash, knows nothing yet.
     TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
-    var freshHome = testKit.spawn(TopicEntity.create("moving", settings(100), TopicInterest.NONE, metrics,
-        shard.getRef()));
+    var freshHome = testKit.spawn(TopicEntity.create("moving", settings(100), TopicInterest.NONE,
+        new HistoryBudget(0, metrics), metrics, shard.getRef()));
     TestProbe<TopicEntity.Published> replies = testKit.createTestProbe();
     freshHome.tell(new TopicEntity.Publish(ByteString.copyFromUtf8("after the move"), 9, replies.getRef()));
 
