@@ -224,6 +224,11 @@ public final class LoadTool {
       fanout.put("nodeCpuPercent", Math.round(100 * nodeCpu / duration));
       fanout.put("toolCpuPercent", Math.round(100 * toolCpu / duration));
       fanout.put("nodeCounters", nodes.stream().map(node -> node.status().getCountersMap()).toList());
+      // What the nodes hold once the traffic is over: kept for resumes, and the heap after a full GC.
+      long keptForResumes = nodes.stream().mapToLong(node -> node.status().getTopicHistoryBytes()).sum();
+      long heapAfterGc = Math.round(heapAfterGc(nodes));
+      fanout.put("topicHistoryBytes", keptForResumes);
+      fanout.put("heapBytesAfterGc", heapAfterGc);
       results.put("fanout", fanout);
       System.out.printf("delivered/s %d | latency ms p50 %.1f p99 %.1f p99.9 %.1f max %.1f | missing %d of %d"
               + " | skipped %d repeated %d | CPU nodes %d%% tool %d%% (of one core)%n",
@@ -232,6 +237,8 @@ public final class LoadTool {
           latency.getMaxValue() / 1000.0, fanout.get("missing"), expected.get(), sequences.get("skipped"),
           sequences.get("repeated"), fanout.get("nodeCpuPercent"),
           fanout.get("toolCpuPercent"));
+      System.out.printf("after: kept for resumes %.1f MB, heap after GC %.1f MB%n", keptForResumes / 1e6,
+          heapAfterGc / 1e6);
       swarm.forEach(WorkerProcess::close);
     } finally {
       nodes.forEach(NodeProcess::close);
@@ -743,6 +750,10 @@ public final class LoadTool {
   private static double sumOverNodes(List<NodeProcess> nodes, ProcessReading reading) throws Exception {
     double total = 0;
     for (NodeProcess node : nodes) {
+      if (!node.process().isAlive()) {
+        // Out of memory, say: there is nothing left to read, and the run is over.
+        throw new IllegalStateException("a node exited during the run; its log: " + node.logPath().toAbsolutePath());
+      }
       total += reading.of(node.pid());
     }
     return total;

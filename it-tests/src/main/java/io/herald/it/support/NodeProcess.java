@@ -274,6 +274,11 @@ public final class NodeProcess implements AutoCloseable {
     return process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
   }
 
+  /** Where the node's output goes. */
+  public Path logPath() {
+    return log;
+  }
+
   public String log() {
     try {
       return Files.readString(log);
