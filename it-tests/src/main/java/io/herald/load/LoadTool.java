@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -180,12 +181,15 @@ public final class LoadTool {
       long measureFromMicros = Micros.now() + Duration.ofSeconds(warmup).toNanos() / 1_000;
       AtomicLong measuredPublishes = new AtomicLong();
       AtomicLong expected = new AtomicLong();
+      // From a publish's intended send time until its answer: tells a late answer from a late delivery.
+      ConcurrentHistogram answered = new ConcurrentHistogram(3_600_000_000L, 3);
       Publisher publisher = new Publisher(clientsOf(nodes), topics, rate, payloadBytes);
       CompletableFuture<Void> published = publisher.start(measureFrom + Duration.ofSeconds(duration).toNanos(),
           (topic, intendedMicros) -> {
             if (intendedMicros >= measureFromMicros) {
               measuredPublishes.incrementAndGet();
               expected.addAndGet(subscribersOf[topic]);
+              answered.recordValue(Math.max(0, Micros.now() - intendedMicros));
             }
           });
       // Workers count from measureFromMicros on; reset before it, so nothing measured arrives first.
@@ -221,6 +225,7 @@ public final class LoadTool {
       fanout.put("skipped", sequences.get("skipped"));
       fanout.put("repeated", sequences.get("repeated"));
       fanout.put("latencyMillis", millis(latency));
+      fanout.put("publishAnsweredMillis", millis(answered));
       fanout.put("nodeCpuPercent", Math.round(100 * nodeCpu / duration));
       fanout.put("toolCpuPercent", Math.round(100 * toolCpu / duration));
       fanout.put("nodeCounters", nodes.stream().map(node -> node.status().getCountersMap()).toList());
@@ -237,6 +242,8 @@ public final class LoadTool {
           latency.getMaxValue() / 1000.0, fanout.get("missing"), expected.get(), sequences.get("skipped"),
           sequences.get("repeated"), fanout.get("nodeCpuPercent"),
           fanout.get("toolCpuPercent"));
+      System.out.printf("publishes answered ms p50 %.1f p99 %.1f max %.1f%n", answered.getValueAtPercentile(50) / 1000.0,
+          answered.getValueAtPercentile(99) / 1000.0, answered.getMaxValue() / 1000.0);
       System.out.printf("after: kept for resumes %.1f MB, heap after GC %.1f MB%n", keptForResumes / 1e6,
           heapAfterGc / 1e6);
       swarm.forEach(WorkerProcess::close);
