@@ -198,6 +198,7 @@ public final class LoadTool {
         worker.ask("reset " + measureFromMicros);
       }
       sleepUntil(measureFrom);
+      publisher.resetBehind();
       double nodeCpuAtReset = nodeCpuSeconds(nodes);
       double toolCpuAtReset = toolCpuSeconds(swarm);
       published.join();
@@ -226,6 +227,8 @@ public final class LoadTool {
       fanout.put("repeated", sequences.get("repeated"));
       fanout.put("latencyMillis", millis(latency));
       fanout.put("publishAnsweredMillis", millis(answered));
+      Histogram behind = publisher.behind();
+      fanout.put("publisherBehindMillis", millis(behind));
       fanout.put("nodeCpuPercent", Math.round(100 * nodeCpu / duration));
       fanout.put("toolCpuPercent", Math.round(100 * toolCpu / duration));
       fanout.put("nodeCounters", nodes.stream().map(node -> node.status().getCountersMap()).toList());
@@ -242,8 +245,9 @@ public final class LoadTool {
           latency.getMaxValue() / 1000.0, fanout.get("missing"), expected.get(), sequences.get("skipped"),
           sequences.get("repeated"), fanout.get("nodeCpuPercent"),
           fanout.get("toolCpuPercent"));
-      System.out.printf("publishes answered ms p50 %.1f p99 %.1f max %.1f%n", answered.getValueAtPercentile(50) / 1000.0,
-          answered.getValueAtPercentile(99) / 1000.0, answered.getMaxValue() / 1000.0);
+      System.out.printf("publishes answered ms p50 %.1f p99 %.1f max %.1f | publisher behind ms p99 %.1f max %.1f%n",
+          answered.getValueAtPercentile(50) / 1000.0, answered.getValueAtPercentile(99) / 1000.0,
+          answered.getMaxValue() / 1000.0, behind.getValueAtPercentile(99) / 1000.0, behind.getMaxValue() / 1000.0);
       System.out.printf("after: kept for resumes %.1f MB, heap after GC %.1f MB%n", keptForResumes / 1e6,
           heapAfterGc / 1e6);
       swarm.forEach(WorkerProcess::close);

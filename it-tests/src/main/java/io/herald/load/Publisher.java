@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
 
 /**
  * Publishes at a fixed rate whatever the pace of the answers (open model), round the
@@ -25,6 +26,11 @@ final class Publisher {
   private final int rate;
   private final int payloadBytes;
   private final AtomicLong failures = new AtomicLong();
+  /**
+   * How late each publish left the publisher's hands (its SDK call returned), in microseconds
+   * after its intended send time: a publisher falling behind, or an SDK call that blocks.
+   */
+  private final Histogram behind = new Histogram(3_600_000_000L, 3);
   private volatile boolean stopped;
 
   Publisher(List<HeraldClient> clients, int topics, int rate, int payloadBytes) {
@@ -57,6 +63,16 @@ final class Publisher {
     stopped = true;
   }
 
+  /** How far behind its intended send times the publisher handed publishes to the SDK. */
+  synchronized Histogram behind() {
+    return behind.copy();
+  }
+
+  /** Forgets how far behind it was so far: measuring starts now. */
+  synchronized void resetBehind() {
+    behind.reset();
+  }
+
   /** Publishes refused or failed. */
   long failures() {
     return failures.get();
@@ -83,6 +99,9 @@ final class Publisher {
           failures.incrementAndGet();
         }
       }));
+      synchronized (this) {
+        behind.recordValue(Math.max(0, (System.nanoTime() - intended) / 1_000));
+      }
     }
     CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).exceptionally(failure -> null).join();
   }
