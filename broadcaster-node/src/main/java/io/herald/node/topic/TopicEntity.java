@@ -40,7 +40,8 @@ import org.apache.pekko.cluster.typed.Cluster;
  * stamped while earlier ones still wait for a node leave together in one batch.
  *
  * <p>It keeps the topic's latest messages ({@link TopicHistory}, unless the topic is a
- * system one or history is off) for devices that resume, also while no node has
+ * system one or history is off; in the room all the node's homes share, {@link HistoryBudget},
+ * given back as they expire and when it stops) for devices that resume, also while no node has
  * subscribers any more, and stays until they have expired; a topic no node has
  * subscribed to since its home started keeps nothing. Within one <em>epoch</em>, a random name
  * each home starts with, sequences and kept messages carry on; a home handed off gives
