@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -30,7 +31,7 @@ final class Publisher {
    * How late each publish left the publisher's hands (its SDK call returned), in microseconds
    * after its intended send time: a publisher falling behind, or an SDK call that blocks.
    */
-  private final Histogram behind = new Histogram(3_600_000_000L, 3);
+  private final ConcurrentHistogram behind = new ConcurrentHistogram(3_600_000_000L, 3);
   private volatile boolean stopped;
 
   Publisher(List<HeraldClient> clients, int topics, int rate, int payloadBytes) {
@@ -64,12 +65,12 @@ final class Publisher {
   }
 
   /** How far behind its intended send times the publisher handed publishes to the SDK. */
-  synchronized Histogram behind() {
+  Histogram behind() {
     return behind.copy();
   }
 
   /** Forgets how far behind it was so far: measuring starts now. */
-  synchronized void resetBehind() {
+  void resetBehind() {
     behind.reset();
   }
 
@@ -99,9 +100,7 @@ final class Publisher {
           failures.incrementAndGet();
         }
       }));
-      synchronized (this) {
-        behind.recordValue(Math.max(0, (System.nanoTime() - intended) / 1_000));
-      }
+      behind.recordValue(Math.max(0, (System.nanoTime() - intended) / 1_000));
     }
     CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).exceptionally(failure -> null).join();
   }
