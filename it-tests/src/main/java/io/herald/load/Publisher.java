@@ -2,7 +2,6 @@ package io.herald.load;
 
 import io.herald.client.HeraldClient;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,7 +31,12 @@ final class Publisher {
    * after its intended send time: a publisher falling behind, or an SDK call that blocks.
    */
   private final ConcurrentHistogram behind = new ConcurrentHistogram(3_600_000_000L, 3);
+  /** Publishes handed to the SDK and not answered yet: queued in it, or on the wire. */
+  private final AtomicLong unanswered = new AtomicLong();
+  private final CompletableFuture<Void> allAnswered = new CompletableFuture<>();
+  private volatile long endNanos = Long.MAX_VALUE;
   private volatile boolean stopped;
+  private volatile boolean sending = true;
 
   Publisher(List<HeraldClient> clients, int topics, int rate, int payloadBytes) {
     this.clients = clients;
@@ -42,22 +46,27 @@ final class Publisher {
   }
 
   /**
-   * Publishes on a thread of its own from now until {@code endNanos} ({@link System#nanoTime})
-   * or {@link #stop}; completes when every publish has been answered.
+   * Publishes on a thread of its own from now until the time given to {@link #endAt} or
+   * {@link #stop}; completes when every publish has been answered.
    */
-  CompletableFuture<Void> start(long endNanos, Accepted accepted) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
+  CompletableFuture<Void> start(Accepted accepted) {
     Thread thread = new Thread(() -> {
       try {
-        publish(endNanos, accepted);
-        done.complete(null);
+        publish(accepted);
+        sending = false;
+        completeIfAllAnswered();
       } catch (RuntimeException e) {
-        done.completeExceptionally(e);
+        allAnswered.completeExceptionally(e);
       }
     }, "herald-load-publisher");
     thread.setDaemon(true);
     thread.start();
-    return done;
+    return allAnswered;
+  }
+
+  /** Publishes no more from {@code endNanos} ({@link System#nanoTime}) on. */
+  void endAt(long endNanos) {
+    this.endNanos = endNanos;
   }
 
   void stop() {
@@ -74,15 +83,22 @@ final class Publisher {
     behind.reset();
   }
 
+  /**
+   * Publishes not answered yet. Answered at the publishing rate, these stay a handful; a
+   * backlog means the nodes (or the SDK's connections) are not keeping up.
+   */
+  long unanswered() {
+    return unanswered.get();
+  }
+
   /** Publishes refused or failed. */
   long failures() {
     return failures.get();
   }
 
-  private void publish(long endNanos, Accepted accepted) {
+  private void publish(Accepted accepted) {
     long intervalNanos = 1_000_000_000L / rate;
     long start = System.nanoTime();
-    List<CompletableFuture<?>> inFlight = new ArrayList<>();
     for (long i = 0; !stopped; i++) {
       long intended = start + i * intervalNanos;
       if (intended - endNanos >= 0) {
@@ -93,15 +109,23 @@ final class Publisher {
       byte[] payload = ByteBuffer.allocate(payloadBytes).putLong(intendedMicros).array();
       int topic = (int) (i % topics);
       HeraldClient client = clients.get((int) (i % clients.size()));
-      inFlight.add(client.publish(DeviceSwarm.topicOf(topic, topics), payload).whenComplete((result, failure) -> {
+      unanswered.incrementAndGet();
+      client.publish(DeviceSwarm.topicOf(topic, topics), payload).whenComplete((result, failure) -> {
         if (failure == null) {
           accepted.accept(topic, intendedMicros);
         } else {
           failures.incrementAndGet();
         }
-      }));
+        unanswered.decrementAndGet();
+        completeIfAllAnswered();
+      });
       behind.recordValue(Math.max(0, (System.nanoTime() - intended) / 1_000));
     }
-    CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).exceptionally(failure -> null).join();
+  }
+
+  private void completeIfAllAnswered() {
+    if (!sending && unanswered.get() == 0) {
+      allAnswered.complete(null);
+    }
   }
 }
