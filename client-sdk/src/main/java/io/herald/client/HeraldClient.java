@@ -27,6 +27,12 @@ import java.util.concurrent.CompletableFuture;
  * A call that finds the queue full, or waits longer, fails without retrying with a
  * {@link HeraldException} of code {@link io.herald.protocol.v1.ErrorCode#RATE_LIMITED}.
  *
+ * <p>Requests are sent on the client's own threads ({@code herald-client-sender-N}), one for
+ * each request it may have on the wire, and the futures mostly complete on them: callbacks
+ * that block (or wait for another call of this client) hold a sender, so hand blocking work
+ * to an executor of your own ({@code thenApplyAsync(fn, executor)}). Deadlines and backoffs
+ * run on one timer thread shared by every client in the process.
+ *
  * <pre>{@code
  * HeraldClient herald = HeraldClient.create(HeraldClient.Options.builder()
  *     .baseUri(URI.create("http://127.0.0.1:8080"))
@@ -101,7 +107,10 @@ public interface HeraldClient extends AutoCloseable {
    */
   CompletableFuture<GroupDevicesPage> getGroupDevicesPage(String groupId, String after, int limit);
 
-  /** Releases the client's resources; calls in flight may still complete. */
+  /**
+   * Stops the client's threads once the requests on the wire are answered; calls made after,
+   * and calls still queued, fail at once.
+   */
   @Override
   void close();
 

@@ -11,6 +11,8 @@ import io.herald.protocol.v1.ErrorCode;
 import io.herald.protocol.v1.ErrorResponse;
 import io.herald.protocol.v1.PublishResponse;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -68,6 +70,7 @@ class HeraldClientRetryTest {
 
   @AfterEach
   void stop() {
+    client.close();
     server.stop(0);
   }
 
@@ -126,6 +129,32 @@ class HeraldClientRetryTest {
     assertEquals(1, first.join().sequence());
     assertEquals(1, requests.get(), "the refused call never reached the node, and was not retried");
     oneAtATime.close();
+  }
+
+  @Test
+  void answersArriveOnTheClientsOwnThreadsNotOnANewThreadEach() {
+    script.add(new Answer(200, PublishResponse.newBuilder().setTopic("t").setSequence(1).build().toByteArray(), null));
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long startedBefore = threads.getTotalStartedThreadCount();
+
+    for (int i = 0; i < 200; i++) {
+      assertTrue(client.publish("t", new byte[] {1}).thenApply(result -> Thread.currentThread().getName()).join()
+          .startsWith("herald-client-sender-"), "the answer completes on a sender thread");
+    }
+
+    // Sixteen senders, the JDK client's own few and the test server's; not one per answer.
+    long started = threads.getTotalStartedThreadCount() - startedBefore;
+    assertTrue(started < 60, started + " threads started for 200 answers");
+  }
+
+  @Test
+  void callsAfterCloseFailAtOnce() {
+    client.close();
+
+    CompletionException failure = assertThrows(CompletionException.class, () -> client.publish("t", new byte[0]).join());
+
+    assertInstanceOf(HeraldException.class, failure.getCause());
+    assertEquals(0, requests.get(), "a closed client sends nothing, and does not retry");
   }
 
   @Test

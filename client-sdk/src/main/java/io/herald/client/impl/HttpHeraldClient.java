@@ -47,7 +47,10 @@ import java.util.OptionalLong;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /** {@link HeraldClient} over the JDK's HTTP client with Protobuf bodies. */
@@ -58,6 +61,13 @@ public final class HttpHeraldClient implements HeraldClient {
   private final Options options;
   private final HttpClient http;
   private final RequestLimiter limiter;
+  /**
+   * One thread for each request the client may have on the wire, each sending with the JDK
+   * client's blocking {@code send}; the limiter never gives them more. The JDK's
+   * {@code sendAsync} hands every answer on to {@code CompletableFuture}'s default executor,
+   * which on machines of two cores or fewer starts a new thread for each.
+   */
+  private final ExecutorService senders;
 
   public HttpHeraldClient(Options options) {
     this.options = options;
@@ -67,6 +77,12 @@ public final class HttpHeraldClient implements HeraldClient {
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(options.connectTimeout())
         .build();
+    AtomicInteger senderCount = new AtomicInteger();
+    this.senders = Executors.newFixedThreadPool(options.maxConcurrentRequests(), runnable -> {
+      Thread thread = new Thread(runnable, "herald-client-sender-" + senderCount.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    });
   }
 
   @Override
@@ -170,9 +186,13 @@ public final class HttpHeraldClient implements HeraldClient {
             response.getApplied(), response.getRefused()));
   }
 
+  /**
+   * Stops the sender threads once the requests on the wire are answered; later calls fail at
+   * once. (The JDK client of Java 17 has no close; its own threads end when it is unreachable.)
+   */
   @Override
   public void close() {
-    // The JDK client of Java 17 has no close; its threads end when it is unreachable.
+    senders.shutdown();
   }
 
   private <T> CompletableFuture<T> post(String path, Message body, ResponseParser<T> parser) {
@@ -201,7 +221,7 @@ public final class HttpHeraldClient implements HeraldClient {
    * at once: retrying would only add to the queue.
    */
   private CompletableFuture<HttpResponse<byte[]>> attempt(HttpRequest request, int retry) {
-    return limiter.submit(() -> http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()))
+    return limiter.submit(() -> sendOnce(request))
         .handle((response, failure) -> {
           if (unwrap(failure) instanceof HeraldException refusedHere) {
             return CompletableFuture.<HttpResponse<byte[]>>failedFuture(refusedHere);
@@ -220,11 +240,28 @@ public final class HttpHeraldClient implements HeraldClient {
           if (response != null) {
             wait = max(wait, RetryAfter.of(response).orElse(Duration.ZERO));
           }
-          return CompletableFuture.supplyAsync(() -> null,
-                  CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS))
-              .thenCompose(ignored -> attempt(request, retry + 1));
+          return SdkTimer.after(wait, () -> attempt(request, retry + 1));
         })
         .thenCompose(Function.identity());
+  }
+
+  /** One attempt on a sender thread; its answer, and the caller's next steps, complete there. */
+  private CompletableFuture<HttpResponse<byte[]>> sendOnce(HttpRequest request) {
+    try {
+      return CompletableFuture.supplyAsync(() -> {
+        try {
+          return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+          throw new CompletionException(e);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new CompletionException(e);
+        }
+      }, senders);
+    } catch (RejectedExecutionException closed) {
+      return CompletableFuture.failedFuture(
+          new HeraldException(ErrorCode.ERROR_CODE_UNSPECIFIED, "the client is closed"));
+    }
   }
 
   private static <T> T parse(HttpResponse<byte[]> response, ResponseParser<T> parser) {

@@ -6,7 +6,8 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ScheduledFuture;
 import java.util.function.Supplier;
 
 /**
@@ -24,8 +25,20 @@ final class RequestLimiter {
   private final int maxInFlight;
   private final int maxQueued;
   private final Duration maxWait;
-  private final Queue<Runnable> waiting = new ArrayDeque<>();
+  private final Queue<Waiting<?>> waiting = new ArrayDeque<>();
   private int inFlight;
+
+  /** A request waiting for a slot, and the deadline that takes it out of the queue. */
+  private static final class Waiting<T> {
+    final Supplier<CompletableFuture<T>> request;
+    final CompletableFuture<T> result;
+    ScheduledFuture<?> deadline;
+
+    Waiting(Supplier<CompletableFuture<T>> request, CompletableFuture<T> result) {
+      this.request = request;
+      this.result = result;
+    }
+  }
 
   RequestLimiter(int maxInFlight, int maxQueued, Duration maxWait) {
     this.maxInFlight = maxInFlight;
@@ -36,54 +49,58 @@ final class RequestLimiter {
   /** Runs {@code request} when there is room; the result completes as its future does. */
   <T> CompletableFuture<T> submit(Supplier<CompletableFuture<T>> request) {
     CompletableFuture<T> result = new CompletableFuture<>();
-    Runnable start = () -> {
-      CompletableFuture<T> sent;
-      try {
-        sent = request.get();
-      } catch (RuntimeException e) {
-        sent = CompletableFuture.failedFuture(e);
-      }
-      sent.whenComplete((value, failure) -> {
-        release();
-        if (failure == null) {
-          result.complete(value);
-        } else {
-          result.completeExceptionally(failure);
-        }
-      });
-    };
     synchronized (this) {
       if (inFlight >= maxInFlight) {
         if (waiting.size() >= maxQueued) {
           return CompletableFuture.failedFuture(new HeraldException(ErrorCode.RATE_LIMITED,
               "more than " + maxQueued + " requests are waiting for one of " + maxInFlight + " connections"));
         }
-        waiting.add(start);
-        giveUpAfterMaxWait(start, result);
+        Waiting<T> queued = new Waiting<>(request, result);
+        waiting.add(queued);
+        queued.deadline = SdkTimer.schedule(() -> giveUp(queued), maxWait);
         return result;
       }
       inFlight++;
     }
-    start.run();
+    start(request, result);
     return result;
   }
 
-  /** A request still waiting when {@code maxWait} is over leaves the queue and fails. */
-  private void giveUpAfterMaxWait(Runnable start, CompletableFuture<?> result) {
-    CompletableFuture.delayedExecutor(maxWait.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
-      boolean stillWaiting;
-      synchronized (this) {
-        stillWaiting = waiting.remove(start);
-      }
-      if (stillWaiting) {
-        result.completeExceptionally(new HeraldException(ErrorCode.RATE_LIMITED,
-            "no connection came free within " + maxWait.toMillis() + " ms (" + maxInFlight + " in use)"));
+  private <T> void start(Supplier<CompletableFuture<T>> request, CompletableFuture<T> result) {
+    CompletableFuture<T> sent;
+    try {
+      sent = request.get();
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedFuture(e);
+    }
+    sent.whenComplete((value, failure) -> {
+      release();
+      if (failure == null) {
+        result.complete(value);
+      } else {
+        result.completeExceptionally(failure);
       }
     });
   }
 
+  /**
+   * A request still waiting when {@code maxWait} is over leaves the queue and fails, on a pool
+   * thread: the caller's callbacks do not run on the SDK's timer.
+   */
+  private void giveUp(Waiting<?> queued) {
+    boolean stillWaiting;
+    synchronized (this) {
+      stillWaiting = waiting.remove(queued);
+    }
+    if (stillWaiting) {
+      HeraldException gaveUp = new HeraldException(ErrorCode.RATE_LIMITED,
+          "no connection came free within " + maxWait.toMillis() + " ms (" + maxInFlight + " in use)");
+      ForkJoinPool.commonPool().execute(() -> queued.result.completeExceptionally(gaveUp));
+    }
+  }
+
   private void release() {
-    Runnable next;
+    Waiting<?> next;
     synchronized (this) {
       next = waiting.poll();
       if (next == null) {
@@ -91,7 +108,12 @@ final class RequestLimiter {
         return;
       }
     }
-    // The slot passes straight to the next waiting request.
-    next.run();
+    // The slot passes straight to the next waiting request, whose deadline no longer applies.
+    next.deadline.cancel(false);
+    startWaiting(next);
+  }
+
+  private <T> void startWaiting(Waiting<T> queued) {
+    start(queued.request, queued.result);
   }
 }

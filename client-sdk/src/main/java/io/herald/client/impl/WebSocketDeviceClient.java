@@ -38,8 +38,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -48,14 +46,9 @@ import java.util.function.Consumer;
 /** {@link DeviceClient} over the JDK's WebSocket client. */
 public final class WebSocketDeviceClient implements DeviceClient {
 
-  /** One client and one timer thread serve every device in the process. */
+  /** One client serves every device in the process (and one timer, {@link SdkTimer}). */
   private static final class Shared {
     static final HttpClient HTTP = HttpClient.newHttpClient();
-    static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "herald-device-timer");
-      thread.setDaemon(true);
-      return thread;
-    });
   }
 
   /** One open WebSocket; a reconnect makes a new one and stale callbacks are ignored. */
@@ -214,7 +207,7 @@ public final class WebSocketDeviceClient implements DeviceClient {
     } else {
       current.sender().sendClose();
       // A node that does not answer the close is not waited for long.
-      Shared.TIMER.schedule(() -> current.socket().abort(), options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      SdkTimer.schedule(() -> current.socket().abort(), options.connectTimeout());
     }
     return closed;
   }
@@ -323,18 +316,18 @@ public final class WebSocketDeviceClient implements DeviceClient {
     if (asked.compareTo(wait) > 0) {
       wait = asked;
     }
-    Shared.TIMER.schedule(() -> {
+    SdkTimer.schedule(() -> {
       if (!closing) {
         open();
       }
-    }, wait.toMillis(), TimeUnit.MILLISECONDS);
+    }, wait);
   }
 
   /** Pings a quiet node and drops a connection silent past the node's heartbeat timeout. */
   private void startHeartbeat(Welcome welcome) {
     long intervalMillis = Math.max(100, welcome.getHeartbeatIntervalMs());
     long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(intervalMillis * 2, welcome.getHeartbeatTimeoutMs()));
-    heartbeat = Shared.TIMER.scheduleAtFixedRate(() -> {
+    heartbeat = SdkTimer.scheduleAtFixedRate(() -> {
       Session current = session;
       if (current == null) {
         return;
@@ -346,7 +339,7 @@ public final class WebSocketDeviceClient implements DeviceClient {
       } else if (silentNanos > TimeUnit.MILLISECONDS.toNanos(intervalMillis)) {
         send(ClientFrame.newBuilder().setPing(Ping.getDefaultInstance()).build());
       }
-    }, intervalMillis / 2, intervalMillis / 2, TimeUnit.MILLISECONDS);
+    }, Duration.ofMillis(intervalMillis / 2));
   }
 
   // ---- frames ----

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.client.HeraldException;
 import io.herald.protocol.v1.ErrorCode;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,6 +81,39 @@ class RequestLimiterTest {
     assertEquals(1, onTheWire.size(), "the request that gave up is never sent");
     limiter.submit(this::send);
     assertEquals(2, onTheWire.size(), "and holds no slot");
+  }
+
+  @Test
+  void aRequestThatGotItsSlotInTimeOutlivesItsQueueDeadline() throws Exception {
+    RequestLimiter limiter = new RequestLimiter(1, 10, Duration.ofMillis(100));
+    limiter.submit(this::send);
+    CompletableFuture<String> waited = limiter.submit(this::send);
+    onTheWire.get(0).complete("one");
+    assertEquals(2, onTheWire.size(), "the waiting request is on the wire");
+
+    Thread.sleep(300);
+    assertFalse(waited.isDone(), "its deadline in the queue no longer applies");
+    onTheWire.get(1).complete("two");
+    assertEquals("two", waited.join());
+  }
+
+  @Test
+  void queuedRequestsStartNoThreadOfTheirOwn() {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    RequestLimiter limiter = new RequestLimiter(1, 2_000, Duration.ofMillis(50));
+    limiter.submit(this::send);
+    List<CompletableFuture<String>> queued = new ArrayList<>();
+    long startedBefore = threads.getTotalStartedThreadCount();
+    for (int i = 0; i < 2_000; i++) {
+      queued.add(limiter.submit(this::send));
+    }
+    for (CompletableFuture<String> request : queued) {
+      HeraldException gaveUp = assertInstanceOf(HeraldException.class, assertThrowsCompletion(request).getCause());
+      assertEquals(ErrorCode.RATE_LIMITED, gaveUp.code());
+    }
+    // One timer and at most a few pool threads, however many waited (a thread per deadline before).
+    long started = threads.getTotalStartedThreadCount() - startedBefore;
+    assertTrue(started < 10, started + " threads started for 2,000 deadlines");
   }
 
   private static CompletionException assertThrowsCompletion(CompletableFuture<?> future) {
