@@ -48,8 +48,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -63,7 +65,8 @@ public final class HttpHeraldClient implements HeraldClient {
   private final RequestLimiter limiter;
   /**
    * One thread for each request the client may have on the wire, each sending with the JDK
-   * client's blocking {@code send}; the limiter never gives them more. The JDK's
+   * client's blocking {@code send}; the limiter never gives them more (so their queue holds at
+   * most the moment between one request's end and the next one's start). The JDK's
    * {@code sendAsync} hands every answer on to {@code CompletableFuture}'s default executor,
    * which on machines of two cores or fewer starts a new thread for each.
    */
@@ -78,11 +81,15 @@ public final class HttpHeraldClient implements HeraldClient {
         .connectTimeout(options.connectTimeout())
         .build();
     AtomicInteger senderCount = new AtomicInteger();
-    this.senders = Executors.newFixedThreadPool(options.maxConcurrentRequests(), runnable -> {
-      Thread thread = new Thread(runnable, "herald-client-sender-" + senderCount.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    });
+    ThreadPoolExecutor senders = new ThreadPoolExecutor(options.maxConcurrentRequests(),
+        options.maxConcurrentRequests(), 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
+          Thread thread = new Thread(runnable, "herald-client-sender-" + senderCount.incrementAndGet());
+          thread.setDaemon(true);
+          return thread;
+        });
+    // Idle senders end after a minute, so a client dropped without close() leaves no threads.
+    senders.allowCoreThreadTimeOut(true);
+    this.senders = senders;
   }
 
   @Override
