@@ -299,7 +299,7 @@ public final class LoadTool {
       List<WorkerProcess> moving = swarm.stream()
           .filter(worker -> leaving == null || nodes.get(swarm.indexOf(worker) % nodes.size()) == leaving).toList();
       long subscribed = openSubscribers(swarm, subscribers);
-      System.out.printf("%d subscribers on %d topic(s) over %d node(s); publishing %d/s of %d bytes; after %d s %s%n",
+      System.out.printf("%d subscribers on %d topic(s) over %d node(s); publishing %d/s of %d bytes; after at least %d s %s%n",
           subscribed, topics, nodes.size(), rate, payloadBytes, warmup, leaving == null
               ? "every device drops its connection and rejoins " + awayMillis + " ms later"
                   + (nodes.size() > 1 ? " on the next node" : "")
