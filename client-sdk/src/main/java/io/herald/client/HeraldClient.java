@@ -171,7 +171,7 @@ public interface HeraldClient extends AutoCloseable {
       return backoff;
     }
 
-    /** Requests on the wire at once, each on its own connection. */
+    /** Requests on the wire at once, each on its own connection and sender thread. */
     public int maxConcurrentRequests() {
       return maxConcurrentRequests;
     }
@@ -232,7 +232,7 @@ public interface HeraldClient extends AutoCloseable {
         return this;
       }
 
-      /** Requests on the wire at once, one connection each; default 16. */
+      /** Requests on the wire at once, one connection and one sender thread each; default 16. */
       public Builder maxConcurrentRequests(int maxConcurrentRequests) {
         this.maxConcurrentRequests = maxConcurrentRequests;
         return this;
