@@ -329,7 +329,7 @@ public final class LoadTool {
       double nodeCpu = nodeCpuSeconds(staying) - nodeCpuBefore;
       double toolCpu = toolCpuSeconds(swarm) - toolCpuBefore;
       Thread.sleep(after * 1000L);
-      publisher.stop();
+      publisher.endAt(System.nanoTime());
       published.join();
       Thread.sleep(3_000); // let the last messages arrive
       long stormMicros = 0;

@@ -35,7 +35,6 @@ final class Publisher {
   private final AtomicLong unanswered = new AtomicLong();
   private final CompletableFuture<Void> allAnswered = new CompletableFuture<>();
   private volatile long endNanos = Long.MAX_VALUE;
-  private volatile boolean stopped;
   private volatile boolean sending = true;
 
   Publisher(List<HeraldClient> clients, int topics, int rate, int payloadBytes) {
@@ -46,8 +45,8 @@ final class Publisher {
   }
 
   /**
-   * Publishes on a thread of its own from now until the time given to {@link #endAt} or
-   * {@link #stop}; completes when every publish has been answered.
+   * Publishes on a thread of its own from now until the time given to {@link #endAt};
+   * completes when every publish has been answered.
    */
   CompletableFuture<Void> start(Accepted accepted) {
     Thread thread = new Thread(() -> {
@@ -64,13 +63,9 @@ final class Publisher {
     return allAnswered;
   }
 
-  /** Publishes no more from {@code endNanos} ({@link System#nanoTime}) on. */
+  /** Publishes no more from {@code endNanos} ({@link System#nanoTime}) on; now, to stop. */
   void endAt(long endNanos) {
     this.endNanos = endNanos;
-  }
-
-  void stop() {
-    stopped = true;
   }
 
   /** How far behind its intended send times the publisher handed publishes to the SDK. */
@@ -99,7 +94,7 @@ final class Publisher {
   private void publish(Accepted accepted) {
     long intervalNanos = 1_000_000_000L / rate;
     long start = System.nanoTime();
-    for (long i = 0; !stopped; i++) {
+    for (long i = 0; ; i++) {
       long intended = start + i * intervalNanos;
       if (intended - endNanos >= 0) {
         break;
