@@ -27,11 +27,15 @@ import java.util.concurrent.CompletableFuture;
  * A call that finds the queue full, or waits longer, fails without retrying with a
  * {@link HeraldException} of code {@link io.herald.protocol.v1.ErrorCode#RATE_LIMITED}.
  *
- * <p>Requests are sent on the client's own threads ({@code herald-client-sender-N}), one for
- * each request it may have on the wire, and the futures mostly complete on them: callbacks
- * that block (or wait for another call of this client) hold a sender, so hand blocking work
- * to an executor of your own ({@code thenApplyAsync(fn, executor)}). Deadlines and backoffs
- * run on one timer thread shared by every client in the process.
+ * <p>Requests are sent on the client's own threads ({@code herald-client-sender-N}), and the
+ * futures mostly complete on them. A request's place among the
+ * {@link Options#maxConcurrentRequests()} is freed before its callbacks run, so a callback
+ * that blocks, even one that waits for another call of this client, stalls no other call:
+ * the client starts another thread for the next request instead (about twice
+ * {@code maxConcurrentRequests} threads at most when callbacks return promptly, one more for
+ * each callback still blocked). Hand long work to an executor of your own
+ * ({@code thenApplyAsync(fn, executor)}) all the same. Deadlines and backoffs run on one
+ * timer thread shared by every client in the process.
  *
  * <pre>{@code
  * HeraldClient herald = HeraldClient.create(HeraldClient.Options.builder()

@@ -18,10 +18,14 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -157,6 +161,28 @@ class HeraldClientRetryTest {
     // Sixteen senders, the JDK client's own few and the test server's; not one per answer.
     long started = threads.getTotalStartedThreadCount() - startedBefore;
     assertTrue(started < 60, started + " threads started for 200 answers");
+  }
+
+  @Test
+  void aCallbackThatWaitsForAnotherCallOfTheClientStallsNothing() throws Exception {
+    script.add(new Answer(200, PublishResponse.newBuilder().setTopic("t").setSequence(1).build().toByteArray(), null));
+    answerDelayMillis = 20;
+    HeraldClient twoAtATime = HeraldClient.create(HeraldClient.Options.builder()
+        .baseUri(URI.create("http://127.0.0.1:" + server.getAddress().getPort()))
+        .maxConcurrentRequests(2)
+        .build());
+
+    // Every callback blocks on a call of its own: with a sender per connection and nothing
+    // else, the inner calls would wait for senders their callers hold.
+    List<CompletableFuture<PublishResult>> chains = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      chains.add(twoAtATime.publish("t", new byte[] {1})
+          .thenApply(first -> twoAtATime.publish("t", new byte[] {2}).join()));
+    }
+
+    CompletableFuture.allOf(chains.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+    assertEquals(12, requests.get());
+    twoAtATime.close();
   }
 
   @Test

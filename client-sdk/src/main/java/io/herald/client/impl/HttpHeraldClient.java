@@ -48,8 +48,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -64,11 +64,15 @@ public final class HttpHeraldClient implements HeraldClient {
   private final HttpClient http;
   private final RequestLimiter limiter;
   /**
-   * One thread for each request the client may have on the wire, each sending with the JDK
-   * client's blocking {@code send}; the limiter never gives them more (so their queue holds at
-   * most the moment between one request's end and the next one's start). The JDK's
-   * {@code sendAsync} hands every answer on to {@code CompletableFuture}'s default executor,
-   * which on machines of two cores or fewer starts a new thread for each.
+   * The threads that send, each with the JDK client's blocking {@code send}, and on which the
+   * answers complete. The limiter lets at most {@code maxConcurrentRequests} sends run at once
+   * and frees a request's slot before its callbacks run, so a callback that blocks (even one
+   * that waits for another call of this client) holds a thread but not a slot: a send that
+   * finds every thread busy starts a new one rather than wait behind it. With callbacks that
+   * return, the pool settles near twice {@code maxConcurrentRequests} (a thread finishing its
+   * callbacks while its slot's next request starts). The JDK's {@code sendAsync} would hand
+   * every answer on to {@code CompletableFuture}'s default executor, which on machines of two
+   * cores or fewer starts a new thread for each.
    */
   private final ExecutorService senders;
 
@@ -81,15 +85,14 @@ public final class HttpHeraldClient implements HeraldClient {
         .connectTimeout(options.connectTimeout())
         .build();
     AtomicInteger senderCount = new AtomicInteger();
-    ThreadPoolExecutor senders = new ThreadPoolExecutor(options.maxConcurrentRequests(),
-        options.maxConcurrentRequests(), 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
+    // No queue: the limiter bounds what is sent, and a task never waits behind a blocked callback.
+    // Idle senders end after a minute, so a client dropped without close() leaves no threads.
+    this.senders = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+        runnable -> {
           Thread thread = new Thread(runnable, "herald-client-sender-" + senderCount.incrementAndGet());
           thread.setDaemon(true);
           return thread;
         });
-    // Idle senders end after a minute, so a client dropped without close() leaves no threads.
-    senders.allowCoreThreadTimeOut(true);
-    this.senders = senders;
   }
 
   @Override
