@@ -69,8 +69,8 @@ public final class HttpHeraldClient implements HeraldClient {
    * and frees a request's slot before its callbacks run, so a callback that blocks (even one
    * that waits for another call of this client) holds a thread but not a slot: a send that
    * finds every thread busy starts a new one rather than wait behind it. With callbacks that
-   * return, the pool settles near twice {@code maxConcurrentRequests} (a thread finishing its
-   * callbacks while its slot's next request starts). The JDK's {@code sendAsync} would hand
+   * return, the pool stays under about twice {@code maxConcurrentRequests} (a thread may still
+   * be running its callbacks while its slot's next request starts on another). The JDK's {@code sendAsync} would hand
    * every answer on to {@code CompletableFuture}'s default executor, which on machines of two
    * cores or fewer starts a new thread for each.
    */
