@@ -27,8 +27,18 @@ import java.util.function.Consumer;
  * topic still keeps (by default its last 100, for up to 2 minutes) reach the handler
  * first, in order, then the live ones. {@link Listener#onResubscribed} says whether
  * anything was missed. Requests in flight when the connection drops fail with a
- * {@link HeraldException}. Message handlers run one at a time, in topic order, on the
- * client's I/O thread: they must not block.
+ * {@link HeraldException}.
+ *
+ * <p>Message handlers, and the listener's {@link Listener#onDesired} and
+ * {@link Listener#onError}, run one at a time in the order their frames arrived, on the SDK's
+ * handler threads ({@code herald-device-handler-N}), not on the thread that reads from the
+ * node. A handler may block, and may wait for a request of its own client (publish an
+ * acknowledgement and {@code join()} it, say): the reader goes on reading its answer. At most
+ * {@link Options#maxPendingMessages()} wait for their handler; at that many the client stops
+ * reading until half have been handled, and the node's slow-consumer policy (drop the oldest,
+ * or disconnect) takes over meanwhile. The futures of requests still complete on the reader:
+ * their callbacks must not block (hand blocking work to a handler, or an executor of your
+ * own).
  *
  * <pre>{@code
  * DeviceClient device = DeviceClient.connect(DeviceClient.Options.builder()
@@ -69,8 +79,9 @@ public interface DeviceClient extends AutoCloseable {
   CompletableFuture<Boolean> subscribe(String topic, ResumePoint from, Consumer<TopicMessage> handler);
 
   /**
-   * Where the subscription to {@code topic} has got to, once the node has confirmed it;
-   * empty for a topic not subscribed to.
+   * Where the subscription to {@code topic} has got to, once the node has confirmed it: the
+   * last message its handler has run for (saved, it resumes a device that restarts without
+   * skipping one still waiting for the handler); empty for a topic not subscribed to.
    */
   Optional<ResumePoint> resumePoint(String topic);
 
@@ -164,6 +175,7 @@ public interface DeviceClient extends AutoCloseable {
     private final Duration requestTimeout;
     private final Duration connectTimeout;
     private final int maxPendingSends;
+    private final int maxPendingMessages;
     private final Listener listener;
     private final HttpClient httpClient;
 
@@ -176,6 +188,7 @@ public interface DeviceClient extends AutoCloseable {
       this.requestTimeout = builder.requestTimeout;
       this.connectTimeout = builder.connectTimeout;
       this.maxPendingSends = builder.maxPendingSends;
+      this.maxPendingMessages = builder.maxPendingMessages;
       this.listener = builder.listener;
       this.httpClient = builder.httpClient;
     }
@@ -233,6 +246,15 @@ public interface DeviceClient extends AutoCloseable {
       return maxPendingSends;
     }
 
+    /**
+     * Messages (and desired states, and errors for the listener) that may wait for their
+     * handler; at this many the client stops reading from the node until half have been
+     * handled, answers to requests included.
+     */
+    public int maxPendingMessages() {
+      return maxPendingMessages;
+    }
+
     /** Told of connections, disconnections and unsolicited errors. */
     public Listener listener() {
       return listener;
@@ -254,6 +276,7 @@ public interface DeviceClient extends AutoCloseable {
       private Duration requestTimeout = Duration.ofSeconds(10);
       private Duration connectTimeout = Duration.ofSeconds(5);
       private int maxPendingSends = 1024;
+      private int maxPendingMessages = 1024;
       private Listener listener = new Listener() {};
       private HttpClient httpClient;
 
@@ -324,6 +347,12 @@ public interface DeviceClient extends AutoCloseable {
         return this;
       }
 
+      /** Messages that may wait for their handler before the client stops reading; default 1024. */
+      public Builder maxPendingMessages(int maxPendingMessages) {
+        this.maxPendingMessages = maxPendingMessages;
+        return this;
+      }
+
       /** Told of connections, disconnections and unsolicited errors. */
       public Builder listener(Listener listener) {
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -350,6 +379,9 @@ public interface DeviceClient extends AutoCloseable {
         }
         if (maxPendingSends < 1) {
           throw new IllegalArgumentException("maxPendingSends must be positive");
+        }
+        if (maxPendingMessages < 2) {
+          throw new IllegalArgumentException("maxPendingMessages must be at least 2");
         }
         if (requestTimeout.isNegative() || requestTimeout.isZero()
             || connectTimeout.isNegative() || connectTimeout.isZero()) {

@@ -2,6 +2,7 @@ package io.herald.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.client.BroadcastResult;
@@ -22,6 +23,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
@@ -149,6 +154,73 @@ class FanOutTest {
       sequences.add(herald.publish(topic, new byte[] {(byte) i}).join().sequence());
     }
     return sequences;
+  }
+
+  /** A device that answers each command with a publish of its own, written the plain way. */
+  @Test
+  void aHandlerMayWaitForTheAnswerToARequestOfItsOwnClient() {
+    String commands = "commands/" + edge;
+    DeviceClient device = DeviceClient.connect(DeviceClient.Options.builder().uri(node.deviceUri()).build()).join();
+    synchronized (devices) {
+      devices.add(device);
+    }
+    ConcurrentLinkedQueue<Byte> acknowledged = new ConcurrentLinkedQueue<>();
+    device.subscribe(commands, command -> {
+      device.publish("acks/" + edge, command.payload()).join();
+      acknowledged.add(command.payload()[0]);
+    }).join();
+
+    for (int i = 0; i < 3; i++) {
+      herald.publish(commands, new byte[] {(byte) i}).join();
+    }
+
+    // The handler's publish is answered while the handler waits: within the request timeout (10 s), well within.
+    Await.until(Duration.ofSeconds(5), "every command acknowledged from its handler", () -> acknowledged.size() == 3);
+    assertEquals(List.of((byte) 0, (byte) 1, (byte) 2), List.copyOf(acknowledged));
+    assertTrue(device.isConnected());
+  }
+
+  /** A handler that falls behind holds the client's reading at its bound, and loses nothing that waits. */
+  @Test
+  void aHandlerThatFallsBehindStopsTheClientReadingAtItsBound() throws Exception {
+    String topic = "slow-handler/" + edge;
+    DeviceClient device = DeviceClient.connect(DeviceClient.Options.builder()
+        .uri(node.deviceUri())
+        .maxPendingMessages(4)
+        .build()).join();
+    synchronized (devices) {
+      devices.add(device);
+    }
+    CountDownLatch firstHandled = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ConcurrentLinkedQueue<Long> handled = new ConcurrentLinkedQueue<>();
+    device.subscribe(topic, message -> {
+      firstHandled.countDown();
+      await(release);
+      handled.add(message.sequence());
+    }).join();
+
+    for (int i = 0; i < 50; i++) {
+      herald.publish(topic, new byte[] {(byte) i}).join();
+    }
+    assertTrue(firstHandled.await(5, TimeUnit.SECONDS));
+    // Four wait for the handler (the one it holds among them); the pong is behind unread messages.
+    CompletableFuture<Void> ping = device.ping();
+    assertThrows(TimeoutException.class, () -> ping.get(1, TimeUnit.SECONDS), "the client stopped reading");
+
+    release.countDown();
+    ping.get(5, TimeUnit.SECONDS);
+    Await.until(Duration.ofSeconds(5), "every message handled", () -> handled.size() == 50);
+    List<Long> inOrder = new ArrayList<>(handled);
+    assertEquals(LongStream.rangeClosed(inOrder.get(0), inOrder.get(0) + 49).boxed().toList(), inOrder);
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Test

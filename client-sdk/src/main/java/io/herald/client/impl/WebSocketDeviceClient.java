@@ -54,20 +54,27 @@ public final class WebSocketDeviceClient implements DeviceClient {
   /** One open WebSocket; a reconnect makes a new one and stale callbacks are ignored. */
   private record Session(WebSocket socket, FrameSender sender, Welcome welcome) {}
 
-  /** A subscription's handler, and where in its topic it has got to, to resume after a reconnect. */
+  /**
+   * A subscription's handler, and where in its topic it has got to: the last message received,
+   * to resubscribe from after a reconnect (those still queued for the handler are handled all
+   * the same), and the last one handled, for a device that saves where to resume after a
+   * restart. Null until the node names the topic's epoch; one value each, so epoch and
+   * sequence always match.
+   */
   private static final class Subscription {
     final Consumer<TopicMessage> handler;
-    /** Null until the node names the topic's epoch; one value, so epoch and sequence always match. */
-    volatile ResumePoint position;
+    volatile ResumePoint received;
+    volatile ResumePoint handled;
 
-    Subscription(Consumer<TopicMessage> handler, ResumePoint position) {
+    Subscription(Consumer<TopicMessage> handler, ResumePoint received, ResumePoint handled) {
       this.handler = handler;
-      this.position = position;
+      this.received = received;
+      this.handled = handled;
     }
 
     ClientFrame.Builder subscribeFrame(String topic) {
       Subscribe.Builder subscribe = Subscribe.newBuilder().setTopic(topic);
-      ResumePoint from = position;
+      ResumePoint from = received;
       if (from != null) {
         subscribe.setResumeFrom(ResumeFrom.newBuilder().setEpoch(from.epoch()).setSequence(from.sequence()));
       }
@@ -80,6 +87,7 @@ public final class WebSocketDeviceClient implements DeviceClient {
   private final AtomicLong requestIds = new AtomicLong();
   private final Map<Long, CompletableFuture<ServerFrame>> pending = new ConcurrentHashMap<>();
   private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+  private final HandlerQueue handlers;
   private final CompletableFuture<DeviceClient> firstConnection = new CompletableFuture<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private volatile Session session;
@@ -95,6 +103,7 @@ public final class WebSocketDeviceClient implements DeviceClient {
   private WebSocketDeviceClient(Options options) {
     this.options = options;
     this.http = options.httpClient() != null ? options.httpClient() : Shared.HTTP;
+    this.handlers = new HandlerQueue(options.maxPendingMessages());
   }
 
   public static CompletableFuture<DeviceClient> connect(Options options) {
@@ -107,7 +116,9 @@ public final class WebSocketDeviceClient implements DeviceClient {
   public CompletableFuture<Void> subscribe(String topic, Consumer<TopicMessage> handler) {
     // Subscribing again to a topic the connection holds changes the handler, not where it resumes.
     Subscription previous = subscriptions.get(topic);
-    Subscription subscription = new Subscription(handler, previous == null ? null : previous.position);
+    Subscription subscription = previous == null
+        ? new Subscription(handler, null, null)
+        : new Subscription(handler, previous.received, previous.handled);
     subscriptions.put(topic, subscription);
     return subscribe(topic, subscription, ClientFrame.newBuilder().setSubscribe(Subscribe.newBuilder().setTopic(topic)))
         .thenApply(resumed -> null);
@@ -115,7 +126,7 @@ public final class WebSocketDeviceClient implements DeviceClient {
 
   @Override
   public CompletableFuture<Boolean> subscribe(String topic, ResumePoint from, Consumer<TopicMessage> handler) {
-    Subscription subscription = new Subscription(handler, from);
+    Subscription subscription = new Subscription(handler, from, from);
     subscriptions.put(topic, subscription);
     return subscribe(topic, subscription, subscription.subscribeFrame(topic));
   }
@@ -133,7 +144,7 @@ public final class WebSocketDeviceClient implements DeviceClient {
   @Override
   public Optional<ResumePoint> resumePoint(String topic) {
     Subscription subscription = subscriptions.get(topic);
-    return subscription == null ? Optional.empty() : Optional.ofNullable(subscription.position);
+    return subscription == null ? Optional.empty() : Optional.ofNullable(subscription.handled);
   }
 
   @Override
@@ -333,7 +344,7 @@ public final class WebSocketDeviceClient implements DeviceClient {
         return;
       }
       long silentNanos = System.nanoTime() - lastHeardNanos;
-      if (silentNanos > timeoutNanos) {
+      if (silentNanos > timeoutNanos && !handlers.readingPaused()) {
         current.socket().abort();
         connectionLost(Optional.empty(), "node silent past the heartbeat timeout", current.socket());
       } else if (silentNanos > TimeUnit.MILLISECONDS.toNanos(intervalMillis)) {
@@ -379,15 +390,18 @@ public final class WebSocketDeviceClient implements DeviceClient {
         answer(frame);
       }
       case UNSUBSCRIBED, PUBLISHED, PONG, STATE_ACCEPTED -> answer(frame);
-      case DESIRED -> options.listener().onDesired(new io.herald.client.DesiredState(frame.getDesired().getVersion(),
-          StateFields.fromWire(frame.getDesired().getDesiredMap()), StateFields.fromWire(frame.getDesired().getDeltaMap())));
+      case DESIRED -> {
+        var desired = new io.herald.client.DesiredState(frame.getDesired().getVersion(),
+            StateFields.fromWire(frame.getDesired().getDesiredMap()), StateFields.fromWire(frame.getDesired().getDeltaMap()));
+        handlers.add(() -> options.listener().onDesired(desired));
+      }
       case ERROR -> {
         CompletableFuture<ServerFrame> request = frame.getRequestId() == 0 ? null : pending.remove(frame.getRequestId());
         HeraldException failure = new HeraldException(frame.getError().getCode(), frame.getError().getMessage());
         if (request != null) {
           request.completeExceptionally(failure);
         } else {
-          options.listener().onError(frame.getError().getCode(), frame.getError().getMessage());
+          handlers.add(() -> options.listener().onError(frame.getError().getCode(), frame.getError().getMessage()));
         }
       }
       case PING -> send(ClientFrame.newBuilder().setPong(Pong.getDefaultInstance()).build());
@@ -410,7 +424,10 @@ public final class WebSocketDeviceClient implements DeviceClient {
     Subscription subscription = subscriptions.get(subscribed.getTopic());
     // A subscription the connection already held is confirmed again without an epoch.
     if (subscription != null && !subscribed.getEpoch().isEmpty()) {
-      subscription.position = new ResumePoint(subscribed.getEpoch(), subscribed.getSequence());
+      ResumePoint confirmed = new ResumePoint(subscribed.getEpoch(), subscribed.getSequence());
+      subscription.received = confirmed;
+      // Handled once the messages queued before the confirmation are.
+      handlers.add(() -> subscription.handled = confirmed);
     }
   }
 
@@ -419,12 +436,21 @@ public final class WebSocketDeviceClient implements DeviceClient {
     if (subscription == null) {
       return;
     }
-    ResumePoint reached = subscription.position;
-    if (reached != null) {
-      subscription.position = new ResumePoint(reached.epoch(), message.getSequence());
-    }
-    subscription.handler.accept(new TopicMessage(message.getTopic(), message.getSequence(), message.getPayload().toByteArray(),
-        Instant.ofEpochSecond(message.getPublishTime().getSeconds(), message.getPublishTime().getNanos())));
+    ResumePoint before = subscription.received;
+    ResumePoint reached = before == null ? null : new ResumePoint(before.epoch(), message.getSequence());
+    subscription.received = reached;
+    TopicMessage delivered = new TopicMessage(message.getTopic(), message.getSequence(),
+        message.getPayload().toByteArray(),
+        Instant.ofEpochSecond(message.getPublishTime().getSeconds(), message.getPublishTime().getNanos()));
+    handlers.add(() -> {
+      try {
+        subscription.handler.accept(delivered);
+      } finally {
+        if (reached != null) {
+          subscription.handled = reached;
+        }
+      }
+    });
   }
 
   private static Publish publishOf(String topic, byte[] payload) {
@@ -452,10 +478,11 @@ public final class WebSocketDeviceClient implements DeviceClient {
         try {
           handle(socket, ServerFrame.parseFrom(frame));
         } catch (InvalidProtocolBufferException e) {
-          options.listener().onError(ErrorCode.MALFORMED_FRAME, "node sent an unreadable frame: " + e.getMessage());
+          String unreadable = "node sent an unreadable frame: " + e.getMessage();
+          handlers.add(() -> options.listener().onError(ErrorCode.MALFORMED_FRAME, unreadable));
         }
       }
-      socket.request(1);
+      handlers.readNext(socket);
       return null;
     }
 
@@ -468,10 +495,11 @@ public final class WebSocketDeviceClient implements DeviceClient {
         try {
           handle(socket, Json.parse(frame, ServerFrame.newBuilder()).build());
         } catch (InvalidProtocolBufferException | RuntimeException e) {
-          options.listener().onError(ErrorCode.MALFORMED_FRAME, "node sent an unreadable frame: " + e.getMessage());
+          String unreadable = "node sent an unreadable frame: " + e.getMessage();
+          handlers.add(() -> options.listener().onError(ErrorCode.MALFORMED_FRAME, unreadable));
         }
       }
-      socket.request(1);
+      handlers.readNext(socket);
       return null;
     }
 

@@ -1,0 +1,102 @@
+package io.herald.client.impl;
+
+import java.net.http.WebSocket;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs one device client's handlers one at a time, in the order their frames arrived, on
+ * the SDK's handler threads rather than on the WebSocket's reader: a handler may block, and
+ * may wait for the answer to a request of its own client, which the reader goes on to read.
+ *
+ * <p>At most {@code bound} handlers wait. At the bound the reader stops asking the socket
+ * for frames until they are down to half: the node's queue for the device fills instead,
+ * and its slow-consumer policy (drop the oldest, or disconnect) decides, counted there.
+ */
+final class HandlerQueue {
+
+  /** Threads for every client's handlers: one per client whose handlers are running, none idle for long. */
+  private static final ExecutorService THREADS = handlerThreads();
+
+  private final int bound;
+  private final ConcurrentLinkedQueue<Runnable> waiting = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger size = new AtomicInteger();
+  private final AtomicBoolean running = new AtomicBoolean();
+  /** The socket whose reading stopped at the bound, until the queue is down to half. */
+  private final AtomicReference<WebSocket> paused = new AtomicReference<>();
+
+  HandlerQueue(int bound) {
+    this.bound = bound;
+  }
+
+  /** Queues a handler; it runs after every one queued before it. */
+  void add(Runnable handler) {
+    waiting.add(handler);
+    size.incrementAndGet();
+    runNext();
+  }
+
+  /** Asks {@code socket} for its next frame, unless the bound is reached: then once the queue is down to half. */
+  void readNext(WebSocket socket) {
+    if (size.get() < bound) {
+      socket.request(1);
+      return;
+    }
+    paused.set(socket);
+    // The handlers may have caught up in between: then nobody else would resume.
+    resumeIfCaughtUp();
+  }
+
+  /** Whether the reader waits for the handlers: the node is not silent, just not read. */
+  boolean readingPaused() {
+    return paused.get() != null;
+  }
+
+  private void runNext() {
+    if (!waiting.isEmpty() && running.compareAndSet(false, true)) {
+      THREADS.execute(this::drain);
+    }
+  }
+
+  private void drain() {
+    Runnable next;
+    while ((next = waiting.poll()) != null) {
+      try {
+        next.run();
+      } catch (RuntimeException failure) {
+        // One handler's exception is reported as any thread's would be; the next ones still run.
+        Thread current = Thread.currentThread();
+        current.getUncaughtExceptionHandler().uncaughtException(current, failure);
+      } finally {
+        size.decrementAndGet();
+        resumeIfCaughtUp();
+      }
+    }
+    running.set(false);
+    runNext(); // one added after the last poll
+  }
+
+  private void resumeIfCaughtUp() {
+    if (size.get() <= bound / 2) {
+      WebSocket socket = paused.getAndSet(null);
+      if (socket != null) {
+        socket.request(1);
+      }
+    }
+  }
+
+  private static ExecutorService handlerThreads() {
+    AtomicInteger count = new AtomicInteger();
+    return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), runnable -> {
+      Thread thread = new Thread(runnable, "herald-device-handler-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    });
+  }
+}
