@@ -29,16 +29,15 @@ import java.util.function.Consumer;
  * anything was missed. Requests in flight when the connection drops fail with a
  * {@link HeraldException}.
  *
- * <p>Message handlers, and the listener's {@link Listener#onDesired} and
- * {@link Listener#onError}, run one at a time in the order their frames arrived, on the SDK's
- * handler threads ({@code herald-device-handler-N}), not on the thread that reads from the
- * node. A handler may block, and may wait for a request of its own client (publish an
- * acknowledgement and {@code join()} it, say): the reader goes on reading its answer. At most
+ * <p>Nothing the application gives the client runs on the thread that reads from the node.
+ * Message handlers and the listener's calls run one at a time, in the order their frames
+ * arrived, on the SDK's handler threads ({@code herald-device-handler-N}); the futures
+ * complete on those threads too, and their callbacks run there. A handler or a callback may
+ * block, and may wait for a request of its own client (publish an acknowledgement and
+ * {@code join()} it, say): the reader goes on reading the answer. At most
  * {@link Options#maxPendingMessages()} wait for their handler; at that many the client stops
  * reading until half have been handled, and the node's slow-consumer policy (drop the oldest,
- * or disconnect) takes over meanwhile. The futures of requests still complete on the reader:
- * their callbacks must not block (hand blocking work to a handler, or an executor of your
- * own).
+ * or disconnect) takes over meanwhile.
  *
  * <pre>{@code
  * DeviceClient device = DeviceClient.connect(DeviceClient.Options.builder()
@@ -247,9 +246,9 @@ public interface DeviceClient extends AutoCloseable {
     }
 
     /**
-     * Messages (and desired states, and errors for the listener) that may wait for their
-     * handler; at this many the client stops reading from the node until half have been
-     * handled, answers to requests included.
+     * Messages (and the listener's calls) that may wait for their handler; at this many the
+     * client stops reading from the node until half have been handled, answers to requests
+     * included.
      */
     public int maxPendingMessages() {
       return maxPendingMessages;

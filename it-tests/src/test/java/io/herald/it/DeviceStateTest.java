@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -116,21 +117,23 @@ class DeviceStateTest {
     assertFalse(set.pushed(), "nobody to push to while offline");
 
     ConcurrentLinkedQueue<DesiredState> commands = new ConcurrentLinkedQueue<>();
-    DeviceClient[] lamp = new DeviceClient[1];
-    lamp[0] = connect("lamp-1", List.of(), new DeviceClient.Listener() {
+    // The missed command may come before connect() has returned here: the listener waits for the client.
+    CompletableFuture<DeviceClient> connected = new CompletableFuture<>();
+    DeviceClient lamp = connect("lamp-1", List.of(), new DeviceClient.Listener() {
       @Override
       public void onDesired(DesiredState desired) {
         commands.add(desired);
-        lamp[0].acknowledgeDesired(desired.version());
+        connected.join().acknowledgeDesired(desired.version());
       }
     });
+    connected.complete(lamp);
     Await.until(WAIT, "the missed command arrives", () -> !commands.isEmpty());
     DesiredState command = commands.peek();
     assertEquals(set.desiredVersion(), command.version());
     assertEquals(Map.of("brightness", 80.0), command.delta());
     Await.until(WAIT, "the acknowledgement is recorded",
         () -> herald.getDevice("lamp-1").join().ackedDesiredVersion() == set.desiredVersion());
-    lamp[0].close();
+    lamp.close();
   }
 
   @Test

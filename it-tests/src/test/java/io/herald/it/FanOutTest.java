@@ -180,6 +180,25 @@ class FanOutTest {
     assertTrue(device.isConnected());
   }
 
+  /** The same from a future's callback: it runs on a handler thread, not on the reader. */
+  @Test
+  void aCallbackMayWaitForTheAnswerToAnotherRequestOfItsOwnClient() {
+    DeviceClient device = DeviceClient.connect(DeviceClient.Options.builder().uri(node.deviceUri()).build()).join();
+    synchronized (devices) {
+      devices.add(device);
+    }
+    String topic = "chained/" + edge;
+
+    List<CompletableFuture<PublishResult>> chains = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      chains.add(device.publish(topic, new byte[] {1})
+          .thenApply(first -> device.publish(topic, new byte[] {2}).join()));
+    }
+
+    CompletableFuture.allOf(chains.toArray(CompletableFuture[]::new)).orTimeout(5, TimeUnit.SECONDS).join();
+    assertTrue(device.isConnected());
+  }
+
   /** A handler that falls behind holds the client's reading at its bound, and loses nothing that waits. */
   @Test
   void aHandlerThatFallsBehindStopsTheClientReadingAtItsBound() throws Exception {

@@ -2,17 +2,13 @@ package io.herald.client.impl;
 
 import java.net.http.WebSocket;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs one device client's handlers one at a time, in the order their frames arrived, on
- * the SDK's handler threads rather than on the WebSocket's reader: a handler may block, and
+ * {@link CallbackThreads} rather than on the WebSocket's reader: a handler may block, and
  * may wait for the answer to a request of its own client, which the reader goes on to read.
  *
  * <p>At most {@code bound} handlers wait. At the bound the reader stops asking the socket
@@ -20,9 +16,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * and its slow-consumer policy (drop the oldest, or disconnect) decides, counted there.
  */
 final class HandlerQueue {
-
-  /** Threads for every client's handlers: one per client whose handlers are running, none idle for long. */
-  private static final ExecutorService THREADS = handlerThreads();
 
   private final int bound;
   private final ConcurrentLinkedQueue<Runnable> waiting = new ConcurrentLinkedQueue<>();
@@ -60,7 +53,7 @@ final class HandlerQueue {
 
   private void runNext() {
     if (!waiting.isEmpty() && running.compareAndSet(false, true)) {
-      THREADS.execute(this::drain);
+      CallbackThreads.execute(this::drain);
     }
   }
 
@@ -89,14 +82,5 @@ final class HandlerQueue {
         socket.request(1);
       }
     }
-  }
-
-  private static ExecutorService handlerThreads() {
-    AtomicInteger count = new AtomicInteger();
-    return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), runnable -> {
-      Thread thread = new Thread(runnable, "herald-device-handler-" + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    });
   }
 }

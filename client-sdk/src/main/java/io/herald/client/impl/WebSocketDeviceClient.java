@@ -32,6 +32,7 @@ import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -91,6 +92,8 @@ public final class WebSocketDeviceClient implements DeviceClient {
   private final CompletableFuture<DeviceClient> firstConnection = new CompletableFuture<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private volatile Session session;
+  /** Set at the first welcome; the future that says so completes a moment later, on another thread. */
+  private volatile boolean everConnected;
   private volatile boolean closing;
   private volatile long lastHeardNanos = System.nanoTime();
   private volatile ScheduledFuture<?> heartbeat;
@@ -275,10 +278,12 @@ public final class WebSocketDeviceClient implements DeviceClient {
       reconnectAttempt = 0;
     }
     startHeartbeat(welcome);
-    options.listener().onConnected(welcome.getSessionId(), welcome.getNodeId());
+    handlers.add(() -> options.listener().onConnected(welcome.getSessionId(), welcome.getNodeId()));
     subscriptions.forEach((topic, subscription) -> request(subscription.subscribeFrame(topic))
         .thenAccept(frame -> options.listener().onResubscribed(topic, frame.getSubscribed().getResumed())));
-    firstConnection.complete(this);
+    everConnected = true;
+    // Queued with the handlers, so that its callbacks run before any handler of what follows.
+    handlers.add(() -> firstConnection.complete(this));
   }
 
   private void connectionLost(Optional<Disconnect> disconnect, String message, WebSocket socket) {
@@ -298,22 +303,23 @@ public final class WebSocketDeviceClient implements DeviceClient {
       beat.cancel(false);
     }
     HeraldException failure = new HeraldException(ErrorCode.ERROR_CODE_UNSPECIFIED, "connection lost: " + message);
-    pending.values().forEach(request -> request.completeExceptionally(failure));
+    List<CompletableFuture<ServerFrame>> unanswered = List.copyOf(pending.values());
     pending.clear();
+    CallbackThreads.execute(() -> unanswered.forEach(request -> request.completeExceptionally(failure)));
 
-    boolean everConnected = firstConnection.isDone();
     // A node that refused for now is tried again, also before the first welcome.
     boolean willReconnect = options.reconnect() && !closing && (everConnected || refusedForNow.isPresent());
-    options.listener().onDisconnected(disconnect.map(Disconnect::getReason), message, willReconnect);
+    handlers.add(() -> options.listener().onDisconnected(disconnect.map(Disconnect::getReason), message,
+        willReconnect));
     if (!everConnected && !willReconnect) {
-      firstConnection.completeExceptionally(failure);
+      CallbackThreads.execute(() -> firstConnection.completeExceptionally(failure));
     }
     if (willReconnect) {
       Duration asked = refusedForNow.orElse(
           Duration.ofMillis(disconnect.map(Disconnect::getReconnectAfterMs).orElse(0)));
       scheduleReconnect(asked);
     } else {
-      closed.complete(null);
+      CallbackThreads.execute(() -> closed.complete(null));
     }
   }
 
@@ -363,7 +369,7 @@ public final class WebSocketDeviceClient implements DeviceClient {
         .whenComplete((ignored, failure) -> pending.remove(id));
     send(frame.setRequestId(id).build()).whenComplete((ignored, failure) -> {
       if (failure != null) {
-        answer.completeExceptionally(failure);
+        CallbackThreads.execute(() -> answer.completeExceptionally(failure));
       }
     });
     return answer;
@@ -399,7 +405,7 @@ public final class WebSocketDeviceClient implements DeviceClient {
         CompletableFuture<ServerFrame> request = frame.getRequestId() == 0 ? null : pending.remove(frame.getRequestId());
         HeraldException failure = new HeraldException(frame.getError().getCode(), frame.getError().getMessage());
         if (request != null) {
-          request.completeExceptionally(failure);
+          CallbackThreads.execute(() -> request.completeExceptionally(failure));
         } else {
           handlers.add(() -> options.listener().onError(frame.getError().getCode(), frame.getError().getMessage()));
         }
@@ -415,7 +421,7 @@ public final class WebSocketDeviceClient implements DeviceClient {
   private void answer(ServerFrame frame) {
     CompletableFuture<ServerFrame> request = pending.remove(frame.getRequestId());
     if (request != null) {
-      request.complete(frame);
+      CallbackThreads.execute(() -> request.complete(frame));
     }
   }
 
