@@ -144,7 +144,8 @@ public interface DeviceClient extends AutoCloseable {
     default void onDisconnected(Optional<DisconnectReason> reason, String message, boolean willReconnect) {}
 
     /**
-     * After a reconnect, a subscription was made again.
+     * After a reconnect, a subscription was made again; called before the topic's handler gets
+     * the messages that follow (the missed ones it resumes with first).
      *
      * @param topic the topic
      * @param resumed true when every message published while the device was away follows

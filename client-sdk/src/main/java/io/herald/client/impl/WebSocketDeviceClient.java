@@ -88,6 +88,8 @@ public final class WebSocketDeviceClient implements DeviceClient {
   private final AtomicLong requestIds = new AtomicLong();
   private final Map<Long, CompletableFuture<ServerFrame>> pending = new ConcurrentHashMap<>();
   private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+  /** The topics being subscribed to again after a reconnect, by request id. */
+  private final Map<Long, String> resubscribing = new ConcurrentHashMap<>();
   private final HandlerQueue handlers;
   private final CompletableFuture<DeviceClient> firstConnection = new CompletableFuture<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -279,8 +281,11 @@ public final class WebSocketDeviceClient implements DeviceClient {
     }
     startHeartbeat(welcome);
     handlers.add(() -> options.listener().onConnected(welcome.getSessionId(), welcome.getNodeId()));
-    subscriptions.forEach((topic, subscription) -> request(subscription.subscribeFrame(topic))
-        .thenAccept(frame -> options.listener().onResubscribed(topic, frame.getSubscribed().getResumed())));
+    subscriptions.forEach((topic, subscription) -> {
+      long id = requestIds.incrementAndGet();
+      resubscribing.put(id, topic);
+      request(id, subscription.subscribeFrame(topic));
+    });
     everConnected = true;
     // Queued with the handlers, so that its callbacks run before any handler of what follows.
     handlers.add(() -> firstConnection.complete(this));
@@ -305,6 +310,7 @@ public final class WebSocketDeviceClient implements DeviceClient {
     HeraldException failure = new HeraldException(ErrorCode.ERROR_CODE_UNSPECIFIED, "connection lost: " + message);
     List<CompletableFuture<ServerFrame>> unanswered = List.copyOf(pending.values());
     pending.clear();
+    resubscribing.clear();
     CallbackThreads.execute(() -> unanswered.forEach(request -> request.completeExceptionally(failure)));
 
     // A node that refused for now is tried again, also before the first welcome.
@@ -362,11 +368,17 @@ public final class WebSocketDeviceClient implements DeviceClient {
   // ---- frames ----
 
   private CompletableFuture<ServerFrame> request(ClientFrame.Builder frame) {
-    long id = requestIds.incrementAndGet();
+    return request(requestIds.incrementAndGet(), frame);
+  }
+
+  private CompletableFuture<ServerFrame> request(long id, ClientFrame.Builder frame) {
     CompletableFuture<ServerFrame> answer = new CompletableFuture<>();
     pending.put(id, answer);
     answer.orTimeout(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .whenComplete((ignored, failure) -> pending.remove(id));
+        .whenComplete((ignored, failure) -> {
+          pending.remove(id);
+          resubscribing.remove(id);
+        });
     send(frame.setRequestId(id).build()).whenComplete((ignored, failure) -> {
       if (failure != null) {
         CallbackThreads.execute(() -> answer.completeExceptionally(failure));
@@ -393,6 +405,12 @@ public final class WebSocketDeviceClient implements DeviceClient {
       case BATCH -> frame.getBatch().getMessagesList().forEach(this::deliver);
       case SUBSCRIBED -> {
         subscribed(frame.getSubscribed());
+        String resubscribed = resubscribing.remove(frame.getRequestId());
+        if (resubscribed != null) {
+          // Queued here, so that the listener hears of it before the handler gets what follows.
+          boolean resumed = frame.getSubscribed().getResumed();
+          handlers.add(() -> options.listener().onResubscribed(resubscribed, resumed));
+        }
         answer(frame);
       }
       case UNSUBSCRIBED, PUBLISHED, PONG, STATE_ACCEPTED -> answer(frame);
