@@ -121,7 +121,10 @@ public interface DeviceClient extends AutoCloseable {
   /** Whether a connection is open and welcomed now. */
   boolean isConnected();
 
-  /** Closes the connection for good; completes when the node has closed it too. */
+  /**
+   * Closes the connection for good; completes when the node has closed it too, or once the
+   * connect timeout has passed without its answer (the connection is then dropped).
+   */
   CompletableFuture<Void> closeAsync();
 
   /** Closes the connection for good without waiting for the node. */

@@ -234,6 +234,34 @@ class FanOutTest {
     assertEquals(LongStream.rangeClosed(inOrder.get(0), inOrder.get(0) + 49).boxed().toList(), inOrder);
   }
 
+  /** Its close answered behind unread messages, a client still ends within its connect timeout. */
+  @Test
+  void aClientWhoseHandlersAreBehindClosesWithinItsConnectTimeout() throws Exception {
+    String topic = "closing-behind/" + edge;
+    DeviceClient device = DeviceClient.connect(DeviceClient.Options.builder()
+        .uri(node.deviceUri())
+        .maxPendingMessages(2)
+        .connectTimeout(Duration.ofSeconds(1))
+        .build()).join();
+    CountDownLatch firstHandled = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    device.subscribe(topic, message -> {
+      firstHandled.countDown();
+      await(release);
+    }).join();
+    for (int i = 0; i < 10; i++) {
+      herald.publish(topic, new byte[] {(byte) i}).join();
+    }
+    assertTrue(firstHandled.await(5, TimeUnit.SECONDS));
+
+    try {
+      device.closeAsync().get(5, TimeUnit.SECONDS);
+      assertFalse(device.isConnected());
+    } finally {
+      release.countDown();
+    }
+  }
+
   private static void await(CountDownLatch latch) {
     try {
       latch.await();

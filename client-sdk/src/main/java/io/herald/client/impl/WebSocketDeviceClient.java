@@ -222,8 +222,16 @@ public final class WebSocketDeviceClient implements DeviceClient {
       closed.complete(null);
     } else {
       current.sender().sendClose();
-      // A node that does not answer the close is not waited for long.
-      SdkTimer.schedule(() -> current.socket().abort(), options.connectTimeout());
+      // A node that does not answer the close (or whose answer waits unread behind handlers
+      // that are behind) is not waited for long; aborting calls no listener, so this ends it.
+      SdkTimer.schedule(() -> {
+        current.socket().abort();
+        Session still = session;
+        if (still != null && still.socket() == current.socket()) {
+          connectionLost(Optional.empty(), "the node did not answer the close within "
+              + options.connectTimeout().toMillis() + " ms", current.socket());
+        }
+      }, options.connectTimeout());
     }
     return closed;
   }
