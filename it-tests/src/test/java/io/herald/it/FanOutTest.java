@@ -160,19 +160,14 @@ class FanOutTest {
   @Test
   void aHandlerMayWaitForTheAnswerToARequestOfItsOwnClient() {
     String commands = "commands/" + edge;
-    DeviceClient device = DeviceClient.connect(DeviceClient.Options.builder().uri(node.deviceUri()).build()).join();
-    synchronized (devices) {
-      devices.add(device);
-    }
+    DeviceClient device = connectDevice(DeviceClient.Options.builder());
     ConcurrentLinkedQueue<Byte> acknowledged = new ConcurrentLinkedQueue<>();
     device.subscribe(commands, command -> {
       device.publish("acks/" + edge, command.payload()).join();
       acknowledged.add(command.payload()[0]);
     }).join();
 
-    for (int i = 0; i < 3; i++) {
-      herald.publish(commands, new byte[] {(byte) i}).join();
-    }
+    publish(commands, 3);
 
     // The handler's publish is answered while the handler waits: within the request timeout (10 s), well within.
     Await.until(Duration.ofSeconds(5), "every command acknowledged from its handler", () -> acknowledged.size() == 3);
@@ -183,10 +178,7 @@ class FanOutTest {
   /** The same from a future's callback: it runs on a handler thread, not on the reader. */
   @Test
   void aCallbackMayWaitForTheAnswerToAnotherRequestOfItsOwnClient() {
-    DeviceClient device = DeviceClient.connect(DeviceClient.Options.builder().uri(node.deviceUri()).build()).join();
-    synchronized (devices) {
-      devices.add(device);
-    }
+    DeviceClient device = connectDevice(DeviceClient.Options.builder());
     String topic = "chained/" + edge;
 
     List<CompletableFuture<PublishResult>> chains = new ArrayList<>();
@@ -203,13 +195,7 @@ class FanOutTest {
   @Test
   void aHandlerThatFallsBehindStopsTheClientReadingAtItsBound() throws Exception {
     String topic = "slow-handler/" + edge;
-    DeviceClient device = DeviceClient.connect(DeviceClient.Options.builder()
-        .uri(node.deviceUri())
-        .maxPendingMessages(4)
-        .build()).join();
-    synchronized (devices) {
-      devices.add(device);
-    }
+    DeviceClient device = connectDevice(DeviceClient.Options.builder().maxPendingMessages(4));
     CountDownLatch firstHandled = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     ConcurrentLinkedQueue<Long> handled = new ConcurrentLinkedQueue<>();
@@ -219,9 +205,7 @@ class FanOutTest {
       handled.add(message.sequence());
     }).join();
 
-    for (int i = 0; i < 50; i++) {
-      herald.publish(topic, new byte[] {(byte) i}).join();
-    }
+    publish(topic, 50);
     assertTrue(firstHandled.await(5, TimeUnit.SECONDS));
     // Four wait for the handler (the one it holds among them); the pong is behind unread messages.
     CompletableFuture<Void> ping = device.ping();
@@ -238,20 +222,16 @@ class FanOutTest {
   @Test
   void aClientWhoseHandlersAreBehindClosesWithinItsConnectTimeout() throws Exception {
     String topic = "closing-behind/" + edge;
-    DeviceClient device = DeviceClient.connect(DeviceClient.Options.builder()
-        .uri(node.deviceUri())
+    DeviceClient device = connectDevice(DeviceClient.Options.builder()
         .maxPendingMessages(2)
-        .connectTimeout(Duration.ofSeconds(1))
-        .build()).join();
+        .connectTimeout(Duration.ofSeconds(1)));
     CountDownLatch firstHandled = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     device.subscribe(topic, message -> {
       firstHandled.countDown();
       await(release);
     }).join();
-    for (int i = 0; i < 10; i++) {
-      herald.publish(topic, new byte[] {(byte) i}).join();
-    }
+    publish(topic, 10);
     assertTrue(firstHandled.await(5, TimeUnit.SECONDS));
 
     try {
@@ -260,6 +240,15 @@ class FanOutTest {
     } finally {
       release.countDown();
     }
+  }
+
+  /** A device on this class's node, closed with the others. */
+  private DeviceClient connectDevice(DeviceClient.Options.Builder options) {
+    DeviceClient device = DeviceClient.connect(options.uri(node.deviceUri()).build()).join();
+    synchronized (devices) {
+      devices.add(device);
+    }
+    return device;
   }
 
   private static void await(CountDownLatch latch) {

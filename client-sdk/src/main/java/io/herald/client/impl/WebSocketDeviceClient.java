@@ -489,6 +489,11 @@ public final class WebSocketDeviceClient implements DeviceClient {
     return Publish.newBuilder().setTopic(topic).setPayload(ByteString.copyFrom(payload)).build();
   }
 
+  private void unreadable(Exception failure) {
+    String message = "node sent an unreadable frame: " + failure.getMessage();
+    handlers.add(() -> options.listener().onError(ErrorCode.MALFORMED_FRAME, message));
+  }
+
   /** Reassembles frames from the JDK's partial messages and hands them over one at a time. */
   private final class SocketListener implements WebSocket.Listener {
     private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
@@ -510,8 +515,7 @@ public final class WebSocketDeviceClient implements DeviceClient {
         try {
           handle(socket, ServerFrame.parseFrom(frame));
         } catch (InvalidProtocolBufferException e) {
-          String unreadable = "node sent an unreadable frame: " + e.getMessage();
-          handlers.add(() -> options.listener().onError(ErrorCode.MALFORMED_FRAME, unreadable));
+          unreadable(e);
         }
       }
       handlers.readNext(socket);
@@ -527,8 +531,7 @@ public final class WebSocketDeviceClient implements DeviceClient {
         try {
           handle(socket, Json.parse(frame, ServerFrame.newBuilder()).build());
         } catch (InvalidProtocolBufferException | RuntimeException e) {
-          String unreadable = "node sent an unreadable frame: " + e.getMessage();
-          handlers.add(() -> options.listener().onError(ErrorCode.MALFORMED_FRAME, unreadable));
+          unreadable(e);
         }
       }
       handlers.readNext(socket);
