@@ -16,7 +16,9 @@ import io.herald.node.device.LostReports;
 import io.herald.node.edge.DeviceEdge;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.ops.ClusterMembers;
+import io.herald.node.ops.ClusterStatusView;
 import io.herald.node.ops.EdgeState;
+import io.herald.node.ops.NodeStatusService;
 import io.herald.node.ops.StartupFailure;
 import io.herald.node.security.AuthSettings;
 import io.herald.node.security.DevCredentials;
@@ -29,6 +31,7 @@ import io.herald.protocol.v1.NodeStatus;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -101,23 +104,27 @@ public final class Guardian {
       AuthSettings auth = DevCredentials.complete(settings.auth(),
           "http://" + settings.httpInterface() + ":" + settings.httpPort());
       var deviceEdge = DeviceEdge.start(context.getSystem(), settings, services, new DeviceTokens(auth, Clock.systemUTC()));
+      Supplier<NodeStatus> nodeStatus = () -> NodeStatus.newBuilder()
+          .setNodeId(settings.nodeId())
+          .setAddress(cluster.selfMember().address().toString())
+          .setUptimeMs(System.currentTimeMillis() - startedAtMillis)
+          .setConnectionsOpen(connections.open())
+          .setTopicsActive(metrics.activeTopics())
+          .setDeviceEntities(metrics.residentDeviceEntities())
+          .setGroupAggregators(metrics.residentGroupAggregators())
+          .setApiRequestsInFlight(metrics.apiRequestsInFlight())
+          .setTopicHistoryBytes(historyBudget.usedBytes())
+          .putAllCounters(metrics.snapshot())
+          .setHeapUsedBytes(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed())
+          .setDraining(connections.isDraining())
+          .setMemberStatus(cluster.selfMember().status().toString())
+          .addAllMembers(ClusterMembers.of(cluster.state(), cluster.selfMember().address()))
+          .build();
+      context.spawn(NodeStatusService.create(nodeStatus), "node-status");
+      var clusterStatus = new ClusterStatusView(context.getSystem(),
+          () -> ClusterMembers.of(cluster.state(), cluster.selfMember().address()), settings.cluster().statusTimeout());
       var api = new ApiRoutes(topics, devices, groups, memberQueries, settings.group().queryPageSize(),
-          context.getSystem().scheduler(), settings.api(), settings.topic().maxLength(),
-          () -> NodeStatus.newBuilder()
-              .setNodeId(settings.nodeId())
-              .setUptimeMs(System.currentTimeMillis() - startedAtMillis)
-              .setConnectionsOpen(connections.open())
-              .setTopicsActive(metrics.activeTopics())
-              .setDeviceEntities(metrics.residentDeviceEntities())
-              .setGroupAggregators(metrics.residentGroupAggregators())
-              .setApiRequestsInFlight(metrics.apiRequestsInFlight())
-              .setTopicHistoryBytes(historyBudget.usedBytes())
-              .putAllCounters(metrics.snapshot())
-              .setHeapUsedBytes(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed())
-              .setDraining(connections.isDraining())
-              .setMemberStatus(cluster.selfMember().status().toString())
-              .addAllMembers(ClusterMembers.of(cluster.state(), cluster.selfMember().address()))
-              .build(),
+          context.getSystem().scheduler(), settings.api(), settings.topic().maxLength(), nodeStatus, clusterStatus,
           auth, metrics);
       HttpServer.start(context.getSystem(), settings, HttpServer.routes(deviceEdge.route(), api.route()), connections)
           .thenCombine(deviceEdge.serving(), (bound, serving) -> serving)

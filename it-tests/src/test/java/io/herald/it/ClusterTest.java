@@ -21,9 +21,12 @@ import io.herald.it.support.TopicRecorder;
 import io.herald.node.security.DeviceIdentity;
 import io.herald.node.security.TopicPattern;
 import io.herald.protocol.v1.ClusterMember;
+import io.herald.protocol.v1.ClusterNode;
+import io.herald.protocol.v1.ClusterStatus;
 import io.herald.protocol.v1.DeviceView;
 import io.herald.protocol.v1.ErrorCode;
 import io.herald.protocol.v1.MemberStatus;
+import io.herald.protocol.v1.NodeStatus;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,6 +34,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -414,6 +418,14 @@ class ClusterTest {
         .build()).join());
     Await.until(WAIT, stray + " is online in " + strays, () -> backend(0).getGroup(strays).join().online() == 1);
     killed.kill();
+    // Until it is downed, the killed node stays a member that gives no numbers; the others do.
+    String killedAddress = "pekko://herald@127.0.0.1:" + clusterPorts[2];
+    Await.until(WAIT, () -> "node 0 shows the killed node unanswered: " + node(0).clusterStatus(), () -> {
+      List<ClusterNode> members = node(0).clusterStatus().getNodesList();
+      return members.stream().anyMatch(member -> member.getMember().getAddress().equals(killedAddress))
+          && members.stream()
+              .allMatch(member -> member.getMember().getAddress().equals(killedAddress) != member.hasStatus());
+    });
     Await.until(WAIT, "the resolver downs the killed node", () -> upMembers(node(0)) == 2
         && !node(0).management("/cluster/members").contains(":" + clusterPorts[2]));
     assertStatusShowsTheMembers(List.of(0, 3));
@@ -513,7 +525,8 @@ class ClusterTest {
 
   /**
    * Each of the nodes at {@code indexes} says in {@code GET /v1/node}, and on its status page,
-   * that the cluster is those nodes, Up and reachable, one of them the leader.
+   * that the cluster is those nodes, Up and reachable, one of them the leader; and in
+   * {@code GET /v1/cluster} and on the page, what each of them says of itself.
    */
   private void assertStatusShowsTheMembers(List<Integer> indexes) {
     List<String> addresses = indexes.stream()
@@ -537,6 +550,19 @@ class ClusterTest {
       assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
       for (String address : addresses) {
         assertTrue(page.body().contains("<tr><td>" + address + "</td><td>Up</td><td>yes</td>"), address);
+      }
+      Map<String, String> nodeIds = new HashMap<>();
+      for (int i : indexes) {
+        NodeStatus its = node(i).status();
+        nodeIds.put(its.getAddress(), its.getNodeId());
+        assertTrue(page.body().contains("<td>" + its.getNodeId() + "</td><td class=\"n\">"), its.getNodeId());
+      }
+      ClusterStatus cluster = member.clusterStatus();
+      assertEquals(addresses, cluster.getNodesList().stream().map(node -> node.getMember().getAddress()).toList());
+      for (ClusterNode node : cluster.getNodesList()) {
+        assertEquals(nodeIds.get(node.getMember().getAddress()), node.getStatus().getNodeId(), node.toString());
+        assertEquals(node.getMember().getAddress(), node.getStatus().getAddress());
+        assertEquals(0, node.getStatus().getMembersCount(), "each member's own view of the others is left out");
       }
     }
   }

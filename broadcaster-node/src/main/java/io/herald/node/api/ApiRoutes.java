@@ -28,6 +28,7 @@ import io.herald.node.device.DeviceViews;
 import io.herald.node.device.FieldValue;
 import io.herald.node.device.StateValues;
 import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.ops.ClusterStatusView;
 import io.herald.node.ops.StatusPage;
 import io.herald.node.security.ApiKeys;
 import io.herald.node.security.AuthSettings;
@@ -103,6 +104,7 @@ public final class ApiRoutes {
   private final ApiSettings settings;
   private final int maxTopicLength;
   private final Supplier<NodeStatus> nodeStatus;
+  private final ClusterStatusView clusterStatus;
   private final ApiKeys apiKeys;
   private final AuthSettings auth;
   private final NodeMetrics metrics;
@@ -111,7 +113,7 @@ public final class ApiRoutes {
   public ApiRoutes(TopicService topics, Function<String, RecipientRef<DeviceEntity.Command>> devices,
       Function<String, RecipientRef<GroupAggregator.Command>> groups, ActorRef<MemberQueries.Query> memberQueries,
       int groupPageSize, Scheduler scheduler, ApiSettings settings, int maxTopicLength, Supplier<NodeStatus> nodeStatus,
-      AuthSettings auth, NodeMetrics metrics) {
+      ClusterStatusView clusterStatus, AuthSettings auth, NodeMetrics metrics) {
     this.topics = topics;
     this.devices = devices;
     this.groups = groups;
@@ -121,6 +123,7 @@ public final class ApiRoutes {
     this.settings = settings;
     this.maxTopicLength = maxTopicLength;
     this.nodeStatus = nodeStatus;
+    this.clusterStatus = clusterStatus;
     this.apiKeys = new ApiKeys(auth.apiKeys());
     this.auth = auth;
     this.metrics = metrics;
@@ -128,8 +131,9 @@ public final class ApiRoutes {
   }
 
   public Route route() {
-    return concat(path("status", () -> get(() -> complete(HttpResponse.create().withEntity(
-            HttpEntities.create(ContentTypes.TEXT_HTML_UTF8, StatusPage.render(nodeStatus.get())))))),
+    return concat(path("status", () -> get(() -> completeWithFuture(clusterStatus.current().thenApply(cluster ->
+            HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.TEXT_HTML_UTF8,
+                StatusPage.render(nodeStatus.get(), cluster))))))),
         v1Route());
   }
 
@@ -155,7 +159,9 @@ public final class ApiRoutes {
             () -> withBody(DevTokenRequest.newBuilder(), this::mintDevToken)))),
         path("node", () -> get(() -> extractRequest(request ->
             completeWithFuture(CompletableFuture.completedFuture(
-                ApiResponses.ok(nodeStatus.get(), BodyFormat.accepted(acceptHeader(request))))))))));
+                ApiResponses.ok(nodeStatus.get(), BodyFormat.accepted(acceptHeader(request)))))))),
+        path("cluster", () -> get(() -> extractRequest(request -> completeWithFuture(clusterStatus.current()
+            .thenApply(cluster -> ApiResponses.ok(cluster, BodyFormat.accepted(acceptHeader(request))))))))));
   }
 
   private Route publishRoute(String unmatchedPath) {

@@ -2,6 +2,7 @@ package io.herald.node.cluster;
 
 import io.herald.node.aggregate.GroupCodecs;
 import io.herald.node.device.DeviceCodecs;
+import io.herald.node.ops.OpsCodecs;
 import io.herald.node.topic.TopicCodecs;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,7 @@ final class ClusterCodecs {
     List<ClusterCodec<?>> codecs = new ArrayList<>(DeviceCodecs.all(refs));
     codecs.addAll(GroupCodecs.all(refs));
     codecs.addAll(TopicCodecs.all(refs));
+    codecs.addAll(OpsCodecs.all(refs));
     return codecs;
   }
 }

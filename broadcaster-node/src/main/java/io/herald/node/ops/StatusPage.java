@@ -1,6 +1,8 @@
 package io.herald.node.ops;
 
 import io.herald.protocol.v1.ClusterMember;
+import io.herald.protocol.v1.ClusterNode;
+import io.herald.protocol.v1.ClusterStatus;
 import io.herald.protocol.v1.NodeStatus;
 import java.time.Duration;
 import java.util.Map;
@@ -8,7 +10,8 @@ import java.util.TreeMap;
 
 /**
  * The node's status as a page for people ({@code GET /status}): what {@code GET /v1/node}
- * answers, the cluster's members as this node sees them, and every counter. Plain HTML that
+ * answers, every member of the cluster as this node sees it with the numbers each gave of
+ * itself ({@code GET /v1/cluster}), and this node's counters. Plain HTML that
  * reloads itself every few seconds; nothing is fetched by script.
  */
 public final class StatusPage {
@@ -18,7 +21,7 @@ public final class StatusPage {
 
   private StatusPage() {}
 
-  public static String render(NodeStatus status) {
+  public static String render(NodeStatus status, ClusterStatus cluster) {
     StringBuilder html = new StringBuilder(4096);
     html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
         .append("<meta http-equiv=\"refresh\" content=\"").append(REFRESH_SECONDS).append("\">")
@@ -40,25 +43,45 @@ public final class StatusPage {
     number(html, "heap used (MB)", status.getHeapUsedBytes() / (1024 * 1024));
     html.append("</table>\n");
 
-    html.append("<h2>Cluster</h2>\n<table>\n<tr><th>member</th><th>status</th><th>reachable</th><th></th></tr>\n");
-    for (ClusterMember member : status.getMembersList()) {
+    html.append("<h2>Cluster</h2>\n<table>\n<tr><th>member</th><th>status</th><th>reachable</th><th></th>")
+        .append("<th>node</th><th>connections</th><th>topics</th><th>device entities</th><th>kept (KB)</th>")
+        .append("<th>heap (MB)</th><th>up for</th></tr>\n");
+    for (ClusterNode node : cluster.getNodesList()) {
+      ClusterMember member = node.getMember();
       html.append("<tr><td>").append(escape(member.getAddress())).append("</td><td>")
           .append(escape(member.getStatus())).append("</td><td")
           .append(member.getReachable() ? ">yes" : " class=\"bad\">no").append("</td><td>")
           .append(member.getLeader() ? "leader" : "").append(member.getLeader() && member.getSelf() ? ", " : "")
-          .append(member.getSelf() ? "this node" : "").append("</td></tr>\n");
+          .append(member.getSelf() ? "this node" : "").append("</td>");
+      if (node.hasStatus()) {
+        NodeStatus its = node.getStatus();
+        html.append("<td>").append(escape(its.getNodeId())).append(its.getDraining() ? ", draining" : "").append("</td>");
+        numberCell(html, its.getConnectionsOpen());
+        numberCell(html, its.getTopicsActive());
+        numberCell(html, its.getDeviceEntities());
+        numberCell(html, its.getTopicHistoryBytes() / 1024);
+        numberCell(html, its.getHeapUsedBytes() / (1024 * 1024));
+        html.append("<td>").append(uptime(its.getUptimeMs())).append("</td>");
+      } else {
+        html.append("<td colspan=\"7\" class=\"bad\">no answer</td>");
+      }
+      html.append("</tr>\n");
     }
     html.append("</table>\n");
 
-    html.append("<h2>Counters since the node started</h2>\n<table>\n");
+    html.append("<h2>This node's counters since it started</h2>\n<table>\n");
     Map<String, Long> counters = new TreeMap<>(status.getCountersMap());
     counters.forEach((name, value) -> number(html, name, value));
-    html.append("</table>\n<p>The same as JSON: <a href=\"/v1/node\">/v1/node</a>.</p>\n</body></html>\n");
+    html.append("</table>\n<p>The same as JSON: <a href=\"/v1/node\">/v1/node</a>, <a href=\"/v1/cluster\">/v1/cluster</a>.</p>\n</body></html>\n");
     return html.toString();
   }
 
   private static void row(StringBuilder html, String name, String value) {
     html.append("<tr><td>").append(escape(name)).append("</td><td>").append(escape(value)).append("</td></tr>\n");
+  }
+
+  private static void numberCell(StringBuilder html, long value) {
+    html.append("<td class=\"n\">").append(value).append("</td>");
   }
 
   private static void number(StringBuilder html, String name, long value) {

@@ -20,7 +20,9 @@ import io.herald.node.device.DeviceEntity;
 import io.herald.node.device.DeviceSnapshot;
 import io.herald.node.device.DeviceTopic;
 import io.herald.node.device.FieldValue;
+import io.herald.node.ops.NodeStatusService;
 import io.herald.protocol.v1.ErrorCode;
+import io.herald.protocol.v1.NodeStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -117,6 +119,9 @@ class SerializationTest {
         new TopicEntity.Restore("5f3a9c01d2e4b678", 9, List.of(
             new TopicEntity.Message(9, ByteString.copyFromUtf8("nine"), 1_700_000_000_001L))),
         new TopicRegistry.ReportSubscription("a/b", probe.getRef().unsafeUpcast()),
+        new NodeStatusService.Read(probe.getRef().unsafeUpcast()),
+        new NodeStatusService.Answer(NodeStatus.newBuilder().setNodeId("node-1")
+            .setAddress("pekko://herald@127.0.0.1:2552").setConnectionsOpen(3).putCounters("frames_in", 7).build()),
         new TopicRegistry.Deliver("a/b", List.of(
             new TopicEntity.Message(8, ByteString.copyFromUtf8("one"), 1_700_000_000_000L),
             new TopicEntity.Message(9, ByteString.EMPTY, 1_700_000_000_001L))));

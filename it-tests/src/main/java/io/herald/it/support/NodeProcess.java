@@ -1,5 +1,6 @@
 package io.herald.it.support;
 
+import io.herald.protocol.v1.ClusterStatus;
 import io.herald.protocol.v1.NodeStatus;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -244,13 +245,22 @@ public final class NodeProcess implements AutoCloseable {
 
   /** The node's own account of what it holds and has counted. */
   public NodeStatus status() {
+    return readProtobuf("/v1/node", NodeStatus.parser());
+  }
+
+  /** Every member of the cluster as this node sees it, with the numbers each gave of itself. */
+  public ClusterStatus clusterStatus() {
+    return readProtobuf("/v1/cluster", ClusterStatus.parser());
+  }
+
+  private <T> T readProtobuf(String path, com.google.protobuf.Parser<T> parser) {
     HttpResponse<byte[]> response = send(
-        HttpRequest.newBuilder(httpUri().resolve("/v1/node")).header("Accept", "application/x-protobuf"),
+        HttpRequest.newBuilder(httpUri().resolve(path)).header("Accept", "application/x-protobuf"),
         HttpResponse.BodyHandlers.ofByteArray());
     try {
-      return NodeStatus.parseFrom(response.body());
+      return parser.parseFrom(response.body());
     } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      throw new IllegalStateException("node status unreadable", e);
+      throw new IllegalStateException(path + " unreadable", e);
     }
   }
 
