@@ -15,6 +15,7 @@ import io.herald.node.device.DeviceTopicInterest;
 import io.herald.node.device.LostReports;
 import io.herald.node.edge.DeviceEdge;
 import io.herald.node.metrics.NodeMetrics;
+import io.herald.node.ops.ClusterGauges;
 import io.herald.node.ops.ClusterMembers;
 import io.herald.node.ops.ClusterStatusView;
 import io.herald.node.ops.EdgeState;
@@ -121,6 +122,7 @@ public final class Guardian {
           .addAllMembers(ClusterMembers.of(cluster.state(), cluster.selfMember().address()))
           .build();
       context.spawn(NodeStatusService.create(nodeStatus), "node-status");
+      context.spawn(ClusterGauges.create(metrics), "cluster-gauges");
       var clusterStatus = new ClusterStatusView(context.getSystem(),
           () -> ClusterMembers.of(cluster.state(), cluster.selfMember().address()), settings.cluster().statusTimeout());
       var api = new ApiRoutes(topics, devices, groups, memberQueries, settings.group().queryPageSize(),

@@ -557,6 +557,11 @@ class ClusterTest {
         nodeIds.put(its.getAddress(), its.getNodeId());
         assertTrue(page.body().contains("<td>" + its.getNodeId() + "</td><td class=\"n\">"), its.getNodeId());
       }
+      Await.until(WAIT, () -> member + "'s gauges count " + indexes.size() + " members Up, none unreachable", () -> {
+        String scrape = member.scrape();
+        return NodeProcess.sampleValue(scrape, "herald_cluster_members\\{status=\"Up\"\\}") == indexes.size()
+            && NodeProcess.sampleValue(scrape, "herald_cluster_members_unreachable") == 0;
+      });
       ClusterStatus cluster = member.clusterStatus();
       assertEquals(addresses, cluster.getNodesList().stream().map(node -> node.getMember().getAddress()).toList());
       for (ClusterNode node : cluster.getNodesList()) {

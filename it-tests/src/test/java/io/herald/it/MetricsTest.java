@@ -1,5 +1,6 @@
 package io.herald.it;
 
+import static io.herald.it.support.NodeProcess.sampleValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,8 +16,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** Operators scrape a node's metrics with Prometheus and see them move. */
@@ -41,25 +40,28 @@ class MetricsTest {
       Await.until(Duration.ofSeconds(5), "messages arrive", () -> received.size() == 5);
 
       Await.until(Duration.ofSeconds(10), "the scrape shows the traffic", () -> {
-        String scrape = scrape(node);
-        return value(scrape, "herald_messages_published_total") >= 5
-            && value(scrape, "herald_deliveries_total") >= 5
-            && value(scrape, "herald_connections_open") == 1
-            && value(scrape, "herald_frames_total\\{direction=\"out\"\\}") > 0
-            && value(scrape, "herald_errors_total\\{code=\"invalid_topic\"\\}") == 1
-            && value(scrape, "herald_fanout_latency_seconds_count") >= 5
-            && value(scrape, "herald_outbound_queue_depth_count") > 0
+        String scrape = node.scrape();
+        return sampleValue(scrape, "herald_messages_published_total") >= 5
+            && sampleValue(scrape, "herald_deliveries_total") >= 5
+            && sampleValue(scrape, "herald_connections_open") == 1
+            && sampleValue(scrape, "herald_frames_total\\{direction=\"out\"\\}") > 0
+            && sampleValue(scrape, "herald_errors_total\\{code=\"invalid_topic\"\\}") == 1
+            && sampleValue(scrape, "herald_fanout_latency_seconds_count") >= 5
+            && sampleValue(scrape, "herald_outbound_queue_depth_count") > 0
             // Five one-byte messages kept for devices that resume, 80 bytes of bookkeeping each.
-            && value(scrape, "herald_topic_history_bytes") == 5 * 81;
+            && sampleValue(scrape, "herald_topic_history_bytes") == 5 * 81
+            // A node alone is a cluster of one, Up and reachable.
+            && sampleValue(scrape, "herald_cluster_members\\{status=\"Up\"\\}") == 1
+            && sampleValue(scrape, "herald_cluster_members_unreachable") == 0;
       });
 
-      double before = value(scrape(node), "herald_messages_published_total");
+      double before = sampleValue(node.scrape(), "herald_messages_published_total");
       for (int i = 0; i < 3; i++) {
         herald.publish("metrics/t", new byte[] {9}).join();
       }
       Await.until(Duration.ofSeconds(10), "the counter keeps moving",
-          () -> value(scrape(node), "herald_messages_published_total") >= before + 3);
-      assertTrue(value(scrape(node), "herald_connections_opened_total") >= 2);
+          () -> sampleValue(node.scrape(), "herald_messages_published_total") >= before + 3);
+      assertTrue(sampleValue(node.scrape(), "herald_connections_opened_total") >= 2);
       device.close();
     }
   }
@@ -91,19 +93,5 @@ class MetricsTest {
       }
     }
     return listening;
-  }
-
-  private static String scrape(NodeProcess node) {
-    try {
-      return HTTP.send(HttpRequest.newBuilder(node.metricsUri()).build(), HttpResponse.BodyHandlers.ofString()).body();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** The value of the first sample whose name (and labels) match, or -1. */
-  private static double value(String scrape, String sample) {
-    Matcher matcher = Pattern.compile("(?m)^" + sample + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(scrape);
-    return matcher.find() ? Double.parseDouble(matcher.group(1)) : -1;
   }
 }

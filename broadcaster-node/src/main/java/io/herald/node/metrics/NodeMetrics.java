@@ -99,6 +99,8 @@ public final class NodeMetrics {
   private final Gauge groupAggregatorsGauge = Kamon.gauge("herald.group.aggregators").withoutTags();
   private final Gauge topicHistoryGauge =
       Kamon.gauge("herald.topic.history", MeasurementUnit.information().bytes()).withoutTags();
+  private final Map<String, Gauge> membersByStatus = new ConcurrentHashMap<>();
+  private final Gauge unreachableMembersGauge = Kamon.gauge("herald.cluster.members.unreachable").withoutTags();
   private final Histogram fanoutLatency =
       Kamon.histogram("herald.fanout.latency", MeasurementUnit.time().nanoseconds()).withoutTags();
   private final Histogram outboundQueueDepth = Kamon.histogram("herald.outbound.queue.depth").withoutTags();
@@ -315,6 +317,17 @@ public final class NodeMetrics {
 
   public long residentGroupAggregators() {
     return residentGroups.sum();
+  }
+
+  /**
+   * The cluster's members as this node sees them: how many have each status (a status seen
+   * once and now held by none reads 0), and how many this node cannot reach.
+   */
+  public void clusterMembers(Map<String, Integer> byStatus, int unreachable) {
+    byStatus.keySet().forEach(status -> membersByStatus.computeIfAbsent(status,
+        seen -> Kamon.gauge("herald.cluster.members").withTag("status", seen)));
+    membersByStatus.forEach((status, gauge) -> gauge.update(byStatus.getOrDefault(status, 0)));
+    unreachableMembersGauge.update(unreachable);
   }
 
   /** The running total of every counter, by name. */

@@ -148,6 +148,18 @@ public final class NodeProcess implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + metricsPort + "/metrics");
   }
 
+  /** What Prometheus would scrape from the node now. */
+  public String scrape() {
+    return send(HttpRequest.newBuilder(metricsUri()), HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  /** The value of the first sample of a scrape whose name (and labels, a regex) match, or -1. */
+  public static double sampleValue(String scrape, String sample) {
+    java.util.regex.Matcher matcher =
+        java.util.regex.Pattern.compile("(?m)^" + sample + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(scrape);
+    return matcher.find() ? Double.parseDouble(matcher.group(1)) : -1;
+  }
+
   /** Pekko Management: /cluster/members, /ready, /alive. */
   public URI managementUri() {
     return URI.create("http://127.0.0.1:" + managementPort);
