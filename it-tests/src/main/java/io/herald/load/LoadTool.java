@@ -1,5 +1,6 @@
 package io.herald.load;
 
+import io.herald.client.DeviceClient;
 import io.herald.client.HeraldClient;
 import io.herald.it.support.NodeProcess;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
@@ -35,6 +37,7 @@ import org.HdrHistogram.Histogram;
  *                   [--resident 0]
  * herald-load resume [--subscribers 10000] [--topics 100] [--rate 100] [--payload 64] [--warmup 30] [--away-millis 2000]
  *                    [--after 10] [--workers 2] [--drain 0 | --crash 0]
+ * herald-load sdk [--devices 100] [--topics 10] [--rate 500] [--payload 64] [--duration 30] [--warmup 60]
  * </pre>
  *
  * <p>Every scenario also takes {@code --nodes N} (a local cluster of N nodes, each worker's
@@ -65,9 +68,9 @@ public final class LoadTool {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length == 0 || !List.of("connections", "fanout", "topics", "cluster", "state", "resume")
+    if (args.length == 0 || !List.of("connections", "fanout", "topics", "cluster", "state", "resume", "sdk")
         .contains(args[0])) {
-      System.err.println("usage: herald-load connections|fanout|topics|cluster|state|resume [--option value]..."
+      System.err.println("usage: herald-load connections|fanout|topics|cluster|state|resume|sdk [--option value]..."
           + " (see BENCHMARKS.md)");
       System.exit(2);
     }
@@ -100,6 +103,7 @@ public final class LoadTool {
         tool.fanout(1, 9_000, 10);
       }
       case "resume" -> tool.resume();
+      case "sdk" -> tool.sdk();
       default -> tool.state();
     }
     tool.write(args[0]);
@@ -389,6 +393,110 @@ public final class LoadTool {
           resume.get("toolCpuPercentDuringStorm"));
       swarm.forEach(WorkerProcess::close);
     } finally {
+      nodes.forEach(NodeProcess::close);
+    }
+  }
+
+  /**
+   * D devices on the SDK's own {@link DeviceClient}, in this process, subscribed round T
+   * topics while a publisher keeps a fixed rate: what a device application built on the SDK
+   * receives and how late (from the intended send time, in its handler), and the threads the
+   * SDK needs for it. The other scenarios' devices are the workers' lean event-loop client;
+   * {@code topics} with the same shape shows the difference.
+   */
+  private void sdk() throws Exception {
+    int devices = intOption("devices", 100);
+    int topics = intOption("topics", 10);
+    int rate = intOption("rate", 500);
+    int payloadBytes = Math.max(8, intOption("payload", 64));
+    int duration = intOption("duration", 30);
+    int warmup = intOption("warmup", STEADY_WARMUP_SECONDS);
+    List<NodeProcess> nodes = startNodes(devices);
+    List<DeviceClient> clients = new ArrayList<>();
+    try {
+      AtomicLong measureFromMicros = new AtomicLong(Long.MAX_VALUE);
+      ConcurrentHistogram latency = new ConcurrentHistogram(3_600_000_000L, 3);
+      LongAdder received = new LongAdder();
+      LongAdder skipped = new LongAdder();
+      LongAdder repeated = new LongAdder();
+      long[] subscribersOf = new long[topics];
+      int threadsBefore = liveThreads();
+      for (int i = 0; i < devices; i++) {
+        int topic = i % topics;
+        subscribersOf[topic]++;
+        DeviceClient client = DeviceClient.connect(DeviceClient.Options.builder()
+            .uri(nodes.get(i % nodes.size()).webSocketUri())
+            .token(NodeProcess.token("sdk-device-" + i))
+            .build()).get(30, TimeUnit.SECONDS);
+        clients.add(client);
+        // Handlers of one client run one at a time, each seeing the one before.
+        AtomicLong lastSequence = new AtomicLong();
+        client.subscribe(DeviceSwarm.topicOf(topic, topics), message -> {
+          long sequence = message.sequence();
+          long last = lastSequence.getAndSet(sequence);
+          if (last != 0 && sequence > last + 1) {
+            skipped.add(sequence - last - 1);
+          } else if (last != 0 && sequence <= last) {
+            repeated.increment();
+          }
+          long intendedMicros = ByteBuffer.wrap(message.payload()).getLong();
+          if (intendedMicros >= measureFromMicros.get()) {
+            latency.recordValue(Math.max(0, Micros.now() - intendedMicros));
+            received.increment();
+          }
+        }).get(30, TimeUnit.SECONDS);
+      }
+      int threadsConnected = liveThreads();
+      System.out.printf("%d SDK devices on %d topic(s) over %d node(s); publishing %d/s of %d bytes for %d s"
+          + " after at least %d s of warm-up%n", devices, topics, nodes.size(), rate, payloadBytes, duration, warmup);
+      AtomicLong expected = new AtomicLong();
+      Publisher publisher = new Publisher(clientsOf(nodes), topics, rate, payloadBytes);
+      CompletableFuture<Void> published = publisher.start((topic, intendedMicros) -> {
+        if (intendedMicros >= measureFromMicros.get()) {
+          expected.addAndGet(subscribersOf[topic]);
+        }
+      });
+      WarmUp warmedUp = warmUp(publisher, warmup, rate);
+      long measureFrom = System.nanoTime() + Duration.ofMillis(500).toNanos();
+      measureFromMicros.set(Micros.now() + 500_000);
+      publisher.endAt(measureFrom + Duration.ofSeconds(duration).toNanos());
+      sleepUntil(measureFrom);
+      double nodeCpuAtReset = nodeCpuSeconds(nodes);
+      double toolCpuAtReset = toolCpuSeconds(List.of());
+      published.join();
+      double nodeCpu = nodeCpuSeconds(nodes) - nodeCpuAtReset;
+      double toolCpu = toolCpuSeconds(List.of()) - toolCpuAtReset;
+      int threadsDelivering = liveThreads();
+      Thread.sleep(3_000); // let the last messages arrive
+      Histogram delivered = latency.copy();
+      Map<String, Object> sdk = new LinkedHashMap<>();
+      sdk.put("nodes", nodes.size());
+      sdk.put("topics", topics);
+      sdk.put("devices", devices);
+      sdk.putAll(warmedUp.asMap());
+      sdk.put("publishFailures", publisher.failures());
+      sdk.put("deliveredPerSecond", Math.round(received.sum() / (double) duration));
+      sdk.put("received", received.sum());
+      sdk.put("missing", Math.max(0, expected.get() - received.sum()));
+      sdk.put("skipped", skipped.sum());
+      sdk.put("repeated", repeated.sum());
+      sdk.put("latencyMillis", millis(delivered));
+      // The tool's threads before the devices, with them connected, and as the measurement ended
+      // (the publisher and its SDK client's senders included).
+      sdk.put("threads", Map.of("before", threadsBefore, "connected", threadsConnected,
+          "delivering", threadsDelivering));
+      sdk.put("nodeCpuPercent", Math.round(100 * nodeCpu / duration));
+      sdk.put("toolCpuPercent", Math.round(100 * toolCpu / duration));
+      results.put("sdk", sdk);
+      System.out.printf("delivered/s %d | latency ms p50 %.1f p99 %.1f p99.9 %.1f max %.1f | missing %d of %d"
+              + " | skipped %d repeated %d | threads %d, %d with the devices, %d delivering"
+              + " | CPU nodes %d%% tool %d%% (of one core)%n",
+          sdk.get("deliveredPerSecond"), delivered.getValueAtPercentile(50) / 1000.0,
+          delivered.getValueAtPercentile(99) / 1000.0, delivered.getValueAtPercentile(99.9) / 1000.0,
+          delivered.getMaxValue() / 1000.0, sdk.get("missing"), expected.get(), skipped.sum(), repeated.sum(),
+          threadsBefore, threadsConnected, threadsDelivering, sdk.get("nodeCpuPercent"), sdk.get("toolCpuPercent"));
+    } finally {
+      clients.forEach(DeviceClient::close);
       nodes.forEach(NodeProcess::close);
     }
   }
@@ -837,6 +945,10 @@ public final class LoadTool {
 
   private static double rssBytes(List<NodeProcess> nodes) throws Exception {
     return sumOverNodes(nodes, ProcessStats::rssBytes);
+  }
+
+  private static int liveThreads() {
+    return java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount();
   }
 
   private static double toolCpuSeconds(List<WorkerProcess> workers) throws IOException {
