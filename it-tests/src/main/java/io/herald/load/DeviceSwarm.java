@@ -57,6 +57,8 @@ final class DeviceSwarm implements AutoCloseable {
 
   /** Native epoll where Linux has it, as the node's edge uses: it cost the workers less CPU than NIO. */
   private static final boolean EPOLL = Epoll.isAvailable();
+  /** How long {@link #drop} waits for the sockets it closed; closing on loopback takes milliseconds. */
+  private static final java.time.Duration DROP_TIMEOUT = java.time.Duration.ofSeconds(30);
 
   private final EventLoopGroup loop = EPOLL ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
   private URI target;
@@ -107,7 +109,10 @@ final class DeviceSwarm implements AutoCloseable {
     connectAll(added);
   }
 
-  /** Closes every device's connection abruptly, as a lost link would; returns when all are closed. */
+  /**
+   * Closes every device's connection abruptly, as a lost link would; returns when all are
+   * closed, or fails after {@code DROP_TIMEOUT}.
+   */
   void drop() {
     List<io.netty.channel.ChannelFuture> closed = new ArrayList<>();
     for (Device device : devices) {
@@ -115,7 +120,14 @@ final class DeviceSwarm implements AutoCloseable {
         closed.add(device.channel.close());
       }
     }
-    closed.forEach(io.netty.channel.ChannelFuture::awaitUninterruptibly);
+    long deadline = System.nanoTime() + DROP_TIMEOUT.toNanos();
+    for (io.netty.channel.ChannelFuture close : closed) {
+      long left = Math.max(0, deadline - System.nanoTime());
+      if (!close.awaitUninterruptibly(TimeUnit.NANOSECONDS.toMillis(left))) {
+        throw new IllegalStateException("devices' connections still open " + DROP_TIMEOUT.toSeconds() + " s after"
+            + " closing them");
+      }
+    }
   }
 
   /**
