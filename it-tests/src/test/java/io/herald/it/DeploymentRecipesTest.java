@@ -33,9 +33,16 @@ class DeploymentRecipesTest {
     assertEquals(List.of("Deployment", "Role", "RoleBinding", "Service", "ServiceAccount"),
         byKind.keySet().stream().sorted().toList());
 
-    Map<String, Object> pod = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
-        byKind.get("Deployment").get("spec")).get("template")).get("spec");
+    Map<String, Object> template = (Map<String, Object>) ((Map<String, Object>)
+        byKind.get("Deployment").get("spec")).get("template");
+    Map<String, Object> pod = (Map<String, Object>) template.get("spec");
     Map<String, Object> container = ((List<Map<String, Object>>) pod.get("containers")).get(0);
+    Map<String, Object> annotations = (Map<String, Object>) ((Map<String, Object>) template.get("metadata"))
+        .get("annotations");
+    Object metricsPort = ((List<Map<String, Object>>) container.get("ports")).stream()
+        .filter(port -> "metrics".equals(port.get("name"))).findFirst().orElseThrow().get("containerPort");
+    assertEquals("true", annotations.get("prometheus.io/scrape"));
+    assertEquals(String.valueOf(metricsPort), annotations.get("prometheus.io/port"), "Prometheus scrapes the metrics port");
     assertEquals("/ready", path(container, "readinessProbe"));
     assertEquals("/alive", path(container, "livenessProbe"));
     List<Map<String, Object>> env = (List<Map<String, Object>>) container.get("env");
