@@ -1,6 +1,7 @@
 package io.herald.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -9,7 +10,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
@@ -49,6 +54,43 @@ class DeploymentRecipesTest {
     assertTrue(env.stream().anyMatch(e -> "HERALD_PROFILE".equals(e.get("name")) && "kubernetes".equals(e.get("value"))));
     List<Map<String, Object>> rules = (List<Map<String, Object>>) byKind.get("Role").get("rules");
     assertTrue(((List<String>) rules.get(0).get("resources")).contains("pods"), "bootstrap lists pods");
+  }
+
+  @Test
+  void everyAlertingRuleSaysHowBadItIsAndWhatItMeans() throws IOException {
+    List<Map<String, Object>> rules = alertingRules();
+    assertFalse(rules.isEmpty());
+    for (Map<String, Object> rule : rules) {
+      String name = String.valueOf(rule.get("alert"));
+      assertTrue(name.startsWith("Herald"), name);
+      assertTrue(String.valueOf(rule.get("expr")).contains("herald_"), name + " watches a Herald metric");
+      assertTrue(List.of("critical", "warning", "info").contains(((Map<?, ?>) rule.get("labels")).get("severity")), name);
+      Map<?, ?> annotations = (Map<?, ?>) rule.get("annotations");
+      assertFalse(String.valueOf(annotations.get("summary")).isBlank(), name);
+      assertFalse(String.valueOf(annotations.get("description")).isBlank(), name);
+    }
+  }
+
+  /** Herald's metrics the shipped alerting rules name, as Prometheus exports them. */
+  static Set<String> metricsNamedByTheAlertingRules() throws IOException {
+    Set<String> metrics = new TreeSet<>();
+    for (Map<String, Object> rule : alertingRules()) {
+      Matcher names = Pattern.compile("herald_[a-z_]+").matcher(String.valueOf(rule.get("expr")));
+      while (names.find()) {
+        metrics.add(names.group());
+      }
+    }
+    return metrics;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> alertingRules() throws IOException {
+    Map<String, Object> file = new Yaml().load(Files.readString(ROOT.resolve("deploy/prometheus/herald-alerts.yaml")));
+    List<Map<String, Object>> rules = new ArrayList<>();
+    for (Map<String, Object> group : (List<Map<String, Object>>) file.get("groups")) {
+      rules.addAll((List<Map<String, Object>>) group.get("rules"));
+    }
+    return rules;
   }
 
   @Test

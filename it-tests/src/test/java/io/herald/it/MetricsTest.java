@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** Operators scrape a node's metrics with Prometheus and see them move. */
@@ -54,6 +55,13 @@ class MetricsTest {
             && sampleValue(scrape, "herald_cluster_members\\{status=\"Up\"\\}") == 1
             && sampleValue(scrape, "herald_cluster_members_unreachable") == 0;
       });
+
+      // Every metric the shipped alerting rules name is one the node exports, with traffic behind it.
+      String scrape = node.scrape();
+      for (String metric : DeploymentRecipesTest.metricsNamedByTheAlertingRules()) {
+        assertTrue(Pattern.compile("(?m)^" + metric + "[{ ]").matcher(scrape).find(),
+            metric + " is named by deploy/prometheus/herald-alerts.yaml but not exported");
+      }
 
       double before = sampleValue(node.scrape(), "herald_messages_published_total");
       for (int i = 0; i < 3; i++) {
