@@ -54,9 +54,21 @@ public final class ClusterStatusView {
     if (!latest.compareAndSet(running, next)) {
       return latest.get();
     }
-    List<ClusterMember> seen = members.get();
-    answers().whenComplete((answered, failure) ->
-        next.complete(combine(seen, failure == null ? answered : Map.of())));
+    // Whatever happens, this round ends: every later request would wait on it otherwise.
+    try {
+      List<ClusterMember> seen = members.get();
+      answers()
+          .handle((answered, noListing) -> combine(seen, noListing == null ? answered : Map.of()))
+          .whenComplete((status, failure) -> {
+            if (failure == null) {
+              next.complete(status);
+            } else {
+              next.completeExceptionally(failure);
+            }
+          });
+    } catch (RuntimeException e) {
+      next.completeExceptionally(e);
+    }
     return next;
   }
 
