@@ -14,6 +14,7 @@ import io.herald.node.device.DeviceEntity;
 import io.herald.node.device.DeviceTopicInterest;
 import io.herald.node.device.LostReports;
 import io.herald.node.edge.DeviceEdge;
+import io.herald.node.metrics.HeapAfterGc;
 import io.herald.node.metrics.NodeMetrics;
 import io.herald.node.ops.ClusterGauges;
 import io.herald.node.ops.ClusterMembers;
@@ -80,6 +81,7 @@ public final class Guardian {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       NodeMetrics metrics = new NodeMetrics();
+      HeapAfterGc.report(metrics);
       var devices = DeviceEntity.directory(context.getSystem());
       var historyBudget = new HistoryBudget(settings.topic().history().nodeMaxBytes(), metrics);
       var topicHomes = TopicEntity.init(context.getSystem(), settings.topic(), new DeviceTopicInterest(devices),

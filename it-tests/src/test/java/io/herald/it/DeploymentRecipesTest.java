@@ -71,11 +71,11 @@ class DeploymentRecipesTest {
     }
   }
 
-  /** Herald's metrics the shipped alerting rules name, as Prometheus exports them. */
+  /** The node's metrics (Herald's and the JVM's) the shipped alerting rules name, as Prometheus exports them. */
   static Set<String> metricsNamedByTheAlertingRules() throws IOException {
     Set<String> metrics = new TreeSet<>();
     for (Map<String, Object> rule : alertingRules()) {
-      Matcher names = Pattern.compile("herald_[a-z_]+").matcher(String.valueOf(rule.get("expr")));
+      Matcher names = Pattern.compile("\\b(herald|jvm)_[a-z_]+").matcher(String.valueOf(rule.get("expr")));
       while (names.find()) {
         metrics.add(names.group());
       }

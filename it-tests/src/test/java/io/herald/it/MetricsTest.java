@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -55,6 +56,11 @@ class MetricsTest {
             && sampleValue(scrape, "herald_cluster_members\\{status=\"Up\"\\}") == 1
             && sampleValue(scrape, "herald_cluster_members_unreachable") == 0;
       });
+
+      // A full collection, so that the heap after one is reported however quiet the node was.
+      new ProcessBuilder("jcmd", Long.toString(node.pid()), "GC.run").start().waitFor(30, TimeUnit.SECONDS);
+      Await.until(Duration.ofSeconds(10), "the heap after a collection is reported",
+          () -> sampleValue(node.scrape(), "herald_heap_after_gc_bytes") > 0);
 
       // Every metric the shipped alerting rules name is one the node exports, with traffic behind it.
       String scrape = node.scrape();

@@ -99,6 +99,8 @@ public final class NodeMetrics {
   private final Gauge groupAggregatorsGauge = Kamon.gauge("herald.group.aggregators").withoutTags();
   private final Gauge topicHistoryGauge =
       Kamon.gauge("herald.topic.history", MeasurementUnit.information().bytes()).withoutTags();
+  private final Gauge heapAfterGcGauge =
+      Kamon.gauge("herald.heap.after.gc", MeasurementUnit.information().bytes()).withoutTags();
   private final Map<String, Gauge> membersByStatus = new ConcurrentHashMap<>();
   private final Gauge unreachableMembersGauge = Kamon.gauge("herald.cluster.members.unreachable").withoutTags();
   private final Histogram fanoutLatency =
@@ -328,6 +330,11 @@ public final class NodeMetrics {
         seen -> Kamon.gauge("herald.cluster.members").withTag("status", seen)));
     membersByStatus.forEach((status, gauge) -> gauge.update(byStatus.getOrDefault(status, 0)));
     unreachableMembersGauge.update(unreachable);
+  }
+
+  /** The heap in use right after a garbage collection, in bytes. */
+  public void heapAfterGc(long bytes) {
+    heapAfterGcGauge.update(bytes);
   }
 
   /** The running total of every counter, by name. */
