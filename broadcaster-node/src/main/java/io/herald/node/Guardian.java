@@ -119,6 +119,7 @@ public final class Guardian {
           .setTopicHistoryBytes(historyBudget.usedBytes())
           .putAllCounters(metrics.snapshot())
           .setHeapUsedBytes(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed())
+          .setHeapAfterGcBytes(metrics.heapAfterGc())
           .setDraining(connections.isDraining())
           .setMemberStatus(cluster.selfMember().status().toString())
           .addAllMembers(ClusterMembers.of(cluster.state(), cluster.selfMember().address()))

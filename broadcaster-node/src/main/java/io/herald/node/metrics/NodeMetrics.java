@@ -126,6 +126,7 @@ public final class NodeMetrics {
     }
   }
   private volatile int activeTopics;
+  private volatile long heapAfterGc;
   private volatile int apiRequestsInFlight;
 
   public void connectionOpened() {
@@ -334,7 +335,13 @@ public final class NodeMetrics {
 
   /** The heap in use right after a garbage collection, in bytes. */
   public void heapAfterGc(long bytes) {
+    heapAfterGc = bytes;
     heapAfterGcGauge.update(bytes);
+  }
+
+  /** The heap in use right after the latest garbage collection; 0 before the first. */
+  public long heapAfterGc() {
+    return heapAfterGc;
   }
 
   /** The running total of every counter, by name. */

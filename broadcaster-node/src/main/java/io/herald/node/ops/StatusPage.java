@@ -41,11 +41,12 @@ public final class StatusPage {
     number(html, "API requests in flight", status.getApiRequestsInFlight());
     number(html, "kept for resumes (KB)", status.getTopicHistoryBytes() / 1024);
     number(html, "heap used (MB)", status.getHeapUsedBytes() / (1024 * 1024));
+    number(html, "heap after the latest collection (MB)", status.getHeapAfterGcBytes() / (1024 * 1024));
     html.append("</table>\n");
 
     html.append("<h2>Cluster</h2>\n<table>\n<tr><th>member</th><th>status</th><th>reachable</th><th></th>")
         .append("<th>node</th><th>connections</th><th>topics</th><th>device entities</th><th>kept (KB)</th>")
-        .append("<th>heap (MB)</th><th>up for</th></tr>\n");
+        .append("<th>heap after GC (MB)</th><th>up for</th></tr>\n");
     for (ClusterNode node : cluster.getNodesList()) {
       ClusterMember member = node.getMember();
       html.append("<tr><td>").append(escape(member.getAddress())).append("</td><td>")
@@ -60,7 +61,7 @@ public final class StatusPage {
         numberCell(html, its.getTopicsActive());
         numberCell(html, its.getDeviceEntities());
         numberCell(html, its.getTopicHistoryBytes() / 1024);
-        numberCell(html, its.getHeapUsedBytes() / (1024 * 1024));
+        numberCell(html, its.getHeapAfterGcBytes() / (1024 * 1024));
         html.append("<td>").append(uptime(its.getUptimeMs())).append("</td>");
       } else {
         html.append("<td colspan=\"7\" class=\"bad\">no answer</td>");

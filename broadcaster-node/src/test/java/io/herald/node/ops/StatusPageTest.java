@@ -29,7 +29,8 @@ class StatusPageTest {
         .setTopicsActive(12)
         .setDeviceEntities(9_000)
         .setTopicHistoryBytes(4_096)
-        .setHeapUsedBytes(300L * 1024 * 1024)
+        .setHeapUsedBytes(500L * 1024 * 1024)
+        .setHeapAfterGcBytes(300L * 1024 * 1024)
         .putCounters("frames_in", 7)
         .putCounters("drops.shard_buffer", 3)
         .addAllMembers(List.of(FIRST, SECOND))
@@ -42,6 +43,8 @@ class StatusPageTest {
     assertTrue(page.contains("<td>member status</td><td>Up, draining</td>"));
     assertTrue(page.contains("<td>up for</td><td>1 d 1 h</td>"));
     assertTrue(page.contains("<td>open connections</td><td class=\"n\">18000</td>"));
+    assertTrue(page.contains("<td>heap used (MB)</td><td class=\"n\">500</td>"));
+    assertTrue(page.contains("<td>heap after the latest collection (MB)</td><td class=\"n\">300</td>"));
     assertTrue(page.contains("<tr><td>pekko://herald@127.0.0.1:2551</td><td>Up</td><td>yes</td>"
         + "<td>leader, this node</td><td>node-&lt;1&gt;, draining</td><td class=\"n\">18000</td>"
         + "<td class=\"n\">12</td><td class=\"n\">9000</td><td class=\"n\">4</td><td class=\"n\">300</td>"
