@@ -406,6 +406,10 @@ public final class LoadTool {
    */
   private void sdk() throws Exception {
     int devices = intOption("devices", 100);
+    // All in this one process, under its open-file limit (20,000 here) beside the nodes' clients.
+    if (devices < 1 || devices > 10_000) {
+      throw new IllegalArgumentException("--devices must be 1 to 10,000: they share the tool's process");
+    }
     int topics = intOption("topics", 10);
     int rate = intOption("rate", 500);
     int payloadBytes = Math.max(8, intOption("payload", 64));
