@@ -29,9 +29,11 @@ import io.herald.node.topic.HistoryBudget;
 import io.herald.node.topic.TopicEntity;
 import io.herald.node.topic.TopicRegistry;
 import io.herald.node.topic.TopicService;
+import io.herald.protocol.v1.ClusterMember;
 import io.herald.protocol.v1.NodeStatus;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -107,7 +109,9 @@ public final class Guardian {
       AuthSettings auth = DevCredentials.complete(settings.auth(),
           "http://" + settings.httpInterface() + ":" + settings.httpPort());
       var deviceEdge = DeviceEdge.start(context.getSystem(), settings, services, new DeviceTokens(auth, Clock.systemUTC()));
-      Supplier<NodeStatus> nodeStatus = () -> NodeStatus.newBuilder()
+      Supplier<List<ClusterMember>> members = () -> ClusterMembers.of(cluster.state(), cluster.selfMember().address());
+      // What this node says of itself to any node that shows the cluster; GET /v1/node adds its view of the members.
+      Supplier<NodeStatus> ownNumbers = () -> NodeStatus.newBuilder()
           .setNodeId(settings.nodeId())
           .setAddress(cluster.selfMember().address().toString())
           .setUptimeMs(System.currentTimeMillis() - startedAtMillis)
@@ -122,12 +126,11 @@ public final class Guardian {
           .setHeapAfterGcBytes(metrics.heapAfterGc())
           .setDraining(connections.isDraining())
           .setMemberStatus(cluster.selfMember().status().toString())
-          .addAllMembers(ClusterMembers.of(cluster.state(), cluster.selfMember().address()))
           .build();
-      context.spawn(NodeStatusService.create(nodeStatus), "node-status");
-      context.spawn(ClusterGauges.create(metrics), "cluster-gauges");
-      var clusterStatus = new ClusterStatusView(context.getSystem(),
-          () -> ClusterMembers.of(cluster.state(), cluster.selfMember().address()), settings.cluster().statusTimeout());
+      Supplier<NodeStatus> nodeStatus = () -> ownNumbers.get().toBuilder().addAllMembers(members.get()).build();
+      context.spawn(NodeStatusService.create(ownNumbers), "node-status");
+      context.spawn(ClusterGauges.create(members, metrics), "cluster-gauges");
+      var clusterStatus = new ClusterStatusView(context.getSystem(), members, settings.cluster().statusTimeout());
       var api = new ApiRoutes(topics, devices, groups, memberQueries, settings.group().queryPageSize(),
           context.getSystem().scheduler(), settings.api(), settings.topic().maxLength(), nodeStatus, clusterStatus,
           auth, metrics);

@@ -6,9 +6,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * Keeps the membership gauges ({@code herald_cluster_members{status}},
@@ -25,16 +25,16 @@ public final class ClusterGauges {
 
   private ClusterGauges() {}
 
-  public static Behavior<Tick> create(NodeMetrics metrics) {
-    return Behaviors.<Tick>setup(context -> Behaviors.withTimers(timers -> {
-      Cluster cluster = Cluster.get(context.getSystem());
+  /** @param members the cluster's members as this node sees them now */
+  public static Behavior<Tick> create(Supplier<List<ClusterMember>> members, NodeMetrics metrics) {
+    return Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ZERO, EVERY);
       return Behaviors.receiveMessage(tick -> {
-        List<ClusterMember> members = ClusterMembers.of(cluster.state(), cluster.selfMember().address());
-        metrics.clusterMembers(byStatus(members), (int) members.stream().filter(m -> !m.getReachable()).count());
+        List<ClusterMember> seen = members.get();
+        metrics.clusterMembers(byStatus(seen), (int) seen.stream().filter(member -> !member.getReachable()).count());
         return Behaviors.same();
       });
-    }));
+    });
   }
 
   static Map<String, Integer> byStatus(List<ClusterMember> members) {

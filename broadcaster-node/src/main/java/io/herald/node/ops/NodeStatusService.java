@@ -25,11 +25,12 @@ public final class NodeStatusService {
 
   private NodeStatusService() {}
 
-  public static Behavior<Read> create(Supplier<NodeStatus> status) {
+  /** @param ownNumbers the node's status without its view of the members */
+  public static Behavior<Read> create(Supplier<NodeStatus> ownNumbers) {
     return Behaviors.setup(context -> {
       context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
       return Behaviors.receiveMessage(read -> {
-        read.replyTo().tell(new Answer(status.get().toBuilder().clearMembers().build()));
+        read.replyTo().tell(new Answer(ownNumbers.get()));
         return Behaviors.same();
       });
     });

@@ -56,7 +56,8 @@ public final class StatusPage {
           .append(member.getSelf() ? "this node" : "").append("</td>");
       if (node.hasStatus()) {
         NodeStatus its = node.getStatus();
-        html.append("<td>").append(escape(its.getNodeId())).append(its.getDraining() ? ", draining" : "").append("</td>");
+        html.append("<td>").append(escape(its.getNodeId())).append(its.getDraining() ? ", draining" : "")
+            .append("</td>");
         numberCell(html, its.getConnectionsOpen());
         numberCell(html, its.getTopicsActive());
         numberCell(html, its.getDeviceEntities());
@@ -73,7 +74,8 @@ public final class StatusPage {
     html.append("<h2>This node's counters since it started</h2>\n<table>\n");
     Map<String, Long> counters = new TreeMap<>(status.getCountersMap());
     counters.forEach((name, value) -> number(html, name, value));
-    html.append("</table>\n<p>The same as JSON: <a href=\"/v1/node\">/v1/node</a>, <a href=\"/v1/cluster\">/v1/cluster</a>.</p>\n</body></html>\n");
+    html.append("</table>\n<p>The same as JSON: <a href=\"/v1/node\">/v1/node</a>, ")
+        .append("<a href=\"/v1/cluster\">/v1/cluster</a>.</p>\n</body></html>\n");
     return html.toString();
   }
 
