@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
@@ -31,10 +32,12 @@ import java.util.function.Consumer;
  *
  * <p>Nothing the application gives the client runs on the thread that reads from the node.
  * Message handlers and the listener's calls run one at a time, in the order their frames
- * arrived, on the SDK's handler threads ({@code herald-device-handler-N}); the futures
- * complete on those threads too, and their callbacks run there. A handler or a callback may
- * block, and may wait for a request of its own client (publish an acknowledgement and
- * {@code join()} it, say): the reader goes on reading the answer. At most
+ * arrived, on the SDK's handler threads ({@code herald-device-handler-N}) or on the
+ * {@linkplain Options.Builder#handlerExecutor executor} the application gives; the requests'
+ * futures complete on the SDK's handler threads, and their callbacks run there ({@link
+ * #connect}'s completes in turn with the handlers). A handler or a
+ * callback may block, and may wait for a request of its own client (publish an
+ * acknowledgement and {@code join()} it, say): the reader goes on reading the answer. At most
  * {@link Options#maxPendingMessages()} wait for their handler; at that many the client stops
  * reading until half have been handled, and the node's slow-consumer policy (drop the oldest,
  * or disconnect) takes over meanwhile.
@@ -181,6 +184,7 @@ public interface DeviceClient extends AutoCloseable {
     private final int maxPendingMessages;
     private final Listener listener;
     private final HttpClient httpClient;
+    private final Executor handlerExecutor;
 
     private Options(Builder builder) {
       this.uris = List.copyOf(builder.uris);
@@ -194,6 +198,7 @@ public interface DeviceClient extends AutoCloseable {
       this.maxPendingMessages = builder.maxPendingMessages;
       this.listener = builder.listener;
       this.httpClient = builder.httpClient;
+      this.handlerExecutor = builder.handlerExecutor;
     }
 
     /** A builder with every option at its default. */
@@ -268,6 +273,11 @@ public interface DeviceClient extends AutoCloseable {
       return httpClient;
     }
 
+    /** Where handlers and the listener's calls run, or null for the SDK's handler threads. */
+    public Executor handlerExecutor() {
+      return handlerExecutor;
+    }
+
     /** Builds validated {@link Options}. */
     public static final class Builder {
       private List<URI> uris = List.of(URI.create("ws://127.0.0.1:8081/v1/ws"));
@@ -282,6 +292,7 @@ public interface DeviceClient extends AutoCloseable {
       private int maxPendingMessages = 1024;
       private Listener listener = new Listener() {};
       private HttpClient httpClient;
+      private Executor handlerExecutor;
 
       private Builder() {}
 
@@ -365,6 +376,24 @@ public interface DeviceClient extends AutoCloseable {
       /** The HTTP client to open WebSockets with; by default one client shared by all devices. */
       public Builder httpClient(HttpClient httpClient) {
         this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+        return this;
+      }
+
+      /**
+       * Where this client runs its message handlers and the listener's calls, still one at a
+       * time and in order, in turns of a few dozen; by default the SDK's handler threads,
+       * shared by every client in the process, which start a thread for each client whose
+       * handlers are running at the same moment (a gateway of 1,000 devices all in slow
+       * handlers holds 1,000 threads). Give many clients one fixed pool to cap the threads
+       * they take: they take turns on it, and a handler that blocks holds one of its threads
+       * while the other clients' handlers wait for the rest. Each client has at most one task
+       * on the executor at a time, so a pool's queue holds at most one per client. The
+       * requests' futures still complete on the SDK's threads: a handler on a pool of one may
+       * wait for a request of its own client. A task the executor refuses runs on the SDK's threads.
+       * The application shuts the executor down, after closing its clients.
+       */
+      public Builder handlerExecutor(Executor handlerExecutor) {
+        this.handlerExecutor = Objects.requireNonNull(handlerExecutor, "handlerExecutor");
         return this;
       }
 

@@ -24,8 +24,11 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -239,6 +242,73 @@ class FanOutTest {
       assertFalse(device.isConnected());
     } finally {
       release.countDown();
+    }
+  }
+
+  /**
+   * A gateway's devices share one small pool for their handlers: each device's messages reach
+   * it in order on the pool's threads, and a device whose handler blocks holds one thread
+   * while the others go on with the rest.
+   */
+  @Test
+  void devicesSharingAPoolOfHandlerThreadsEachGetTheirMessagesInOrder() throws Exception {
+    String topic = "gateway/" + edge;
+    AtomicInteger poolThreads = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(2,
+        runnable -> new Thread(runnable, "gateway-handler-" + poolThreads.incrementAndGet()));
+    CountDownLatch release = new CountDownLatch(1);
+    try {
+      CountDownLatch blockedHandling = new CountDownLatch(1);
+      connectDevice(DeviceClient.Options.builder().handlerExecutor(pool)).subscribe(topic, message -> {
+        blockedHandling.countDown();
+        await(release);
+      }).join();
+      List<ConcurrentLinkedQueue<Long>> received = new ArrayList<>();
+      ConcurrentLinkedQueue<String> threads = new ConcurrentLinkedQueue<>();
+      for (int i = 0; i < 20; i++) {
+        ConcurrentLinkedQueue<Long> sequences = new ConcurrentLinkedQueue<>();
+        received.add(sequences);
+        connectDevice(DeviceClient.Options.builder().handlerExecutor(pool)).subscribe(topic, message -> {
+          threads.add(Thread.currentThread().getName());
+          sequences.add(message.sequence());
+        }).join();
+      }
+
+      List<Long> published = publish(topic, 200);
+
+      assertTrue(blockedHandling.await(5, TimeUnit.SECONDS));
+      Await.until(Duration.ofSeconds(20), "every device but the blocked one handles every message",
+          () -> received.stream().allMatch(sequences -> sequences.size() == published.size()));
+      for (ConcurrentLinkedQueue<Long> sequences : received) {
+        assertEquals(published, List.copyOf(sequences));
+      }
+      assertEquals(2, poolThreads.get(), "the pool's two threads and no more");
+      assertTrue(threads.stream().allMatch(name -> name.startsWith("gateway-handler-")), "handlers on the pool");
+    } finally {
+      release.countDown();
+      pool.shutdown();
+    }
+  }
+
+  /** On a pool of one thread a handler may still wait for its own client's request: answers complete elsewhere. */
+  @Test
+  void aHandlerOnAPoolOfOneMayWaitForTheAnswerToARequestOfItsOwnClient() {
+    String commands = "pooled-commands/" + edge;
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      DeviceClient device = connectDevice(DeviceClient.Options.builder().handlerExecutor(pool));
+      ConcurrentLinkedQueue<Byte> acknowledged = new ConcurrentLinkedQueue<>();
+      device.subscribe(commands, command -> {
+        device.publish("pooled-acks/" + edge, command.payload()).join();
+        acknowledged.add(command.payload()[0]);
+      }).join();
+
+      publish(commands, 3);
+
+      Await.until(Duration.ofSeconds(5), "every command acknowledged from its handler", () -> acknowledged.size() == 3);
+      assertEquals(List.of((byte) 0, (byte) 1, (byte) 2), List.copyOf(acknowledged));
+    } finally {
+      pool.shutdown();
     }
   }
 

@@ -2,14 +2,22 @@ package io.herald.client.impl;
 
 import java.net.http.WebSocket;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs one device client's handlers one at a time, in the order their frames arrived, on
- * {@link CallbackThreads} rather than on the WebSocket's reader: a handler may block, and
- * may wait for the answer to a request of its own client, which the reader goes on to read.
+ * the client's handler executor ({@link CallbackThreads} unless the application gave one)
+ * rather than on the WebSocket's reader: a handler may block, and may wait for the answer to
+ * a request of its own client, which the reader goes on to read.
+ *
+ * <p>The handlers run in turns of at most {@link #HANDLERS_PER_TURN}, each turn one task on
+ * the executor, so that clients sharing a small pool take turns on its threads rather than
+ * one busy client holding a thread for as long as it has messages. A client has at most one
+ * task on the executor at a time.
  *
  * <p>At most {@code bound} handlers wait. At the bound the reader stops asking the socket
  * for frames until they are down to half: the node's queue for the device fills instead,
@@ -17,15 +25,19 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class HandlerQueue {
 
+  static final int HANDLERS_PER_TURN = 64;
+
   private final int bound;
+  private final Executor executor;
   private final ConcurrentLinkedQueue<Runnable> waiting = new ConcurrentLinkedQueue<>();
   private final AtomicInteger size = new AtomicInteger();
   private final AtomicBoolean running = new AtomicBoolean();
   /** The socket whose reading stopped at the bound, until the queue is down to half. */
   private final AtomicReference<WebSocket> paused = new AtomicReference<>();
 
-  HandlerQueue(int bound) {
+  HandlerQueue(int bound, Executor executor) {
     this.bound = bound;
+    this.executor = executor;
   }
 
   /** Queues a handler; it runs after every one queued before it. */
@@ -53,13 +65,19 @@ final class HandlerQueue {
 
   private void runNext() {
     if (!waiting.isEmpty() && running.compareAndSet(false, true)) {
-      CallbackThreads.execute(this::drain);
+      try {
+        executor.execute(this::runTurn);
+      } catch (RejectedExecutionException refused) {
+        // An application's executor that is shut down or full: the handlers still run, on the SDK's threads.
+        CallbackThreads.execute(this::runTurn);
+      }
     }
   }
 
-  private void drain() {
+  private void runTurn() {
     Runnable next;
-    while ((next = waiting.poll()) != null) {
+    int ran = 0;
+    while (ran++ < HANDLERS_PER_TURN && (next = waiting.poll()) != null) {
       try {
         next.run();
       } catch (RuntimeException failure) {
@@ -72,7 +90,7 @@ final class HandlerQueue {
       }
     }
     running.set(false);
-    runNext(); // one added after the last poll
+    runNext(); // the rest of the queue, or one added after the last poll
   }
 
   private void resumeIfCaughtUp() {

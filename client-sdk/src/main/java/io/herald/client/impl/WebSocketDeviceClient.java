@@ -108,7 +108,8 @@ public final class WebSocketDeviceClient implements DeviceClient {
   private WebSocketDeviceClient(Options options) {
     this.options = options;
     this.http = options.httpClient() != null ? options.httpClient() : Shared.HTTP;
-    this.handlers = new HandlerQueue(options.maxPendingMessages());
+    this.handlers = new HandlerQueue(options.maxPendingMessages(),
+        options.handlerExecutor() != null ? options.handlerExecutor() : CallbackThreads::execute);
   }
 
   public static CompletableFuture<DeviceClient> connect(Options options) {
