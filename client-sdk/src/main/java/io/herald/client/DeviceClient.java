@@ -268,7 +268,10 @@ public interface DeviceClient extends AutoCloseable {
       return listener;
     }
 
-    /** The HTTP client the WebSocket is opened with (shared by default). */
+    /**
+     * The HTTP client the WebSocket is opened with; by default one shared by every device
+     * client in the process, reading on a few threads ({@code herald-sdk-io-N}, one per core).
+     */
     public HttpClient httpClient() {
       return httpClient;
     }

@@ -35,7 +35,8 @@ import java.util.concurrent.CompletableFuture;
  * {@code maxConcurrentRequests} threads at most when callbacks return promptly, one more for
  * each callback still blocked). Hand long work to an executor of your own
  * ({@code thenApplyAsync(fn, executor)}) all the same. Deadlines and backoffs run on one
- * timer thread shared by every client in the process.
+ * timer thread shared by every client in the process, and the HTTP client's own work on a
+ * few shared threads ({@code herald-sdk-io-N}, one per core).
  *
  * <pre>{@code
  * HeraldClient herald = HeraldClient.create(HeraldClient.Options.builder()

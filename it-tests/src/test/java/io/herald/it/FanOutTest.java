@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -29,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -274,6 +276,7 @@ class FanOutTest {
         }).join();
       }
 
+      Set<Long> threadsBefore = liveThreads().keySet();
       List<Long> published = publish(topic, 200);
 
       assertTrue(blockedHandling.await(5, TimeUnit.SECONDS));
@@ -284,6 +287,13 @@ class FanOutTest {
       }
       assertEquals(2, poolThreads.get(), "the pool's two threads and no more");
       assertTrue(threads.stream().allMatch(name -> name.startsWith("gateway-handler-")), "handlers on the pool");
+      // Nor does the SDK read on a thread per busy connection (the JDK client's default).
+      List<String> startedForReading = liveThreads().entrySet().stream()
+          .filter(thread -> !threadsBefore.contains(thread.getKey()))
+          .map(Map.Entry::getValue)
+          .filter(name -> name.startsWith("HttpClient-") || name.startsWith("herald-device-handler-"))
+          .toList();
+      assertEquals(List.of(), startedForReading, "threads started while the devices received");
     } finally {
       release.countDown();
       pool.shutdown();
@@ -310,6 +320,11 @@ class FanOutTest {
     } finally {
       pool.shutdown();
     }
+  }
+
+  private static Map<Long, String> liveThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .collect(Collectors.toMap(Thread::getId, Thread::getName));
   }
 
   /** A device on this class's node, closed with the others. */

@@ -83,6 +83,7 @@ public final class HttpHeraldClient implements HeraldClient {
     this.http = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(options.connectTimeout())
+        .executor(IoThreads.EXECUTOR)
         .build();
     AtomicInteger senderCount = new AtomicInteger();
     // No queue: the limiter bounds what is sent, and a task never waits behind a blocked callback.

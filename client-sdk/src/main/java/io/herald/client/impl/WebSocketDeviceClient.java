@@ -49,7 +49,7 @@ public final class WebSocketDeviceClient implements DeviceClient {
 
   /** One client serves every device in the process (and one timer, {@link SdkTimer}). */
   private static final class Shared {
-    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final HttpClient HTTP = HttpClient.newBuilder().executor(IoThreads.EXECUTOR).build();
   }
 
   /** One open WebSocket; a reconnect makes a new one and stale callbacks are ignored. */
