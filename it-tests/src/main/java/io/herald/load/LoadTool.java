@@ -4,6 +4,7 @@ import io.herald.client.DeviceClient;
 import io.herald.client.HeraldClient;
 import io.herald.it.support.NodeProcess;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -38,6 +41,7 @@ import org.HdrHistogram.Histogram;
  * herald-load resume [--subscribers 10000] [--topics 100] [--rate 100] [--payload 64] [--warmup 30] [--away-millis 2000]
  *                    [--after 10] [--workers 2] [--drain 0 | --crash 0]
  * herald-load sdk [--devices 100] [--topics 10] [--rate 500] [--payload 64] [--duration 30] [--warmup 60]
+ *                 [--handler-threads 0]
  * </pre>
  *
  * <p>Every scenario also takes {@code --nodes N} (a local cluster of N nodes, each worker's
@@ -402,7 +406,10 @@ public final class LoadTool {
    * topics while a publisher keeps a fixed rate: what a device application built on the SDK
    * receives and how late (from the intended send time, in its handler), and the threads the
    * SDK needs for it. The other scenarios' devices are the workers' lean event-loop client;
-   * {@code topics} with the same shape shows the difference.
+   * {@code topics} with the same shape shows the difference. With {@code --handler-threads N}
+   * the devices share one fixed pool of N threads for their handlers, as a gateway would
+   * ({@link DeviceClient.Options.Builder#handlerExecutor}); 0, the default, leaves them on the
+   * SDK's own handler threads.
    */
   private void sdk() throws Exception {
     int devices = intOption("devices", 100);
@@ -415,6 +422,12 @@ public final class LoadTool {
     int payloadBytes = Math.max(8, intOption("payload", 64));
     int duration = intOption("duration", 30);
     int warmup = intOption("warmup", STEADY_WARMUP_SECONDS);
+    int handlerThreads = intOption("handler-threads", 0);
+    ExecutorService handlerPool = handlerThreads > 0 ? Executors.newFixedThreadPool(handlerThreads, runnable -> {
+      Thread thread = new Thread(runnable, "gateway-handler");
+      thread.setDaemon(true);
+      return thread;
+    }) : null;
     List<NodeProcess> nodes = startNodes(devices);
     List<DeviceClient> clients = new ArrayList<>();
     try {
@@ -428,10 +441,13 @@ public final class LoadTool {
       for (int i = 0; i < devices; i++) {
         int topic = i % topics;
         subscribersOf[topic]++;
-        DeviceClient client = DeviceClient.connect(DeviceClient.Options.builder()
+        DeviceClient.Options.Builder options = DeviceClient.Options.builder()
             .uri(nodes.get(i % nodes.size()).webSocketUri())
-            .token(NodeProcess.token("sdk-device-" + i))
-            .build()).get(30, TimeUnit.SECONDS);
+            .token(NodeProcess.token("sdk-device-" + i));
+        if (handlerPool != null) {
+          options.handlerExecutor(handlerPool);
+        }
+        DeviceClient client = DeviceClient.connect(options.build()).get(30, TimeUnit.SECONDS);
         clients.add(client);
         // Handlers of one client run one at a time, each seeing the one before.
         AtomicLong lastSequence = new AtomicLong();
@@ -467,16 +483,19 @@ public final class LoadTool {
       sleepUntil(measureFrom);
       double nodeCpuAtReset = nodeCpuSeconds(nodes);
       double toolCpuAtReset = toolCpuSeconds(List.of());
+      ManagementFactory.getThreadMXBean().resetPeakThreadCount();
       published.join();
       double nodeCpu = nodeCpuSeconds(nodes) - nodeCpuAtReset;
       double toolCpu = toolCpuSeconds(List.of()) - toolCpuAtReset;
       int threadsDelivering = liveThreads();
+      int threadsAtMost = ManagementFactory.getThreadMXBean().getPeakThreadCount();
       Thread.sleep(3_000); // let the last messages arrive
       Histogram delivered = latency.copy();
       Map<String, Object> sdk = new LinkedHashMap<>();
       sdk.put("nodes", nodes.size());
       sdk.put("topics", topics);
       sdk.put("devices", devices);
+      sdk.put("handlerThreads", handlerThreads);
       sdk.putAll(warmedUp.asMap());
       sdk.put("publishFailures", publisher.failures());
       sdk.put("deliveredPerSecond", Math.round(received.sum() / (double) duration));
@@ -485,23 +504,27 @@ public final class LoadTool {
       sdk.put("skipped", skipped.sum());
       sdk.put("repeated", repeated.sum());
       sdk.put("latencyMillis", millis(delivered));
-      // The tool's threads before the devices, with them connected, and as the measurement ended
-      // (the publisher and its SDK client's senders included).
+      // The tool's threads before the devices, with them connected, as the measurement ended and
+      // the most at once while measuring (the publisher and its SDK client's senders included).
       sdk.put("threads", Map.of("before", threadsBefore, "connected", threadsConnected,
-          "delivering", threadsDelivering));
+          "delivering", threadsDelivering, "atMost", threadsAtMost));
       sdk.put("nodeCpuPercent", Math.round(100 * nodeCpu / duration));
       sdk.put("toolCpuPercent", Math.round(100 * toolCpu / duration));
       results.put("sdk", sdk);
       System.out.printf("delivered/s %d | latency ms p50 %.1f p99 %.1f p99.9 %.1f max %.1f | missing %d of %d"
-              + " | skipped %d repeated %d | threads %d, %d with the devices, %d delivering"
+              + " | skipped %d repeated %d | threads %d, %d with the devices, %d delivering (at most %d)"
               + " | CPU nodes %d%% tool %d%% (of one core)%n",
           sdk.get("deliveredPerSecond"), delivered.getValueAtPercentile(50) / 1000.0,
           delivered.getValueAtPercentile(99) / 1000.0, delivered.getValueAtPercentile(99.9) / 1000.0,
           delivered.getMaxValue() / 1000.0, sdk.get("missing"), expected.get(), skipped.sum(), repeated.sum(),
-          threadsBefore, threadsConnected, threadsDelivering, sdk.get("nodeCpuPercent"), sdk.get("toolCpuPercent"));
+          threadsBefore, threadsConnected, threadsDelivering, threadsAtMost, sdk.get("nodeCpuPercent"),
+          sdk.get("toolCpuPercent"));
     } finally {
       clients.forEach(DeviceClient::close);
       nodes.forEach(NodeProcess::close);
+      if (handlerPool != null) {
+        handlerPool.shutdown();
+      }
     }
   }
 
@@ -952,7 +975,7 @@ public final class LoadTool {
   }
 
   private static int liveThreads() {
-    return java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount();
+    return ManagementFactory.getThreadMXBean().getThreadCount();
   }
 
   private static double toolCpuSeconds(List<WorkerProcess> workers) throws IOException {
