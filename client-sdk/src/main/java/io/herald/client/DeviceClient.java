@@ -28,7 +28,8 @@ import java.util.function.Consumer;
  * topic still keeps (by default its last 100, for up to 2 minutes) reach the handler
  * first, in order, then the live ones. {@link Listener#onResubscribed} says whether
  * anything was missed. Requests in flight when the connection drops fail with a
- * {@link HeraldException}.
+ * {@link HeraldException}, and so does a request not answered within
+ * {@link Options#requestTimeout()} (its cause a {@link java.util.concurrent.TimeoutException}).
  *
  * <p>Nothing the application gives the client runs on the thread that reads from the node.
  * Message handlers and the listener's calls run one at a time, in the order their frames

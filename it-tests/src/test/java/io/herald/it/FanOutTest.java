@@ -2,11 +2,13 @@ package io.herald.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.client.BroadcastResult;
 import io.herald.client.DeviceClient;
+import io.herald.client.HeraldException;
 import io.herald.client.HeraldClient;
 import io.herald.client.PublishResult;
 import io.herald.client.ResumePoint;
@@ -25,11 +27,13 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
@@ -221,6 +225,39 @@ class FanOutTest {
     Await.until(Duration.ofSeconds(5), "every message handled", () -> handled.size() == 50);
     List<Long> inOrder = new ArrayList<>(handled);
     assertEquals(LongStream.rangeClosed(inOrder.get(0), inOrder.get(0) + 49).boxed().toList(), inOrder);
+  }
+
+  /**
+   * A request the node does not answer in time fails with the SDK's exception, and its callbacks run on the
+   * SDK's threads, not on the JDK's one delay thread that every timeout in the process shares.
+   */
+  @Test
+  void aRequestNotAnsweredInTimeFailsOnTheSdksThreads() throws Exception {
+    String topic = "unanswered/" + edge;
+    DeviceClient device = connectDevice(DeviceClient.Options.builder()
+        .maxPendingMessages(2)
+        .requestTimeout(Duration.ofMillis(500)));
+    CountDownLatch firstHandled = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    device.subscribe(topic, message -> {
+      firstHandled.countDown();
+      await(release);
+    }).join();
+    try {
+      publish(topic, 10);
+      assertTrue(firstHandled.await(5, TimeUnit.SECONDS));
+      // Its reading stopped at the bound, the client never reads the pong.
+      AtomicReference<String> failedOn = new AtomicReference<>();
+      CompletableFuture<Void> ping = device.ping()
+          .whenComplete((pong, failure) -> failedOn.set(Thread.currentThread().getName()));
+
+      ExecutionException failure = assertThrows(ExecutionException.class, () -> ping.get(5, TimeUnit.SECONDS));
+      HeraldException unanswered = assertInstanceOf(HeraldException.class, failure.getCause());
+      assertInstanceOf(TimeoutException.class, unanswered.getCause());
+      assertTrue(failedOn.get().startsWith("herald-device-handler-"), "completed on " + failedOn.get());
+    } finally {
+      release.countDown();
+    }
   }
 
   /** Its close answered behind unread messages, a client still ends within its connect timeout. */

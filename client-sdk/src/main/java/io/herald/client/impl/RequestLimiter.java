@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.function.Supplier;
 
@@ -25,6 +25,8 @@ final class RequestLimiter {
   private final int maxInFlight;
   private final int maxQueued;
   private final Duration maxWait;
+  /** Where a request that gave up fails, and so where its callers' callbacks run. */
+  private final Executor callbacks;
   private final Queue<Waiting<?>> waiting = new ArrayDeque<>();
   private int inFlight;
 
@@ -40,10 +42,11 @@ final class RequestLimiter {
     }
   }
 
-  RequestLimiter(int maxInFlight, int maxQueued, Duration maxWait) {
+  RequestLimiter(int maxInFlight, int maxQueued, Duration maxWait, Executor callbacks) {
     this.maxInFlight = maxInFlight;
     this.maxQueued = maxQueued;
     this.maxWait = maxWait;
+    this.callbacks = callbacks;
   }
 
   /** Runs {@code request} when there is room; the result completes as its future does. */
@@ -95,7 +98,7 @@ final class RequestLimiter {
     if (stillWaiting) {
       HeraldException gaveUp = new HeraldException(ErrorCode.RATE_LIMITED,
           "no connection came free within " + maxWait.toMillis() + " ms (" + maxInFlight + " in use)");
-      ForkJoinPool.commonPool().execute(() -> queued.result.completeExceptionally(gaveUp));
+      callbacks.execute(() -> queued.result.completeExceptionally(gaveUp));
     }
   }
 

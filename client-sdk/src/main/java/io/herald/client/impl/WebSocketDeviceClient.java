@@ -40,6 +40,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -383,11 +384,21 @@ public final class WebSocketDeviceClient implements DeviceClient {
   private CompletableFuture<ServerFrame> request(long id, ClientFrame.Builder frame) {
     CompletableFuture<ServerFrame> answer = new CompletableFuture<>();
     pending.put(id, answer);
-    answer.orTimeout(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .whenComplete((ignored, failure) -> {
-          pending.remove(id);
-          resubscribing.remove(id);
-        });
+    // On the SDK's timer rather than orTimeout: that completes on the JDK's one delay thread,
+    // shared by the whole process, where a callback that blocks would stall every other timeout.
+    Duration timeout = options.requestTimeout();
+    ScheduledFuture<?> deadline = SdkTimer.schedule(() -> {
+      if (!answer.isDone()) {
+        TimeoutException late = new TimeoutException("no answer within " + timeout.toMillis() + " ms");
+        CallbackThreads.execute(() -> answer.completeExceptionally(
+            new HeraldException(ErrorCode.ERROR_CODE_UNSPECIFIED, late.getMessage(), late)));
+      }
+    }, timeout);
+    answer.whenComplete((ignored, failure) -> {
+      deadline.cancel(false);
+      pending.remove(id);
+      resubscribing.remove(id);
+    });
     send(frame.setRequestId(id).build()).whenComplete((ignored, failure) -> {
       if (failure != null) {
         CallbackThreads.execute(() -> answer.completeExceptionally(failure));

@@ -28,7 +28,7 @@ class RequestLimiterTest {
 
   @Test
   void requestsBeyondTheLimitWaitTheirTurnAndBeyondTheQueueFailAtOnce() {
-    RequestLimiter limiter = new RequestLimiter(2, 1, Duration.ofSeconds(10));
+    RequestLimiter limiter = new RequestLimiter(2, 1, Duration.ofSeconds(10), Runnable::run);
     CompletableFuture<String> first = limiter.submit(this::send);
     CompletableFuture<String> second = limiter.submit(this::send);
     CompletableFuture<String> third = limiter.submit(this::send);
@@ -58,7 +58,7 @@ class RequestLimiterTest {
 
   @Test
   void aRequestThatThrowsFreesItsSlot() {
-    RequestLimiter limiter = new RequestLimiter(1, 0, Duration.ofSeconds(10));
+    RequestLimiter limiter = new RequestLimiter(1, 0, Duration.ofSeconds(10), Runnable::run);
     CompletableFuture<String> failed = limiter.submit(() -> {
       throw new IllegalArgumentException("bad request");
     });
@@ -69,7 +69,7 @@ class RequestLimiterTest {
 
   @Test
   void aRequestThatWaitsLongerThanItsDeadlineLeavesTheQueueAndFails() {
-    RequestLimiter limiter = new RequestLimiter(1, 10, Duration.ofMillis(100));
+    RequestLimiter limiter = new RequestLimiter(1, 10, Duration.ofMillis(100), Runnable::run);
     limiter.submit(this::send);
     CompletableFuture<String> waiting = limiter.submit(this::send);
 
@@ -85,7 +85,7 @@ class RequestLimiterTest {
 
   @Test
   void aRequestThatGotItsSlotInTimeOutlivesItsQueueDeadline() throws Exception {
-    RequestLimiter limiter = new RequestLimiter(1, 10, Duration.ofMillis(100));
+    RequestLimiter limiter = new RequestLimiter(1, 10, Duration.ofMillis(100), Runnable::run);
     limiter.submit(this::send);
     CompletableFuture<String> waited = limiter.submit(this::send);
     onTheWire.get(0).complete("one");
@@ -100,7 +100,7 @@ class RequestLimiterTest {
   @Test
   void queuedRequestsStartNoThreadOfTheirOwn() {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    RequestLimiter limiter = new RequestLimiter(1, 2_000, Duration.ofMillis(50));
+    RequestLimiter limiter = new RequestLimiter(1, 2_000, Duration.ofMillis(50), Runnable::run);
     limiter.submit(this::send);
     List<CompletableFuture<String>> queued = new ArrayList<>();
     long startedBefore = threads.getTotalStartedThreadCount();
