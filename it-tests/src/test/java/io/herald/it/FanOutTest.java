@@ -233,19 +233,10 @@ class FanOutTest {
    */
   @Test
   void aRequestNotAnsweredInTimeFailsOnTheSdksThreads() throws Exception {
-    String topic = "unanswered/" + edge;
-    DeviceClient device = connectDevice(DeviceClient.Options.builder()
-        .maxPendingMessages(2)
-        .requestTimeout(Duration.ofMillis(500)));
-    CountDownLatch firstHandled = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    device.subscribe(topic, message -> {
-      firstHandled.countDown();
-      await(release);
-    }).join();
     try {
-      publish(topic, 10);
-      assertTrue(firstHandled.await(5, TimeUnit.SECONDS));
+      DeviceClient device = stuckInItsHandler("unanswered/" + edge, release, DeviceClient.Options.builder()
+          .requestTimeout(Duration.ofMillis(500)));
       // Its reading stopped at the bound, the client never reads the pong.
       AtomicReference<String> failedOn = new AtomicReference<>();
       CompletableFuture<Void> ping = device.ping()
@@ -263,25 +254,34 @@ class FanOutTest {
   /** Its close answered behind unread messages, a client still ends within its connect timeout. */
   @Test
   void aClientWhoseHandlersAreBehindClosesWithinItsConnectTimeout() throws Exception {
-    String topic = "closing-behind/" + edge;
-    DeviceClient device = connectDevice(DeviceClient.Options.builder()
-        .maxPendingMessages(2)
-        .connectTimeout(Duration.ofSeconds(1)));
-    CountDownLatch firstHandled = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
+    try {
+      DeviceClient device = stuckInItsHandler("closing-behind/" + edge, release, DeviceClient.Options.builder()
+          .connectTimeout(Duration.ofSeconds(1)));
+
+      device.closeAsync().get(5, TimeUnit.SECONDS);
+      assertFalse(device.isConnected());
+    } finally {
+      release.countDown();
+    }
+  }
+
+  /**
+   * A device whose handler holds the first of ten messages on {@code topic} until {@code release}, with
+   * room for two waiting: its client stops reading within those ten, so nothing the node sends after
+   * them is read until the release.
+   */
+  private DeviceClient stuckInItsHandler(String topic, CountDownLatch release, DeviceClient.Options.Builder options)
+      throws InterruptedException {
+    DeviceClient device = connectDevice(options.maxPendingMessages(2));
+    CountDownLatch firstHandled = new CountDownLatch(1);
     device.subscribe(topic, message -> {
       firstHandled.countDown();
       await(release);
     }).join();
     publish(topic, 10);
     assertTrue(firstHandled.await(5, TimeUnit.SECONDS));
-
-    try {
-      device.closeAsync().get(5, TimeUnit.SECONDS);
-      assertFalse(device.isConnected());
-    } finally {
-      release.countDown();
-    }
+    return device;
   }
 
   /**
