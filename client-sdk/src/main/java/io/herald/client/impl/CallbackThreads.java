@@ -1,6 +1,8 @@
 package io.herald.client.impl;
 
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -27,5 +29,17 @@ final class CallbackThreads {
 
   static void execute(Runnable task) {
     THREADS.execute(task);
+  }
+
+  /**
+   * Runs {@code task} on {@code preferred}, or here if it refuses (shut down or full): what
+   * carries the application's code is not lost with the executor meant for it.
+   */
+  static void executeOn(Executor preferred, Runnable task) {
+    try {
+      preferred.execute(task);
+    } catch (RejectedExecutionException refused) {
+      execute(task);
+    }
   }
 }

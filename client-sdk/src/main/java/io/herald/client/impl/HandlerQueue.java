@@ -3,7 +3,6 @@ package io.herald.client.impl;
 import java.net.http.WebSocket;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -65,12 +64,7 @@ final class HandlerQueue {
 
   private void runNext() {
     if (!waiting.isEmpty() && running.compareAndSet(false, true)) {
-      try {
-        executor.execute(this::runTurn);
-      } catch (RejectedExecutionException refused) {
-        // An application's executor that is shut down or full: the handlers still run, on the SDK's threads.
-        CallbackThreads.execute(this::runTurn);
-      }
+      CallbackThreads.executeOn(executor, this::runTurn);
     }
   }
 

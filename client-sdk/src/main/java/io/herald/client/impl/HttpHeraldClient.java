@@ -78,8 +78,6 @@ public final class HttpHeraldClient implements HeraldClient {
 
   public HttpHeraldClient(Options options) {
     this.options = options;
-    this.limiter = new RequestLimiter(options.maxConcurrentRequests(), options.maxQueuedRequests(),
-        options.requestTimeout(), this::runOnSender);
     this.http = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(options.connectTimeout())
@@ -94,6 +92,9 @@ public final class HttpHeraldClient implements HeraldClient {
           thread.setDaemon(true);
           return thread;
         });
+    // A request that gives up in the queue fails on a sender, as the answered ones complete.
+    this.limiter = new RequestLimiter(options.maxConcurrentRequests(), options.maxQueuedRequests(),
+        options.requestTimeout(), task -> CallbackThreads.executeOn(senders, task));
   }
 
   @Override
@@ -204,15 +205,6 @@ public final class HttpHeraldClient implements HeraldClient {
   @Override
   public void close() {
     senders.shutdown();
-  }
-
-  /** A task with the application's callbacks on a sender thread; once closed, on the SDK's callback threads. */
-  private void runOnSender(Runnable task) {
-    try {
-      senders.execute(task);
-    } catch (RejectedExecutionException closed) {
-      CallbackThreads.execute(task);
-    }
   }
 
   private <T> CompletableFuture<T> post(String path, Message body, ResponseParser<T> parser) {
