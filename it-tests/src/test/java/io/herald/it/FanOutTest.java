@@ -168,11 +168,19 @@ class FanOutTest {
   /** A device that answers each command with a publish of its own, written the plain way. */
   @Test
   void aHandlerMayWaitForTheAnswerToARequestOfItsOwnClient() {
-    String commands = "commands/" + edge;
-    DeviceClient device = connectDevice(DeviceClient.Options.builder());
+    assertEveryCommandAcknowledgedFromItsHandler("commands/", DeviceClient.Options.builder());
+  }
+
+  /**
+   * Connects a device whose handler publishes an acknowledgement of each command and waits for
+   * the answer, and checks that three commands are each acknowledged in turn.
+   */
+  private void assertEveryCommandAcknowledgedFromItsHandler(String prefix, DeviceClient.Options.Builder options) {
+    String commands = prefix + edge;
+    DeviceClient device = connectDevice(options);
     ConcurrentLinkedQueue<Byte> acknowledged = new ConcurrentLinkedQueue<>();
     device.subscribe(commands, command -> {
-      device.publish("acks/" + edge, command.payload()).join();
+      device.publish(prefix + "acks/" + edge, command.payload()).join();
       acknowledged.add(command.payload()[0]);
     }).join();
 
@@ -340,20 +348,10 @@ class FanOutTest {
   /** On a pool of one thread a handler may still wait for its own client's request: answers complete elsewhere. */
   @Test
   void aHandlerOnAPoolOfOneMayWaitForTheAnswerToARequestOfItsOwnClient() {
-    String commands = "pooled-commands/" + edge;
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
-      DeviceClient device = connectDevice(DeviceClient.Options.builder().handlerExecutor(pool));
-      ConcurrentLinkedQueue<Byte> acknowledged = new ConcurrentLinkedQueue<>();
-      device.subscribe(commands, command -> {
-        device.publish("pooled-acks/" + edge, command.payload()).join();
-        acknowledged.add(command.payload()[0]);
-      }).join();
-
-      publish(commands, 3);
-
-      Await.until(Duration.ofSeconds(5), "every command acknowledged from its handler", () -> acknowledged.size() == 3);
-      assertEquals(List.of((byte) 0, (byte) 1, (byte) 2), List.copyOf(acknowledged));
+      assertEveryCommandAcknowledgedFromItsHandler("pooled-commands/", DeviceClient.Options.builder()
+          .handlerExecutor(pool));
     } finally {
       pool.shutdown();
     }
