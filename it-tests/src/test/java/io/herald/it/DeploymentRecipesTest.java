@@ -71,6 +71,38 @@ class DeploymentRecipesTest {
     }
   }
 
+  /**
+   * Prometheus reads the rules, and each alert fires on the series it is meant for and stays silent on the
+   * others ({@code herald-alerts.test.yaml}). Needs {@code promtool}, from Debian's {@code prometheus} package.
+   */
+  @Test
+  void theAlertingRulesLoadInPrometheusAndFireWhenTheyShould() throws Exception {
+    assertPromtoolPasses("check", "rules", "herald-alerts.yaml");
+    assertPromtoolPasses("test", "rules", "herald-alerts.test.yaml");
+  }
+
+  private static void assertPromtoolPasses(String... arguments) throws Exception {
+    List<String> command = new ArrayList<>(List.of("promtool"));
+    command.addAll(List.of(arguments));
+    Path output = Files.createTempFile("promtool", ".log");
+    try {
+      Process promtool;
+      try {
+        promtool = new ProcessBuilder(command).directory(ROOT.resolve("deploy/prometheus").toFile())
+            .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+      } catch (IOException notInstalled) {
+        throw new AssertionError("promtool is not on the PATH: install Debian's prometheus package", notInstalled);
+      }
+      if (!promtool.waitFor(30, TimeUnit.SECONDS)) {
+        promtool.destroyForcibly();
+        throw new AssertionError(String.join(" ", command) + " did not finish in 30 s");
+      }
+      assertEquals(0, promtool.exitValue(), Files.readString(output));
+    } finally {
+      Files.delete(output);
+    }
+  }
+
   /** The node's metrics (Herald's and the JVM's) the shipped alerting rules name, as Prometheus exports them. */
   static Set<String> metricsNamedByTheAlertingRules() throws IOException {
     Set<String> metrics = new TreeSet<>();
