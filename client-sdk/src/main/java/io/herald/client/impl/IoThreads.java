@@ -1,6 +1,5 @@
 package io.herald.client.impl;
 
-import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -14,24 +13,31 @@ import java.util.concurrent.atomic.AtomicInteger;
  * application's code runs here (handlers and callbacks go to their own threads), and no task
  * blocks, so a few threads serve every client; one per core, at least two.
  *
- * <p>The queue has no fixed bound: the JDK's clients schedule their work for each connection
- * one task at a time, so what waits is bounded by the open connections and exchanges.
+ * <p>The JDK's clients schedule their work for each connection one task at a time, so what
+ * waits is about one task per open connection or exchange. Past {@link #QUEUE_BOUND} waiting
+ * tasks, the thread that schedules one (the client's selector) runs it itself: its reads slow
+ * down for a while, which holds the connections back, and nothing is lost. The JDK's client
+ * does not expect its executor to refuse.
  */
 final class IoThreads {
 
+  /** Well above one task for each connection a process can open (its open files are capped). */
+  static final int QUEUE_BOUND = 32_768;
+
   private static final AtomicInteger COUNT = new AtomicInteger();
 
-  static final Executor EXECUTOR = pool(Math.max(2, Runtime.getRuntime().availableProcessors()));
+  static final ThreadPoolExecutor EXECUTOR =
+      pool(Math.max(2, Runtime.getRuntime().availableProcessors()), QUEUE_BOUND);
 
   private IoThreads() {}
 
-  private static Executor pool(int threads) {
+  static ThreadPoolExecutor pool(int threads, int queueBound) {
     ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), runnable -> {
+        new LinkedBlockingQueue<>(queueBound), runnable -> {
           Thread thread = new Thread(runnable, "herald-sdk-io-" + COUNT.incrementAndGet());
           thread.setDaemon(true);
           return thread;
-        });
+        }, new ThreadPoolExecutor.CallerRunsPolicy());
     // Idle threads end, so that a process whose clients are all closed keeps none.
     pool.allowCoreThreadTimeOut(true);
     return pool;
