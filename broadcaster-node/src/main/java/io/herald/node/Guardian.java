@@ -130,7 +130,8 @@ public final class Guardian {
       Supplier<NodeStatus> nodeStatus = () -> ownNumbers.get().toBuilder().addAllMembers(members.get()).build();
       context.spawn(NodeStatusService.create(ownNumbers), "node-status");
       context.spawn(ClusterGauges.create(members, metrics), "cluster-gauges");
-      var clusterStatus = new ClusterStatusView(context.getSystem(), members, settings.cluster().statusTimeout());
+      var clusterStatus = new ClusterStatusView(context.getSystem(), members, settings.cluster().statusTimeout(),
+          settings.cluster().statusMaxAge());
       var api = new ApiRoutes(topics, devices, groups, memberQueries, settings.group().queryPageSize(),
           context.getSystem().scheduler(), settings.api(), settings.topic().maxLength(), nodeStatus, clusterStatus,
           auth, metrics);

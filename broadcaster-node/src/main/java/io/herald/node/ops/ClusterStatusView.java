@@ -23,53 +23,74 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * The whole cluster for {@code GET /v1/cluster} and the status page: every member as this node
  * sees it, each with the numbers it gives of itself when it answers within the timeout.
  *
- * <p>Requests that arrive while a collection runs share it, so a status page open on many
- * screens asks each member once per round, not once per screen.
+ * <p>Requests that arrive while a collection runs share it, and so do those that arrive within
+ * {@code maxAge} of its end, so a status page open on many screens, or a script polling it, asks
+ * each member at most once per round and {@code maxAge}, not once per request.
  */
 public final class ClusterStatusView {
 
   private final ActorSystem<?> system;
   private final Supplier<List<ClusterMember>> members;
   private final Duration timeout;
-  private final AtomicReference<CompletableFuture<ClusterStatus>> latest =
-      new AtomicReference<>(CompletableFuture.completedFuture(ClusterStatus.getDefaultInstance()));
+  private final long maxAgeNanos;
+  /** The latest collection; none before the first request. */
+  private final AtomicReference<Round> latest = new AtomicReference<>();
+
+  /** One collection, and when it ended. */
+  private static final class Round {
+    final CompletableFuture<ClusterStatus> status = new CompletableFuture<>();
+    // Written before the future completes, so read after isDone() it is the end's.
+    volatile long endedAtNanos;
+
+    /** Still running, or ended less than {@code maxAgeNanos} ago without failing. */
+    boolean answers(long maxAgeNanos) {
+      return !status.isDone()
+          || (!status.isCompletedExceptionally() && System.nanoTime() - endedAtNanos < maxAgeNanos);
+    }
+
+    void end(ClusterStatus collected, Throwable failure) {
+      endedAtNanos = System.nanoTime();
+      if (failure == null) {
+        status.complete(collected);
+      } else {
+        status.completeExceptionally(failure);
+      }
+    }
+  }
 
   /**
    * @param members the cluster's members as this node sees them now
    * @param timeout how long a member has to answer; one that has not is shown without its numbers
+   * @param maxAge how long a finished collection still answers new requests; zero for none
    */
-  public ClusterStatusView(ActorSystem<?> system, Supplier<List<ClusterMember>> members, Duration timeout) {
+  public ClusterStatusView(ActorSystem<?> system, Supplier<List<ClusterMember>> members, Duration timeout,
+      Duration maxAge) {
     this.system = system;
     this.members = members;
     this.timeout = timeout;
+    this.maxAgeNanos = maxAge.toNanos();
   }
 
-  /** The members and their numbers, collected now or by the collection already running. */
+  /** The members and their numbers: collected now, by the collection running, or by one just ended. */
   public CompletionStage<ClusterStatus> current() {
-    CompletableFuture<ClusterStatus> running = latest.get();
-    if (!running.isDone()) {
-      return running;
+    Round latestRound = latest.get();
+    if (latestRound != null && latestRound.answers(maxAgeNanos)) {
+      return latestRound.status;
     }
-    CompletableFuture<ClusterStatus> next = new CompletableFuture<>();
-    if (!latest.compareAndSet(running, next)) {
-      return latest.get();
+    Round next = new Round();
+    if (!latest.compareAndSet(latestRound, next)) {
+      return latest.get().status;
     }
     // Whatever happens, this round ends: every later request would wait on it otherwise.
     try {
       List<ClusterMember> seen = members.get();
       answers()
           .handle((answered, noListing) -> combine(seen, noListing == null ? answered : Map.of()))
-          .whenComplete((status, failure) -> {
-            if (failure == null) {
-              next.complete(status);
-            } else {
-              next.completeExceptionally(failure);
-            }
-          });
+          .whenComplete(next::end);
     } catch (RuntimeException e) {
-      next.completeExceptionally(e);
+      next.end(null, e);
     }
-    return next;
+    return next.status;
   }
 
   /** Each member's answer by its address; those that do not answer in time are left out. */
