@@ -11,7 +11,7 @@ import java.util.TreeMap;
 /**
  * The node's status as a page for people ({@code GET /status}): what {@code GET /v1/node}
  * answers, every member of the cluster as this node sees it with the numbers each gave of
- * itself ({@code GET /v1/cluster}), and this node's counters. Plain HTML that
+ * itself ({@code GET /v1/cluster}) and their sums, and this node's counters. Plain HTML that
  * reloads itself every few seconds; nothing is fetched by script.
  */
 public final class StatusPage {
@@ -69,6 +69,7 @@ public final class StatusPage {
       }
       html.append("</tr>\n");
     }
+    totals(html, cluster);
     html.append("</table>\n");
 
     html.append("<h2>This node's counters since it started</h2>\n<table>\n");
@@ -77,6 +78,36 @@ public final class StatusPage {
     html.append("</table>\n<p>The same as JSON: <a href=\"/v1/node\">/v1/node</a>, ")
         .append("<a href=\"/v1/cluster\">/v1/cluster</a>.</p>\n</body></html>\n");
     return html.toString();
+  }
+
+  /**
+   * The cluster's sums over the members that answered. Topics are left out: each node counts those
+   * with subscribers of its own, so a topic followed on several nodes is in several counts.
+   */
+  private static void totals(StringBuilder html, ClusterStatus cluster) {
+    long answered = 0;
+    long connections = 0;
+    long deviceEntities = 0;
+    long keptBytes = 0;
+    long heapAfterGcBytes = 0;
+    for (ClusterNode node : cluster.getNodesList()) {
+      if (node.hasStatus()) {
+        NodeStatus its = node.getStatus();
+        answered++;
+        connections += its.getConnectionsOpen();
+        deviceEntities += its.getDeviceEntities();
+        keptBytes += its.getTopicHistoryBytes();
+        heapAfterGcBytes += its.getHeapAfterGcBytes();
+      }
+    }
+    html.append("<tr><th>cluster</th><th colspan=\"4\">").append(answered).append(" of ")
+        .append(cluster.getNodesCount()).append(" members answered</th>");
+    numberCell(html, connections);
+    html.append("<td></td>");
+    numberCell(html, deviceEntities);
+    numberCell(html, keptBytes / 1024);
+    numberCell(html, heapAfterGcBytes / (1024 * 1024));
+    html.append("<td></td></tr>\n");
   }
 
   private static void row(StringBuilder html, String name, String value) {

@@ -56,6 +56,24 @@ class StatusPageTest {
   }
 
   @Test
+  void addsUpWhatTheMembersThatAnsweredSaid() {
+    ClusterMember third = ClusterMember.newBuilder().setAddress("pekko://herald@127.0.0.1:2553").setStatus("Up")
+        .setReachable(true).build();
+    NodeStatus first = NodeStatus.newBuilder().setAddress(FIRST.getAddress()).setConnectionsOpen(18_000)
+        .setTopicsActive(40).setDeviceEntities(9_000).setTopicHistoryBytes(3_072).setHeapAfterGcBytes(300L << 20).build();
+    NodeStatus thirdAnswer = NodeStatus.newBuilder().setAddress(third.getAddress()).setConnectionsOpen(17_000)
+        .setTopicsActive(40).setDeviceEntities(11_000).setTopicHistoryBytes(1_024).setHeapAfterGcBytes(200L << 20).build();
+
+    String page = StatusPage.render(first, ClusterStatusView.combine(List.of(FIRST, SECOND, third),
+        Map.of(FIRST.getAddress(), first, third.getAddress(), thirdAnswer)));
+
+    // Topics are not added up: one followed on both nodes is in both counts.
+    assertTrue(page.contains("<tr><th>cluster</th><th colspan=\"4\">2 of 3 members answered</th>"
+        + "<td class=\"n\">35000</td><td></td><td class=\"n\">20000</td><td class=\"n\">4</td>"
+        + "<td class=\"n\">500</td><td></td></tr>"), page);
+  }
+
+  @Test
   void escapesEverythingHtmlWouldRead() {
     assertEquals("&lt;a href=&quot;x&quot;&gt;&amp;&#39;", StatusPage.escape("<a href=\"x\">&'"));
   }
