@@ -52,6 +52,14 @@ class ClusterStatusViewTest {
     return NodeStatus.newBuilder().setAddress("pekko://herald@127.0.0.1:" + port).setNodeId(nodeId).build();
   }
 
+  /** A view of the one member, counting in {@code membersRead} the collections that start. */
+  private static ClusterStatusView viewOfThisNode(AtomicInteger membersRead, Duration maxAge) {
+    return new ClusterStatusView(testKit.system(), () -> {
+      membersRead.incrementAndGet();
+      return List.of(member(2551));
+    }, Duration.ofSeconds(1), maxAge);
+  }
+
   private static ClusterStatus collect(ClusterStatusView view) throws Exception {
     return view.current().toCompletableFuture().get(5, TimeUnit.SECONDS);
   }
@@ -73,10 +81,7 @@ class ClusterStatusViewTest {
   @Test
   void requestsWithinTheMaxAgeOfACollectionShareIt() throws Exception {
     AtomicInteger membersRead = new AtomicInteger();
-    ClusterStatusView view = new ClusterStatusView(testKit.system(), () -> {
-      membersRead.incrementAndGet();
-      return List.of(member(2551));
-    }, Duration.ofSeconds(1), Duration.ofHours(1));
+    ClusterStatusView view = viewOfThisNode(membersRead, Duration.ofHours(1));
     int before = questionsAnswered.get();
 
     ClusterStatus first = collect(view);
@@ -92,10 +97,7 @@ class ClusterStatusViewTest {
   @Test
   void withoutAMaxAgeEachRequestAfterACollectionAsksAgain() throws Exception {
     AtomicInteger membersRead = new AtomicInteger();
-    ClusterStatusView view = new ClusterStatusView(testKit.system(), () -> {
-      membersRead.incrementAndGet();
-      return List.of(member(2551));
-    }, Duration.ofSeconds(1), Duration.ZERO);
+    ClusterStatusView view = viewOfThisNode(membersRead, Duration.ZERO);
 
     for (int request = 0; request < 3; request++) {
       assertEquals("a", collect(view).getNodes(0).getStatus().getNodeId());
