@@ -241,55 +241,56 @@ class FanOutTest {
    */
   @Test
   void aRequestNotAnsweredInTimeFailsOnTheSdksThreads() throws Exception {
-    CountDownLatch release = new CountDownLatch(1);
-    try {
-      DeviceClient device = stuckInItsHandler("unanswered/" + edge, release, DeviceClient.Options.builder()
-          .requestTimeout(Duration.ofMillis(500)));
-      // Its reading stopped at the bound, the client never reads the pong.
-      AtomicReference<String> failedOn = new AtomicReference<>();
-      CompletableFuture<Void> ping = device.ping()
-          .whenComplete((pong, failure) -> failedOn.set(Thread.currentThread().getName()));
+    whileStuckInItsHandler("unanswered/" + edge, DeviceClient.Options.builder()
+        .requestTimeout(Duration.ofMillis(500)), device -> {
+          // Its reading stopped at the bound, the client never reads the pong.
+          AtomicReference<String> failedOn = new AtomicReference<>();
+          CompletableFuture<Void> ping = device.ping()
+              .whenComplete((pong, failure) -> failedOn.set(Thread.currentThread().getName()));
 
-      ExecutionException failure = assertThrows(ExecutionException.class, () -> ping.get(5, TimeUnit.SECONDS));
-      HeraldException unanswered = assertInstanceOf(HeraldException.class, failure.getCause());
-      assertInstanceOf(TimeoutException.class, unanswered.getCause());
-      assertTrue(failedOn.get().startsWith("herald-device-handler-"), "completed on " + failedOn.get());
-    } finally {
-      release.countDown();
-    }
+          ExecutionException failure = assertThrows(ExecutionException.class, () -> ping.get(5, TimeUnit.SECONDS));
+          HeraldException unanswered = assertInstanceOf(HeraldException.class, failure.getCause());
+          assertInstanceOf(TimeoutException.class, unanswered.getCause());
+          assertTrue(failedOn.get().startsWith("herald-device-handler-"), "completed on " + failedOn.get());
+        });
   }
 
   /** Its close answered behind unread messages, a client still ends within its connect timeout. */
   @Test
   void aClientWhoseHandlersAreBehindClosesWithinItsConnectTimeout() throws Exception {
-    CountDownLatch release = new CountDownLatch(1);
-    try {
-      DeviceClient device = stuckInItsHandler("closing-behind/" + edge, release, DeviceClient.Options.builder()
-          .connectTimeout(Duration.ofSeconds(1)));
+    whileStuckInItsHandler("closing-behind/" + edge, DeviceClient.Options.builder()
+        .connectTimeout(Duration.ofSeconds(1)), device -> {
+          device.closeAsync().get(5, TimeUnit.SECONDS);
+          assertFalse(device.isConnected());
+        });
+  }
 
-      device.closeAsync().get(5, TimeUnit.SECONDS);
-      assertFalse(device.isConnected());
-    } finally {
-      release.countDown();
-    }
+  /** What a test checks of a device stuck in its handler. */
+  private interface StuckDeviceCheck {
+    void check(DeviceClient device) throws Exception;
   }
 
   /**
-   * A device whose handler holds the first of ten messages on {@code topic} until {@code release}, with
+   * Runs {@code check} on a device whose handler holds the first of ten messages on {@code topic}, with
    * room for two waiting: its client stops reading within those ten, so nothing the node sends after
-   * them is read until the release.
+   * them is read until the check ends and the handler is released.
    */
-  private DeviceClient stuckInItsHandler(String topic, CountDownLatch release, DeviceClient.Options.Builder options)
-      throws InterruptedException {
-    DeviceClient device = connectDevice(options.maxPendingMessages(2));
-    CountDownLatch firstHandled = new CountDownLatch(1);
-    device.subscribe(topic, message -> {
-      firstHandled.countDown();
-      await(release);
-    }).join();
-    publish(topic, 10);
-    assertTrue(firstHandled.await(5, TimeUnit.SECONDS));
-    return device;
+  private void whileStuckInItsHandler(String topic, DeviceClient.Options.Builder options, StuckDeviceCheck check)
+      throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    try {
+      DeviceClient device = connectDevice(options.maxPendingMessages(2));
+      CountDownLatch firstHandled = new CountDownLatch(1);
+      device.subscribe(topic, message -> {
+        firstHandled.countDown();
+        await(release);
+      }).join();
+      publish(topic, 10);
+      assertTrue(firstHandled.await(5, TimeUnit.SECONDS));
+      check.check(device);
+    } finally {
+      release.countDown();
+    }
   }
 
   /**
